@@ -1,0 +1,323 @@
+//! The entities qbsync mirrors, and what QuickBooks lets each of them do.
+
+/// How QuickBooks treats an entity's lifecycle (reference sheet §3.4, §13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntityKind {
+    /// A name list (Customer, Item, ...): never deleted, only made inactive; queries hide
+    /// inactive rows unless the WHERE clause says `Active IN (true,false)`.
+    NameList,
+    /// A transaction (Invoice, Payment, ...): can be deleted, sometimes voided.
+    Transaction,
+}
+
+/// Which request voids a transaction; it differs per entity (reference sheet §3.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoidStyle {
+    /// The entity cannot be voided.
+    None,
+    /// `POST /{resource}?operation=void` (Invoice only).
+    OperationVoid,
+    /// `POST /{resource}?operation=update&include=void` with a sparse body (Payment, SalesReceipt, BillPayment).
+    UpdateIncludeVoid,
+}
+
+/// Postgres type of a typed mirror column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlType {
+    Text,
+    Numeric,
+    Bool,
+    Date,
+    Timestamptz,
+}
+
+impl SqlType {
+    pub fn sql(self) -> &'static str {
+        match self {
+            SqlType::Text => "text",
+            SqlType::Numeric => "numeric",
+            SqlType::Bool => "boolean",
+            SqlType::Date => "date",
+            SqlType::Timestamptz => "timestamptz",
+        }
+    }
+}
+
+/// A typed column: a field people filter and join on, copied out of the QuickBooks object.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    /// Column name in the mirror table.
+    pub name: &'static str,
+    pub sql_type: SqlType,
+    /// Path of the field inside the QuickBooks JSON object; a numeric segment indexes an array.
+    pub path: &'static [&'static str],
+    /// Whether the agent sends this column to QuickBooks on add/update (false: computed by QuickBooks).
+    pub writable: bool,
+    /// `COMMENT ON COLUMN` text.
+    pub comment: &'static str,
+}
+
+/// A repeating part of an entity (its `Line` array) kept as a child table.
+#[derive(Debug, Clone, Copy)]
+pub struct ChildTable {
+    /// Table name in the entity's schema, e.g. `invoice_line`.
+    pub table: &'static str,
+    /// The JSON array on the parent object this table holds, e.g. `Line`.
+    pub array: &'static str,
+    pub columns: &'static [Column],
+    pub comment: &'static str,
+}
+
+/// One QuickBooks Online entity as qbsync mirrors it.
+#[derive(Debug, Clone, Copy)]
+pub struct Entity {
+    /// QuickBooks name, as in Finance.xsd and the query language: `Customer`.
+    pub name: &'static str,
+    /// Mirror table name (in schema `qbo`): `customer`.
+    pub table: &'static str,
+    /// REST resource segment: `/v3/company/{realm}/{resource}`.
+    pub resource: &'static str,
+    pub kind: EntityKind,
+    pub void: VoidStyle,
+    /// Whether `/cdc` reports this entity (reference sheet §5).
+    pub cdc: bool,
+    /// Field that identifies a record to a person, used to find a record that a lost response
+    /// already created before creating it again.
+    pub natural_key: Option<&'static str>,
+    pub columns: &'static [Column],
+    pub children: &'static [ChildTable],
+    pub comment: &'static str,
+}
+
+impl Entity {
+    pub fn is_name_list(&self) -> bool {
+        self.kind == EntityKind::NameList
+    }
+
+    pub fn can_void(&self) -> bool {
+        self.void != VoidStyle::None
+    }
+
+    /// `qbo.customer`
+    pub fn qualified_table(&self) -> String {
+        format!("{}.{}", crate::QBO_SCHEMA, self.table)
+    }
+
+    /// Every column (typed or child) named `name`, if any.
+    pub fn column(&self, name: &str) -> Option<&'static Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+const fn col(
+    name: &'static str,
+    sql_type: SqlType,
+    path: &'static [&'static str],
+    writable: bool,
+    comment: &'static str,
+) -> Column {
+    Column { name, sql_type, path, writable, comment }
+}
+
+use SqlType::{Bool, Date, Numeric, Text, Timestamptz};
+
+const LAST_UPDATED: Column = col(
+    "last_updated_time",
+    Timestamptz,
+    &["MetaData", "LastUpdatedTime"],
+    false,
+    "MetaData.LastUpdatedTime: when QuickBooks last changed the record",
+);
+const ACTIVE: Column = col("active", Bool, &["Active"], true, "Active: false once the record is deactivated (QuickBooks' delete for name lists)");
+
+const SALES_LINE_COLUMNS: &[Column] = &[
+    col("line_id", Text, &["Id"], false, "Line.Id assigned by QuickBooks"),
+    col("detail_type", Text, &["DetailType"], true, "Line.DetailType, e.g. SalesItemLineDetail or SubTotalLineDetail"),
+    col("amount", Numeric, &["Amount"], true, "Line.Amount"),
+    col("description", Text, &["Description"], true, "Line.Description"),
+    col("item_ref", Text, &["SalesItemLineDetail", "ItemRef", "value"], true, "SalesItemLineDetail.ItemRef: QuickBooks Id of the item (qbo.item.id)"),
+    col("qty", Numeric, &["SalesItemLineDetail", "Qty"], true, "SalesItemLineDetail.Qty"),
+    col("unit_price", Numeric, &["SalesItemLineDetail", "UnitPrice"], true, "SalesItemLineDetail.UnitPrice"),
+];
+
+/// Every QuickBooks Online entity qbsync mirrors, name lists first so that a push creates the
+/// records a transaction refers to before the transaction itself.
+pub static QBO_ENTITIES: &[Entity] = &[
+    Entity {
+        name: "Account",
+        table: "account",
+        resource: "account",
+        kind: EntityKind::NameList,
+        void: VoidStyle::None,
+        cdc: true,
+        natural_key: Some("Name"),
+        columns: &[
+            col("name", Text, &["Name"], true, "Name (unique among accounts)"),
+            col("fully_qualified_name", Text, &["FullyQualifiedName"], false, "FullyQualifiedName, with parent accounts"),
+            col("account_type", Text, &["AccountType"], true, "AccountType, e.g. Income, Bank, Accounts Receivable"),
+            col("account_sub_type", Text, &["AccountSubType"], true, "AccountSubType"),
+            col("classification", Text, &["Classification"], false, "Classification: Asset, Liability, Equity, Revenue, Expense"),
+            col("acct_num", Text, &["AcctNum"], true, "AcctNum, the user-defined account number"),
+            col("current_balance", Numeric, &["CurrentBalance"], false, "CurrentBalance"),
+            ACTIVE,
+            LAST_UPDATED,
+        ],
+        children: &[],
+        comment: "QuickBooks Online accounts (chart of accounts)",
+    },
+    Entity {
+        name: "Customer",
+        table: "customer",
+        resource: "customer",
+        kind: EntityKind::NameList,
+        void: VoidStyle::None,
+        cdc: true,
+        natural_key: Some("DisplayName"),
+        columns: &[
+            col("display_name", Text, &["DisplayName"], true, "DisplayName: unique across customers, vendors and employees"),
+            col("company_name", Text, &["CompanyName"], true, "CompanyName"),
+            col("given_name", Text, &["GivenName"], true, "GivenName"),
+            col("family_name", Text, &["FamilyName"], true, "FamilyName"),
+            col("email", Text, &["PrimaryEmailAddr", "Address"], true, "PrimaryEmailAddr.Address"),
+            col("phone", Text, &["PrimaryPhone", "FreeFormNumber"], true, "PrimaryPhone.FreeFormNumber"),
+            col("balance", Numeric, &["Balance"], false, "Balance: open balance, computed by QuickBooks"),
+            ACTIVE,
+            LAST_UPDATED,
+        ],
+        children: &[],
+        comment: "QuickBooks Online customers",
+    },
+    Entity {
+        name: "Vendor",
+        table: "vendor",
+        resource: "vendor",
+        kind: EntityKind::NameList,
+        void: VoidStyle::None,
+        cdc: true,
+        natural_key: Some("DisplayName"),
+        columns: &[
+            col("display_name", Text, &["DisplayName"], true, "DisplayName: unique across customers, vendors and employees"),
+            col("company_name", Text, &["CompanyName"], true, "CompanyName"),
+            col("email", Text, &["PrimaryEmailAddr", "Address"], true, "PrimaryEmailAddr.Address"),
+            col("phone", Text, &["PrimaryPhone", "FreeFormNumber"], true, "PrimaryPhone.FreeFormNumber"),
+            col("acct_num", Text, &["AcctNum"], true, "AcctNum: our account number with the vendor"),
+            col("balance", Numeric, &["Balance"], false, "Balance: open balance, computed by QuickBooks"),
+            ACTIVE,
+            LAST_UPDATED,
+        ],
+        children: &[],
+        comment: "QuickBooks Online vendors",
+    },
+    Entity {
+        name: "Item",
+        table: "item",
+        resource: "item",
+        kind: EntityKind::NameList,
+        void: VoidStyle::None,
+        cdc: true,
+        natural_key: Some("Name"),
+        columns: &[
+            col("name", Text, &["Name"], true, "Name (unique among items)"),
+            col("item_type", Text, &["Type"], true, "Type: Service, NonInventory, Inventory, Category"),
+            col("description", Text, &["Description"], true, "Description shown on sales forms"),
+            col("sku", Text, &["Sku"], true, "Sku"),
+            col("unit_price", Numeric, &["UnitPrice"], true, "UnitPrice"),
+            col("income_account_ref", Text, &["IncomeAccountRef", "value"], true, "IncomeAccountRef: QuickBooks Id of the income account (qbo.account.id)"),
+            ACTIVE,
+            LAST_UPDATED,
+        ],
+        children: &[],
+        comment: "QuickBooks Online items (products and services)",
+    },
+    Entity {
+        name: "Invoice",
+        table: "invoice",
+        resource: "invoice",
+        kind: EntityKind::Transaction,
+        void: VoidStyle::OperationVoid,
+        cdc: true,
+        natural_key: Some("DocNumber"),
+        columns: &[
+            col("doc_number", Text, &["DocNumber"], true, "DocNumber: the invoice number"),
+            col("txn_date", Date, &["TxnDate"], true, "TxnDate"),
+            col("due_date", Date, &["DueDate"], true, "DueDate"),
+            col("customer_ref", Text, &["CustomerRef", "value"], true, "CustomerRef: QuickBooks Id of the customer (qbo.customer.id)"),
+            col("total_amt", Numeric, &["TotalAmt"], false, "TotalAmt, computed by QuickBooks from the lines"),
+            col("balance", Numeric, &["Balance"], false, "Balance still owed; 0 once paid"),
+            col("private_note", Text, &["PrivateNote"], true, "PrivateNote (memo); QuickBooks writes 'Voided' here on void"),
+            LAST_UPDATED,
+        ],
+        children: &[ChildTable {
+            table: "invoice_line",
+            array: "Line",
+            columns: SALES_LINE_COLUMNS,
+            comment: "Lines of QuickBooks Online invoices (Invoice.Line)",
+        }],
+        comment: "QuickBooks Online invoices",
+    },
+    Entity {
+        name: "Payment",
+        table: "payment",
+        resource: "payment",
+        kind: EntityKind::Transaction,
+        void: VoidStyle::UpdateIncludeVoid,
+        cdc: true,
+        natural_key: Some("PaymentRefNum"),
+        columns: &[
+            col("txn_date", Date, &["TxnDate"], true, "TxnDate"),
+            col("customer_ref", Text, &["CustomerRef", "value"], true, "CustomerRef: QuickBooks Id of the paying customer"),
+            col("total_amt", Numeric, &["TotalAmt"], true, "TotalAmt received"),
+            col("unapplied_amt", Numeric, &["UnappliedAmt"], false, "UnappliedAmt: part of the payment not applied to any invoice"),
+            col("payment_ref_num", Text, &["PaymentRefNum"], true, "PaymentRefNum, e.g. the cheque number"),
+            col("deposit_to_account_ref", Text, &["DepositToAccountRef", "value"], true, "DepositToAccountRef: QuickBooks Id of the account"),
+            col("private_note", Text, &["PrivateNote"], true, "PrivateNote (memo)"),
+            LAST_UPDATED,
+        ],
+        children: &[ChildTable {
+            table: "payment_line",
+            array: "Line",
+            columns: &[
+                col("amount", Numeric, &["Amount"], true, "Line.Amount applied to the linked transaction"),
+                col("txn_id", Text, &["LinkedTxn", "0", "TxnId"], true, "LinkedTxn.TxnId: QuickBooks Id of the invoice paid (qbo.invoice.id)"),
+                col("txn_type", Text, &["LinkedTxn", "0", "TxnType"], true, "LinkedTxn.TxnType: Invoice, CreditMemo, ..."),
+            ],
+            comment: "The transactions (invoices) a QuickBooks Online payment applies to (Payment.Line)",
+        }],
+        comment: "QuickBooks Online customer payments",
+    },
+    Entity {
+        name: "SalesReceipt",
+        table: "sales_receipt",
+        resource: "salesreceipt",
+        kind: EntityKind::Transaction,
+        void: VoidStyle::UpdateIncludeVoid,
+        cdc: true,
+        natural_key: Some("DocNumber"),
+        columns: &[
+            col("doc_number", Text, &["DocNumber"], true, "DocNumber"),
+            col("txn_date", Date, &["TxnDate"], true, "TxnDate"),
+            col("customer_ref", Text, &["CustomerRef", "value"], true, "CustomerRef: QuickBooks Id of the customer"),
+            col("total_amt", Numeric, &["TotalAmt"], false, "TotalAmt, computed by QuickBooks from the lines"),
+            col("deposit_to_account_ref", Text, &["DepositToAccountRef", "value"], true, "DepositToAccountRef: QuickBooks Id of the account"),
+            col("private_note", Text, &["PrivateNote"], true, "PrivateNote (memo)"),
+            LAST_UPDATED,
+        ],
+        children: &[ChildTable {
+            table: "sales_receipt_line",
+            array: "Line",
+            columns: SALES_LINE_COLUMNS,
+            comment: "Lines of QuickBooks Online sales receipts (SalesReceipt.Line)",
+        }],
+        comment: "QuickBooks Online sales receipts",
+    },
+];
+
+/// Finds an entity by QuickBooks name (`SalesReceipt`), table (`sales_receipt`) or resource
+/// (`salesreceipt`), case-insensitively.
+pub fn qbo_entity(name: &str) -> Option<&'static Entity> {
+    QBO_ENTITIES.iter().find(|e| {
+        e.name.eq_ignore_ascii_case(name)
+            || e.table.eq_ignore_ascii_case(name)
+            || e.resource.eq_ignore_ascii_case(name)
+    })
+}

@@ -1,0 +1,21 @@
+//! The QuickBooks entity catalogue: which entities qbsync mirrors, their typed columns and
+//! child tables, what QuickBooks lets each of them do, and the SQL and JSON mapping derived from
+//! that. The extension generates its mirror tables from it, the agent maps rows with it and the
+//! sandbox routes requests with it, so the three can never disagree.
+
+mod ddl;
+mod entity;
+mod mapping;
+
+pub use ddl::{child_parent_column, mirror_tables_ddl};
+pub use entity::{qbo_entity, ChildTable, Column, Entity, EntityKind, SqlType, VoidStyle, QBO_ENTITIES};
+pub use mapping::{body_from_row, extract_expr, line_from_row, upsert_sql, UpsertSql, STAGE_TABLE, UPSERTED_TABLE};
+
+/// Schema holding the QuickBooks Online mirror tables.
+pub const QBO_SCHEMA: &str = "qbo";
+
+/// Values an application may write into a mirror row's `operation` column.
+pub const OPERATIONS: &[&str] = &["add", "update", "refresh", "void", "delete"];
+
+/// The channel the extension NOTIFYs and the agent LISTENs on.
+pub const NOTIFY_CHANNEL: &str = "qbsync";

@@ -1,0 +1,244 @@
+//! Mapping between QuickBooks JSON objects and mirror rows, both ways.
+//!
+//! Incoming objects are streamed into a staging table as raw `jsonb` and turned into typed
+//! columns by Postgres itself (`upsert_sql`), so the agent never parses a field it only copies.
+//! Outgoing rows are read as `to_jsonb(row)` and turned into a QuickBooks body by `body_from_row`.
+
+use crate::ddl::child_parent_column;
+use crate::entity::{Column, Entity, SqlType};
+use serde_json::{Map, Value};
+use std::fmt::Write;
+
+/// Temporary table (one `data jsonb` column) that incoming objects are copied into.
+pub const STAGE_TABLE: &str = "qbsync_stage";
+/// Temporary table receiving `(local_id, id, inserted)` of the rows an upsert touched.
+pub const UPSERTED_TABLE: &str = "qbsync_upserted";
+
+/// SQL expression reading `column` out of the jsonb expression `src`, typed.
+pub fn extract_expr(column: &Column, src: &str) -> String {
+    let path = column.path.join(",");
+    let text = format!("({src} #>> '{{{path}}}')");
+    match column.sql_type {
+        SqlType::Text => text,
+        other => format!("NULLIF({text}, '')::{}", other.sql()),
+    }
+}
+
+/// The statements that upsert one staged batch of an entity, in execution order.
+#[derive(Debug, Clone)]
+pub struct UpsertSql {
+    /// Upserts parents from the stage into the mirror table (`$1` = company id), skipping rows
+    /// with a local change still waiting to be pushed, and records what it touched in
+    /// [`UPSERTED_TABLE`].
+    pub parent: String,
+    /// For each child table: delete the lines of the touched parents, then insert the new ones.
+    pub children: Vec<(String, String)>,
+}
+
+/// Builds the upsert statements for `entity` in `schema`.
+pub fn upsert_sql(schema: &str, entity: &Entity) -> UpsertSql {
+    let t = format!("{schema}.{}", entity.table);
+    let cols: Vec<&str> = entity.columns.iter().map(|c| c.name).collect();
+    let exprs: Vec<String> = entity.columns.iter().map(|c| extract_expr(c, "s.data")).collect();
+    let mut parent = String::new();
+    let _ = write!(
+        parent,
+        "WITH up AS (INSERT INTO {t} AS t (company_id, id, sync_token, {cols}, data, sync_status, sync_message, synced_at) \
+         SELECT DISTINCT ON (s.data->>'Id') $1::bigint, s.data->>'Id', s.data->>'SyncToken', {exprs}, s.data, 'ok', NULL, now() \
+         FROM {STAGE_TABLE} s ORDER BY s.data->>'Id' \
+         ON CONFLICT (company_id, id) DO UPDATE SET sync_token = EXCLUDED.sync_token, {sets}, data = EXCLUDED.data, \
+         sync_status = 'ok', sync_message = NULL, synced_at = EXCLUDED.synced_at \
+         WHERE t.operation IS NULL \
+         RETURNING t.local_id, t.id, (t.xmax = 0) AS inserted) \
+         INSERT INTO {UPSERTED_TABLE} (local_id, id, inserted) SELECT local_id, id, inserted FROM up",
+        cols = cols.join(", "),
+        exprs = exprs.join(", "),
+        sets = cols.iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect::<Vec<_>>().join(", "),
+    );
+    let children = entity
+        .children
+        .iter()
+        .map(|child| {
+            let ct = format!("{schema}.{}", child.table);
+            let pc = child_parent_column(entity);
+            let delete = format!("DELETE FROM {ct} c USING {UPSERTED_TABLE} u WHERE c.{pc} = u.local_id");
+            let ccols: Vec<&str> = child.columns.iter().map(|c| c.name).collect();
+            let cexprs: Vec<String> = child.columns.iter().map(|c| extract_expr(c, "l.line")).collect();
+            let insert = format!(
+                "INSERT INTO {ct} ({pc}, company_id, line_num, {ccols}, data) \
+                 SELECT p.local_id, p.company_id, l.ord, {cexprs}, l.line \
+                 FROM {UPSERTED_TABLE} u JOIN {t} p ON p.local_id = u.local_id, \
+                 jsonb_array_elements(CASE WHEN jsonb_typeof(p.data->'{arr}') = 'array' THEN p.data->'{arr}' ELSE '[]'::jsonb END) \
+                 WITH ORDINALITY AS l(line, ord)",
+                ccols = ccols.join(", "),
+                cexprs = cexprs.join(", "),
+                arr = child.array,
+            );
+            (delete, insert)
+        })
+        .collect();
+    UpsertSql { parent, children }
+}
+
+/// Keys QuickBooks owns: never sent back on add, and on update only `Id`/`SyncToken` as the
+/// caller sets them.
+const SERVER_KEYS: &[&str] = &["Id", "SyncToken", "MetaData", "domain", "sparse", "status", "time"];
+
+fn set_path(target: &mut Value, path: &[&str], value: Value) {
+    let Some((first, rest)) = path.split_first() else {
+        *target = value;
+        return;
+    };
+    if let Ok(index) = first.parse::<usize>() {
+        if !target.is_array() {
+            *target = Value::Array(Vec::new());
+        }
+        if let Value::Array(items) = target {
+            while items.len() <= index {
+                items.push(Value::Object(Map::new()));
+            }
+            set_path(&mut items[index], rest, value);
+        }
+    } else {
+        if !target.is_object() {
+            *target = Value::Object(Map::new());
+        }
+        if let Value::Object(map) = target {
+            set_path(map.entry(first.to_string()).or_insert(Value::Null), rest, value);
+        }
+    }
+}
+
+/// Applies the writable typed columns of `row` (a `to_jsonb(row)` object) over `base`.
+/// A NULL column leaves the field as it is in `base`: it means "not set here", not "clear".
+fn apply_columns(base: &mut Value, columns: &[Column], row: &Map<String, Value>) {
+    for c in columns.iter().filter(|c| c.writable) {
+        if let Some(v) = row.get(c.name).filter(|v| !v.is_null()) {
+            set_path(base, c.path, v.clone());
+        }
+    }
+}
+
+fn data_object(row: &Map<String, Value>) -> Value {
+    match row.get("data") {
+        Some(Value::Object(m)) => Value::Object(m.clone()),
+        _ => Value::Object(Map::new()),
+    }
+}
+
+/// The QuickBooks line object for one child-table row.
+pub fn line_from_row(columns: &[Column], row: &Map<String, Value>) -> Value {
+    let mut line = data_object(row);
+    apply_columns(&mut line, columns, row);
+    if let Some(Value::String(id)) = row.get("line_id") {
+        set_path(&mut line, &["Id"], Value::String(id.clone()));
+    }
+    // QuickBooks needs DetailType to name the detail object the line carries.
+    if let Value::Object(map) = &mut line {
+        if !map.contains_key("DetailType") {
+            if let Some(detail) = map.keys().find(|k| k.ends_with("LineDetail")).cloned() {
+                map.insert("DetailType".into(), Value::String(detail));
+            }
+        }
+    }
+    line
+}
+
+/// The QuickBooks body for a mirror row: its `data` object without the keys QuickBooks owns,
+/// overlaid with the writable typed columns, and, when `lines` is given, the child rows as the
+/// entity's line array (rows already in `line_num` order).
+pub fn body_from_row(entity: &Entity, row: &Map<String, Value>, lines: Option<&[Map<String, Value>]>) -> Value {
+    let mut body = data_object(row);
+    if let Value::Object(map) = &mut body {
+        for k in SERVER_KEYS {
+            map.remove(*k);
+        }
+    }
+    apply_columns(&mut body, entity.columns, row);
+    if let (Some(child), Some(lines)) = (entity.children.first(), lines) {
+        if !lines.is_empty() {
+            let array = lines.iter().map(|l| line_from_row(child.columns, l)).collect();
+            set_path(&mut body, &[child.array], Value::Array(array));
+        }
+    }
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::qbo_entity;
+    use serde_json::json;
+
+    fn obj(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => panic!("not an object"),
+        }
+    }
+
+    #[test]
+    fn extract_expressions_are_typed() {
+        let e = qbo_entity("customer").unwrap();
+        assert_eq!(extract_expr(e.column("email").unwrap(), "d"), "(d #>> '{PrimaryEmailAddr,Address}')");
+        assert_eq!(extract_expr(e.column("balance").unwrap(), "d"), "NULLIF((d #>> '{Balance}'), '')::numeric");
+        assert_eq!(extract_expr(e.column("active").unwrap(), "d"), "NULLIF((d #>> '{Active}'), '')::boolean");
+    }
+
+    #[test]
+    fn body_overlays_typed_columns_and_drops_server_keys() {
+        let e = qbo_entity("Customer").unwrap();
+        let row = obj(json!({
+            "display_name": "Acme Ltd", "email": "ap@acme.test", "balance": 12.5, "phone": null,
+            "data": {"Id": "7", "SyncToken": "3", "MetaData": {}, "DisplayName": "Old", "Notes": "keep",
+                     "PrimaryPhone": {"FreeFormNumber": "555"}}
+        }));
+        let body = body_from_row(e, &row, None);
+        assert_eq!(
+            body,
+            json!({"DisplayName": "Acme Ltd", "Notes": "keep", "PrimaryEmailAddr": {"Address": "ap@acme.test"},
+                   "PrimaryPhone": {"FreeFormNumber": "555"}})
+        );
+    }
+
+    #[test]
+    fn lines_become_the_line_array_with_detail_type() {
+        let e = qbo_entity("invoice").unwrap();
+        let row = obj(json!({"customer_ref": "12", "txn_date": "2026-11-01", "data": {}}));
+        let lines = vec![
+            obj(json!({"amount": 100.0, "item_ref": "3", "qty": 2, "unit_price": 50, "data": {}})),
+            obj(json!({"amount": 5, "description": "fee", "line_id": "2", "data": {"DetailType": "SalesItemLineDetail"}})),
+        ];
+        let body = body_from_row(e, &row, Some(&lines));
+        assert_eq!(body["CustomerRef"], json!({"value": "12"}));
+        assert_eq!(body["TxnDate"], json!("2026-11-01"));
+        assert_eq!(
+            body["Line"][0],
+            json!({"Amount": 100.0, "DetailType": "SalesItemLineDetail",
+                   "SalesItemLineDetail": {"ItemRef": {"value": "3"}, "Qty": 2, "UnitPrice": 50}})
+        );
+        assert_eq!(body["Line"][1]["Id"], json!("2"));
+        assert_eq!(body["Line"][1]["Description"], json!("fee"));
+    }
+
+    #[test]
+    fn numeric_path_segments_build_arrays() {
+        let e = qbo_entity("Payment").unwrap();
+        let line = line_from_row(
+            e.children[0].columns,
+            &obj(json!({"amount": 40, "txn_id": "130", "txn_type": "Invoice", "data": {}})),
+        );
+        assert_eq!(line, json!({"Amount": 40, "LinkedTxn": [{"TxnId": "130", "TxnType": "Invoice"}]}));
+    }
+
+    #[test]
+    fn upsert_skips_rows_with_pending_local_changes() {
+        let e = qbo_entity("Invoice").unwrap();
+        let sql = upsert_sql("qbo", e);
+        assert!(sql.parent.contains("WHERE t.operation IS NULL"));
+        assert!(sql.parent.contains("NULLIF((s.data #>> '{TxnDate}'), '')::date"));
+        assert_eq!(sql.children.len(), 1);
+        assert!(sql.children[0].0.starts_with("DELETE FROM qbo.invoice_line"));
+        assert!(sql.children[0].1.contains("WITH ORDINALITY AS l(line, ord)"));
+    }
+}
