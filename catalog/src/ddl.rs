@@ -46,6 +46,8 @@ fn mirror_table(out: &mut String, schema: &str, e: &Entity) {
         e.table
     );
     let _ = writeln!(out, "COMMENT ON TABLE {t} IS {};", quote_literal(e.comment));
+    // Mirror rows are user data: pg_dump must dump them although the table belongs to the extension.
+    let _ = writeln!(out, "SELECT pg_catalog.pg_extension_config_dump('{t}', '');");
     let fixed: &[(&str, &str)] = &[
         ("local_id", "Local key, assigned on insert; usable before QuickBooks assigns an Id"),
         ("company_id", "The company (qbsync.company.id) this row belongs to"),
@@ -97,6 +99,7 @@ fn child_table(out: &mut String, schema: &str, parent: &Entity, child: &ChildTab
     typed_columns(out, child.columns);
     let _ = writeln!(out, "    data jsonb NOT NULL DEFAULT '{{}}'::jsonb,\n    PRIMARY KEY ({parent_col}, line_num)\n);");
     let _ = writeln!(out, "COMMENT ON TABLE {t} IS {};", quote_literal(child.comment));
+    let _ = writeln!(out, "SELECT pg_catalog.pg_extension_config_dump('{t}', '');");
     let _ = writeln!(out, "COMMENT ON COLUMN {t}.{parent_col} IS {};", quote_literal(&format!("The {} row (local_id) this line belongs to", parent.qualified_table())));
     let _ = writeln!(out, "COMMENT ON COLUMN {t}.line_num IS 'Position of the line in the QuickBooks object, from 1; with the parent key it is the line''s stable key';");
     let _ = writeln!(out, "COMMENT ON COLUMN {t}.data IS 'The whole QuickBooks line object';");

@@ -28,7 +28,7 @@ pub fn extract_expr(column: &Column, src: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct UpsertSql {
     /// Upserts parents from the stage into the mirror table (`$1` = company id), skipping rows
-    /// with a local change still waiting to be pushed, and records what it touched in
+    /// with a local change waiting to be pushed or a failed push the user has yet to fix, and records what it touched in
     /// [`UPSERTED_TABLE`].
     pub parent: String,
     /// For each child table: delete the lines of the touched parents, then insert the new ones.
@@ -48,7 +48,7 @@ pub fn upsert_sql(schema: &str, entity: &Entity) -> UpsertSql {
          FROM {STAGE_TABLE} s ORDER BY s.data->>'Id' \
          ON CONFLICT (company_id, id) DO UPDATE SET sync_token = EXCLUDED.sync_token, {sets}, data = EXCLUDED.data, \
          sync_status = 'ok', sync_message = NULL, synced_at = EXCLUDED.synced_at \
-         WHERE t.operation IS NULL \
+         WHERE t.sync_status IS NULL OR t.sync_status = 'ok' \
          RETURNING t.local_id, t.id, (t.xmax = 0) AS inserted) \
          INSERT INTO {UPSERTED_TABLE} (local_id, id, inserted) SELECT local_id, id, inserted FROM up",
         cols = cols.join(", "),
@@ -235,7 +235,7 @@ mod tests {
     fn upsert_skips_rows_with_pending_local_changes() {
         let e = qbo_entity("Invoice").unwrap();
         let sql = upsert_sql("qbo", e);
-        assert!(sql.parent.contains("WHERE t.operation IS NULL"));
+        assert!(sql.parent.contains("WHERE t.sync_status IS NULL OR t.sync_status = 'ok'"));
         assert!(sql.parent.contains("NULLIF((s.data #>> '{TxnDate}'), '')::date"));
         assert_eq!(sql.children.len(), 1);
         assert!(sql.children[0].0.starts_with("DELETE FROM qbo.invoice_line"));

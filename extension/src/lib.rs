@@ -1,1 +1,19 @@
+//! The qbsync extension: the SQL surface of the sync (catalogue, mirror tables, qb_* functions,
+//! views). It does no I/O with QuickBooks: the functions enqueue tasks that the agent runs.
 
+use pgrx::prelude::*;
+
+mod catalog;
+
+::pgrx::pg_module_magic!(name, version);
+
+extension_sql_file!("../sql/bootstrap.sql", name = "bootstrap", bootstrap);
+
+extension_sql_file!("../sql/api.sql", name = "api", requires = ["bootstrap"]);
+
+// Mirror tables come from the shared catalogue, so they are created by Rust once the rest exists.
+extension_sql!(
+    "SELECT qbsync._install_catalog();",
+    name = "install_catalog",
+    finalize
+);

@@ -1,0 +1,274 @@
+-- The qb_* functions: each checks its input, enqueues a task, wakes the agent and returns the task id.
+
+CREATE FUNCTION qbsync._company(company text) RETURNS qbsync.company
+LANGUAGE plpgsql STABLE AS $$
+#variable_conflict use_variable
+DECLARE
+    c qbsync.company;
+BEGIN
+    SELECT * INTO c FROM qbsync.company co WHERE co.name = $1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'qbsync: company "%" does not exist', company
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'SELECT name FROM qbsync.company lists the companies; qbsync.qb_add_company() adds one.';
+    END IF;
+    IF c.error IS NOT NULL THEN
+        RAISE EXCEPTION 'qbsync: company "%" needs attention: %', company, c.error
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Fix the cause, then clear it: UPDATE qbsync.company SET error = NULL WHERE name = ' || quote_literal(company) || ';';
+    END IF;
+    RETURN c;
+END
+$$;
+
+-- Resolves table names ('customer', 'qbo.customer' or 'Customer') to entity names in sync order.
+-- NULL means every enabled table of the company.
+CREATE FUNCTION qbsync._entities(c qbsync.company, tables text[]) RETURNS text[]
+LANGUAGE plpgsql STABLE AS $$
+#variable_conflict use_variable
+DECLARE
+    t text;
+    e qbsync.entity;
+    result text[] := '{}';
+BEGIN
+    IF tables IS NULL THEN
+        SELECT coalesce(array_agg(en.name ORDER BY en.ord), '{}') INTO result
+        FROM qbsync.entity en JOIN qbsync.sync_table st ON st.entity = en.name AND st.company_id = c.id
+        WHERE en.company_kind = c.kind AND st.enabled;
+        RETURN result;
+    END IF;
+    FOREACH t IN ARRAY tables LOOP
+        SELECT * INTO e FROM qbsync.entity en
+        WHERE lower(en.name) = lower(t) OR lower(en.table_name) = lower(t)
+           OR lower(en.schema_name || '.' || en.table_name) = lower(t)
+        ORDER BY (en.company_kind = c.kind) DESC
+        LIMIT 1;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'qbsync: unknown table "%"', t
+                USING ERRCODE = 'undefined_table',
+                      HINT = 'SELECT schema_name, table_name FROM qbsync.entity lists the tables qbsync syncs.';
+        END IF;
+        IF e.company_kind <> c.kind THEN
+            RAISE EXCEPTION 'qbsync: %.% is a % table; company "%" is %', e.schema_name, e.table_name,
+                CASE e.company_kind WHEN 'qbo' THEN 'QuickBooks Online' ELSE 'QuickBooks Desktop' END, c.name,
+                CASE c.kind WHEN 'qbo' THEN 'QuickBooks Online (qbo)' ELSE 'QuickBooks Desktop (qbd)' END
+                USING ERRCODE = 'wrong_object_type';
+        END IF;
+        IF NOT (e.name = ANY (result)) THEN
+            result := result || e.name;
+        END IF;
+    END LOOP;
+    SELECT array_agg(en.name ORDER BY en.ord) INTO result FROM qbsync.entity en WHERE en.name = ANY (result);
+    RETURN result;
+END
+$$;
+
+CREATE FUNCTION qbsync._enqueue(c qbsync.company, task_kind text, task_entities text[], task_params jsonb DEFAULT '{}')
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+#variable_conflict use_variable
+DECLARE
+    task_id bigint;
+BEGIN
+    INSERT INTO qbsync.task (company_id, kind, entities, params, entities_total)
+    VALUES (c.id, task_kind, task_entities, task_params, cardinality(task_entities))
+    RETURNING id INTO task_id;
+    PERFORM pg_notify('qbsync', json_build_object('task', task_id, 'company', c.id)::text);
+    RETURN task_id;
+END
+$$;
+
+CREATE FUNCTION qbsync.qb_add_company(
+    name text,
+    realm_id text,
+    client_id text,
+    client_secret text,
+    refresh_token text,
+    api_base text DEFAULT 'https://quickbooks.api.intuit.com/v3',
+    token_url text DEFAULT 'https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer',
+    operation_result boolean DEFAULT false
+) RETURNS bigint
+LANGUAGE plpgsql AS $$
+#variable_conflict use_variable
+DECLARE
+    c qbsync.company;
+BEGIN
+    IF EXISTS (SELECT 1 FROM qbsync.company co WHERE co.name = qb_add_company.name) THEN
+        RAISE EXCEPTION 'qbsync: company "%" already exists', name USING ERRCODE = 'unique_violation';
+    END IF;
+    IF coalesce(realm_id, '') = '' OR coalesce(refresh_token, '') = '' OR coalesce(client_id, '') = '' THEN
+        RAISE EXCEPTION 'qbsync: a QuickBooks Online company needs realm_id, client_id, client_secret and refresh_token'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    INSERT INTO qbsync.company (name, kind, realm_id, api_base, token_url, operation_result)
+    VALUES (qb_add_company.name, 'qbo', qb_add_company.realm_id, rtrim(qb_add_company.api_base, '/'),
+            qb_add_company.token_url, qb_add_company.operation_result)
+    RETURNING * INTO c;
+    INSERT INTO qbsync.company_secret (company_id, client_id, client_secret, refresh_token)
+    VALUES (c.id, qb_add_company.client_id, qb_add_company.client_secret, qb_add_company.refresh_token);
+    INSERT INTO qbsync.sync_table (company_id, entity)
+    SELECT c.id, en.name FROM qbsync.entity en WHERE en.company_kind = 'qbo';
+    -- The connect task checks the credentials and records the company's QuickBooks name.
+    RETURN qbsync._enqueue(c, 'connect', '{}');
+END
+$$;
+COMMENT ON FUNCTION qbsync.qb_add_company IS 'Adds a QuickBooks Online company with its OAuth2 credentials; returns the id of the task that checks them';
+
+CREATE FUNCTION qbsync.qb_enable_table(company text, table_name text, enabled boolean DEFAULT true, direction text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql AS $$
+#variable_conflict use_variable
+DECLARE
+    c qbsync.company := qbsync._company(company);
+    ent text := (qbsync._entities(c, ARRAY[table_name]))[1];
+BEGIN
+    IF direction IS NOT NULL AND direction NOT IN ('incoming', 'outgoing', 'both') THEN
+        RAISE EXCEPTION 'qbsync: direction must be incoming, outgoing or both, not "%"', direction
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    UPDATE qbsync.sync_table st
+    SET enabled = qb_enable_table.enabled, direction = coalesce(qb_enable_table.direction, st.direction)
+    WHERE st.company_id = c.id AND st.entity = ent;
+END
+$$;
+COMMENT ON FUNCTION qbsync.qb_enable_table IS 'Turns syncing of one table on or off for a company and sets its direction (incoming, outgoing, both)';
+
+CREATE FUNCTION qbsync.qb_populate(company text, tables text[] DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql AS $$
+#variable_conflict use_variable
+DECLARE
+    c qbsync.company := qbsync._company(company);
+BEGIN
+    RETURN qbsync._enqueue(c, 'populate', qbsync._entities(c, tables));
+END
+$$;
+COMMENT ON FUNCTION qbsync.qb_populate IS 'Full load of the given tables (default: every enabled table) from QuickBooks; returns the task id';
+
+CREATE FUNCTION qbsync._require_populated(c qbsync.company, ents text[]) RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+#variable_conflict use_variable
+DECLARE
+    missing record;
+BEGIN
+    SELECT en.schema_name, en.table_name INTO missing
+    FROM unnest(ents) AS u(name) JOIN qbsync.entity en ON en.name = u.name
+    LEFT JOIN qbsync.history h ON h.company_id = c.id AND h.entity = u.name
+    WHERE h.populated_at IS NULL
+    ORDER BY en.ord LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'qbsync: %.% has never been populated for company "%"', missing.schema_name, missing.table_name, c.name
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = format('Run SELECT qbsync.qb_populate(%L, %L); first.', c.name, ARRAY[missing.table_name]);
+    END IF;
+END
+$$;
+
+CREATE FUNCTION qbsync.qb_refresh(company text, tables text[] DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql AS $$
+#variable_conflict use_variable
+DECLARE
+    c qbsync.company := qbsync._company(company);
+    ents text[] := qbsync._entities(c, tables);
+BEGIN
+    PERFORM qbsync._require_populated(c, ents);
+    RETURN qbsync._enqueue(c, 'refresh', ents);
+END
+$$;
+COMMENT ON FUNCTION qbsync.qb_refresh IS 'Incremental refresh (changes since the last sync) of tables that were populated; returns the task id';
+
+CREATE FUNCTION qbsync.qb_update(company text, tables text[] DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql AS $$
+#variable_conflict use_variable
+DECLARE
+    c qbsync.company := qbsync._company(company);
+BEGIN
+    RETURN qbsync._enqueue(c, 'update', qbsync._entities(c, tables));
+END
+$$;
+COMMENT ON FUNCTION qbsync.qb_update IS 'Pushes every row with a pending operation in the given tables to QuickBooks; returns the task id';
+
+CREATE FUNCTION qbsync.qb_update_and_refresh(company text, tables text[] DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql AS $$
+#variable_conflict use_variable
+DECLARE
+    c qbsync.company := qbsync._company(company);
+    ents text[] := qbsync._entities(c, tables);
+BEGIN
+    PERFORM qbsync._require_populated(c, ents);
+    RETURN qbsync._enqueue(c, 'update_and_refresh', ents);
+END
+$$;
+COMMENT ON FUNCTION qbsync.qb_update_and_refresh IS 'Pushes pending rows, then refreshes the same tables from QuickBooks; returns the task id';
+
+CREATE FUNCTION qbsync.qb_stop(task bigint) RETURNS bigint
+LANGUAGE plpgsql AS $$
+#variable_conflict use_variable
+DECLARE
+    t qbsync.task;
+BEGIN
+    SELECT * INTO t FROM qbsync.task tk WHERE tk.id = task FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'qbsync: task % does not exist', task USING ERRCODE = 'no_data_found';
+    END IF;
+    IF t.status = 'queued' THEN
+        UPDATE qbsync.task SET status = 'stopped', stop_requested = true, finished_at = now(),
+               error = 'stopped by ' || current_user || ' before it started'
+        WHERE qbsync.task.id = t.id;
+    ELSIF t.status = 'running' THEN
+        UPDATE qbsync.task SET stop_requested = true WHERE qbsync.task.id = t.id;
+        PERFORM pg_notify('qbsync', json_build_object('stop', task, 'company', t.company_id)::text);
+    ELSE
+        RAISE EXCEPTION 'qbsync: task % has already finished (%)', task, t.status
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    RETURN task;
+END
+$$;
+COMMENT ON FUNCTION qbsync.qb_stop IS 'Stops a task: a queued one at once, a running one at its next entity boundary (never mid-record)';
+
+CREATE VIEW qbsync.status AS
+SELECT
+    c.name AS company,
+    c.kind,
+    CASE
+        WHEN c.error IS NOT NULL THEN 'Needs attention: ' || c.error
+        WHEN r.id IS NOT NULL THEN format('Running %s %s %s of %s', r.kind, coalesce(r.current_entity, ''),
+                                          least(r.entities_done + 1, r.entities_total), r.entities_total)
+        WHEN l.id IS NULL THEN 'Ready'
+        ELSE format('Last sync %s (%s)', to_char(l.finished_at, 'YYYY-MM-DD HH24:MI:SS TZ'), l.status)
+    END AS state,
+    CASE
+        WHEN c.error IS NOT NULL THEN 'red'
+        WHEN r.id IS NOT NULL AND r.errors > 0 THEN 'orange'
+        WHEN r.id IS NULL AND l.id IS NOT NULL AND (l.errors > 0 OR l.status = 'failed') THEN 'red'
+        ELSE 'blue'
+    END AS flag,
+    coalesce(r.errors, l.errors, 0) AS errors,
+    (SELECT count(*) FROM qbsync.sync_result sr
+      WHERE sr.company_id = c.id AND sr.outcome = 'error' AND sr.at > now() - interval '1 day') AS errors_last_day,
+    coalesce(r.id, l.id) AS task_id,
+    coalesce(r.requested_by, l.requested_by) AS requested_by,
+    l.finished_at AS last_sync_at,
+    c.error AS company_error
+FROM qbsync.company c
+LEFT JOIN LATERAL (SELECT * FROM qbsync.task t WHERE t.company_id = c.id AND t.status = 'running'
+                   ORDER BY t.id DESC LIMIT 1) r ON true
+LEFT JOIN LATERAL (SELECT * FROM qbsync.task t WHERE t.company_id = c.id AND t.status IN ('done', 'failed', 'stopped')
+                   ORDER BY t.finished_at DESC NULLS LAST, t.id DESC LIMIT 1) l ON true;
+COMMENT ON VIEW qbsync.status IS 'One row per company: what it is doing, a flag (blue ok, orange running with errors, red needs attention), error counts and who started the last task';
+
+CREATE VIEW qbsync.messages AS
+SELECT sr.at, c.name AS company, sr.task_id, en.schema_name || '.' || en.table_name AS table_name, sr.entity,
+       sr.local_id, sr.qb_id, sr.direction, sr.operation, sr.code, sr.message
+FROM qbsync.sync_result sr
+JOIN qbsync.company c ON c.id = sr.company_id
+LEFT JOIN qbsync.entity en ON en.name = sr.entity
+WHERE sr.outcome = 'error'
+UNION ALL
+SELECT c.error_at, c.name, NULL, NULL, NULL, NULL, NULL, NULL, 'connect', 'company', c.error
+FROM qbsync.company c WHERE c.error IS NOT NULL
+UNION ALL
+SELECT t.finished_at, c.name, t.id, NULL, t.current_entity, NULL, NULL, NULL, t.kind, 'task', t.error
+FROM qbsync.task t JOIN qbsync.company c ON c.id = t.company_id
+WHERE t.status = 'failed';
+COMMENT ON VIEW qbsync.messages IS 'What did not sync and why: row-level errors with the QuickBooks code, company errors and failed tasks';

@@ -1,0 +1,206 @@
+-- qbsync catalogue: companies, their secrets, which tables they sync, sync history, tasks and results.
+-- The mirror tables (schema qbo) are generated from the Rust entity catalogue at the end of the script.
+
+CREATE SCHEMA IF NOT EXISTS qbo;
+COMMENT ON SCHEMA qbo IS 'qbsync mirror tables of QuickBooks Online companies';
+
+CREATE TABLE qbsync.company (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name text NOT NULL UNIQUE,
+    kind text NOT NULL CHECK (kind IN ('qbo', 'qbd')),
+    realm_id text,
+    api_base text NOT NULL DEFAULT 'https://quickbooks.api.intuit.com/v3',
+    token_url text NOT NULL DEFAULT 'https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer',
+    operation_result boolean NOT NULL DEFAULT false,
+    settings jsonb NOT NULL DEFAULT '{}'::jsonb,
+    quickbooks_name text,
+    error text,
+    error_at timestamptz,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE qbsync.company IS 'QuickBooks companies synced by qbsync';
+COMMENT ON COLUMN qbsync.company.name IS 'Name used in every qb_* call, e.g. qb_populate(''acme'')';
+COMMENT ON COLUMN qbsync.company.kind IS 'qbo (QuickBooks Online, tables in schema qbo) or qbd (QuickBooks Desktop, tables in schema qbd)';
+COMMENT ON COLUMN qbsync.company.realm_id IS 'QuickBooks Online realm (company) id';
+COMMENT ON COLUMN qbsync.company.api_base IS 'Base URL of the QuickBooks Online API, up to and including /v3';
+COMMENT ON COLUMN qbsync.company.token_url IS 'OAuth2 token endpoint';
+COMMENT ON COLUMN qbsync.company.operation_result IS 'Set operation to task result: when true a finished push writes only its outcome into operation (the row is not otherwise changed); when false the agent writes the refreshed QuickBooks record back and clears operation';
+COMMENT ON COLUMN qbsync.company.settings IS 'Further per-company settings (jsonb)';
+COMMENT ON COLUMN qbsync.company.quickbooks_name IS 'CompanyName as QuickBooks reports it, filled by the connect task';
+COMMENT ON COLUMN qbsync.company.error IS 'Company-level error that stops all syncing until a person acts (e.g. re-consent needed); NULL when healthy';
+
+CREATE TABLE qbsync.company_secret (
+    company_id bigint PRIMARY KEY REFERENCES qbsync.company(id) ON DELETE CASCADE,
+    client_id text NOT NULL,
+    client_secret text NOT NULL,
+    refresh_token text NOT NULL,
+    refresh_token_expires_at timestamptz,
+    access_token text,
+    access_token_expires_at timestamptz,
+    refreshed_at timestamptz,
+    refresh_count bigint NOT NULL DEFAULT 0
+);
+COMMENT ON TABLE qbsync.company_secret IS 'OAuth2 client credentials and tokens; not readable by PUBLIC: grant SELECT, UPDATE to the agent''s role only';
+COMMENT ON COLUMN qbsync.company_secret.refresh_token IS 'Latest refresh token; QuickBooks rotates it and rejects the previous one, so it is replaced in the same transaction that records its use';
+REVOKE ALL ON qbsync.company_secret FROM PUBLIC;
+
+CREATE TABLE qbsync.entity (
+    name text PRIMARY KEY,
+    company_kind text NOT NULL CHECK (company_kind IN ('qbo', 'qbd')),
+    schema_name text NOT NULL,
+    table_name text NOT NULL,
+    entity_kind text NOT NULL CHECK (entity_kind IN ('list', 'txn')),
+    can_void boolean NOT NULL,
+    cdc boolean NOT NULL,
+    natural_key text,
+    child_tables text[] NOT NULL,
+    ord integer NOT NULL,
+    UNIQUE (schema_name, table_name)
+);
+COMMENT ON TABLE qbsync.entity IS 'The entity catalogue as SQL sees it (generated from the Rust catalogue shared with the agent); read-only';
+COMMENT ON COLUMN qbsync.entity.entity_kind IS 'list: a name list (delete means deactivate); txn: a transaction';
+COMMENT ON COLUMN qbsync.entity.ord IS 'Sync order: name lists before the transactions that refer to them';
+
+CREATE TABLE qbsync.sync_table (
+    company_id bigint NOT NULL REFERENCES qbsync.company(id) ON DELETE CASCADE,
+    entity text NOT NULL REFERENCES qbsync.entity(name),
+    enabled boolean NOT NULL DEFAULT true,
+    direction text NOT NULL DEFAULT 'both' CHECK (direction IN ('incoming', 'outgoing', 'both')),
+    PRIMARY KEY (company_id, entity)
+);
+COMMENT ON TABLE qbsync.sync_table IS 'Per company and entity: whether it is synced and in which direction (incoming = QuickBooks to Postgres, outgoing = Postgres to QuickBooks)';
+
+CREATE TABLE qbsync.history (
+    company_id bigint NOT NULL REFERENCES qbsync.company(id) ON DELETE CASCADE,
+    entity text NOT NULL REFERENCES qbsync.entity(name),
+    populated_at timestamptz,
+    change_cursor timestamptz,
+    last_refresh_at timestamptz,
+    row_count bigint,
+    PRIMARY KEY (company_id, entity)
+);
+COMMENT ON TABLE qbsync.history IS 'Per company and entity: when it was last fully populated and the change cursor refreshes continue from';
+COMMENT ON COLUMN qbsync.history.change_cursor IS 'QuickBooks server time up to which every change has been applied (next CDC changedSince)';
+
+CREATE TABLE qbsync.task (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    company_id bigint NOT NULL REFERENCES qbsync.company(id) ON DELETE CASCADE,
+    kind text NOT NULL CHECK (kind IN ('connect', 'populate', 'refresh', 'update', 'update_and_refresh')),
+    entities text[] NOT NULL DEFAULT '{}',
+    params jsonb NOT NULL DEFAULT '{}'::jsonb,
+    status text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'done', 'failed', 'stopped')),
+    stop_requested boolean NOT NULL DEFAULT false,
+    current_entity text,
+    entities_done integer NOT NULL DEFAULT 0,
+    entities_total integer NOT NULL DEFAULT 0,
+    rows_done bigint NOT NULL DEFAULT 0,
+    errors integer NOT NULL DEFAULT 0,
+    requested_by text NOT NULL DEFAULT current_user,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    started_at timestamptz,
+    heartbeat_at timestamptz,
+    finished_at timestamptz,
+    locked_by text,
+    error text
+);
+CREATE INDEX task_queued ON qbsync.task (id) WHERE status = 'queued';
+CREATE INDEX task_company ON qbsync.task (company_id, id DESC);
+COMMENT ON TABLE qbsync.task IS 'Work requested from the agent: one row per qb_* call, with its progress and outcome';
+COMMENT ON COLUMN qbsync.task.entities IS 'Entities (QuickBooks names) the task covers, in sync order';
+COMMENT ON COLUMN qbsync.task.current_entity IS 'Entity being worked on now';
+COMMENT ON COLUMN qbsync.task.rows_done IS 'Records read or pushed so far';
+COMMENT ON COLUMN qbsync.task.errors IS 'Records that failed (see qbsync.messages)';
+COMMENT ON COLUMN qbsync.task.stop_requested IS 'Set by qb_stop(); the agent stops at the next entity boundary, never mid-record';
+COMMENT ON COLUMN qbsync.task.heartbeat_at IS 'Last sign of life from the agent running the task; a running task without one for long is re-queued';
+
+CREATE TABLE qbsync.sync_result (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at timestamptz NOT NULL DEFAULT now(),
+    task_id bigint REFERENCES qbsync.task(id) ON DELETE SET NULL,
+    company_id bigint NOT NULL REFERENCES qbsync.company(id) ON DELETE CASCADE,
+    entity text NOT NULL,
+    local_id bigint,
+    qb_id text,
+    direction text NOT NULL CHECK (direction IN ('incoming', 'outgoing')),
+    operation text NOT NULL,
+    outcome text NOT NULL CHECK (outcome IN ('ok', 'error')),
+    code text,
+    message text,
+    detail jsonb
+);
+CREATE INDEX sync_result_company_at ON qbsync.sync_result (company_id, at DESC);
+CREATE INDEX sync_result_errors ON qbsync.sync_result (company_id, at DESC) WHERE outcome = 'error';
+COMMENT ON TABLE qbsync.sync_result IS 'One row per record synced (or failed) in either direction';
+COMMENT ON COLUMN qbsync.sync_result.direction IS 'outgoing = Postgres to QuickBooks, incoming = QuickBooks to Postgres';
+COMMENT ON COLUMN qbsync.sync_result.operation IS 'add, update, delete, deactivate, void, refresh (outgoing); insert, update, delete, populate (incoming)';
+COMMENT ON COLUMN qbsync.sync_result.code IS 'QuickBooks fault code (e.g. 6240, 5010) or a qbsync code';
+
+-- Catalogue rows are user data: keep them in pg_dump output.
+SELECT pg_catalog.pg_extension_config_dump('qbsync.company', '');
+SELECT pg_catalog.pg_extension_config_dump('qbsync.company_secret', '');
+SELECT pg_catalog.pg_extension_config_dump('qbsync.sync_table', '');
+SELECT pg_catalog.pg_extension_config_dump('qbsync.history', '');
+SELECT pg_catalog.pg_extension_config_dump('qbsync.task', '');
+SELECT pg_catalog.pg_extension_config_dump('qbsync.sync_result', '');
+
+-- Validates an application's operation on a mirror row, marks the row pending and wakes the agent.
+-- Arguments: entity name, 'list' or 'txn', 'void' or 'none'.
+CREATE FUNCTION qbsync.mirror_operation_trigger() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    entity_name text := TG_ARGV[0];
+    entity_kind text := TG_ARGV[1];
+    voidable boolean := TG_ARGV[2] = 'void';
+    tbl text := TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME;
+    company qbsync.company;
+    dir text;
+BEGIN
+    -- The agent's own write-back (it sets this for its transaction) is not an application request.
+    IF current_setting('qbsync.agent', true) = 'on' OR NEW.operation IS NULL THEN
+        RETURN NEW;
+    END IF;
+    NEW.operation := lower(btrim(NEW.operation));
+    IF NEW.operation NOT IN ('add', 'update', 'refresh', 'void', 'delete') THEN
+        RAISE EXCEPTION 'qbsync: %: row local_id=% has unknown operation "%"', tbl, NEW.local_id, NEW.operation
+            USING ERRCODE = 'check_violation',
+                  HINT = 'operation must be one of add, update, refresh, void, delete, or NULL';
+    END IF;
+    SELECT * INTO company FROM qbsync.company c WHERE c.id = NEW.company_id;
+    IF FOUND AND company.kind <> 'qbo' AND TG_TABLE_SCHEMA = 'qbo' THEN
+        RAISE EXCEPTION 'qbsync: %: company "%" is a QuickBooks Desktop company and cannot use qbo tables', tbl, company.name
+            USING ERRCODE = 'check_violation', HINT = 'Use the qbd tables for a Desktop company.';
+    END IF;
+    IF NEW.operation = 'add' AND NEW.id IS NOT NULL THEN
+        RAISE EXCEPTION 'qbsync: %: row local_id=% is already in QuickBooks as Id %; it cannot be added again', tbl, NEW.local_id, NEW.id
+            USING ERRCODE = 'check_violation', HINT = 'Use operation = ''update'' to change it.';
+    END IF;
+    IF NEW.operation <> 'add' AND NEW.id IS NULL THEN
+        RAISE EXCEPTION 'qbsync: %: row local_id=% has no QuickBooks Id yet, so it cannot be %', tbl, NEW.local_id,
+            CASE NEW.operation WHEN 'update' THEN 'updated' WHEN 'refresh' THEN 'refreshed' WHEN 'void' THEN 'voided' ELSE 'deleted' END
+            USING ERRCODE = 'check_violation', HINT = 'Use operation = ''add'' to create it in QuickBooks first.';
+    END IF;
+    IF NEW.operation = 'void' AND NOT voidable THEN
+        RAISE EXCEPTION 'qbsync: %: QuickBooks Online cannot void a %', tbl, entity_name
+            USING ERRCODE = 'check_violation',
+                  HINT = CASE entity_kind WHEN 'list' THEN 'Use operation = ''delete'', which makes the record inactive.'
+                         ELSE 'Use operation = ''delete'' to remove the transaction.' END;
+    END IF;
+    SELECT s.direction INTO dir FROM qbsync.sync_table s WHERE s.company_id = NEW.company_id AND s.entity = entity_name;
+    IF dir = 'incoming' AND NEW.operation <> 'refresh' THEN
+        RAISE EXCEPTION 'qbsync: %: table is incoming-only for company "%"; % is not sent to QuickBooks', tbl, company.name, NEW.operation
+            USING ERRCODE = 'check_violation',
+                  HINT = format('To push changes: SELECT qbsync.qb_enable_table(%L, %L, direction => ''both'');', company.name, TG_TABLE_NAME);
+    END IF;
+    -- A new request gets a new QuickBooks requestid, unless the previous push of this row may have
+    -- reached QuickBooks without its answer reaching us: then the old id must be replayed.
+    IF TG_OP = 'INSERT' OR OLD.sync_status IS DISTINCT FROM 'sending' THEN
+        NEW.request_id := NULL;
+    END IF;
+    NEW.sync_status := 'pending';
+    NEW.sync_message := NULL;
+    -- One wake-up per company and entity per transaction (identical payloads are folded).
+    PERFORM pg_notify('qbsync', json_build_object('company', NEW.company_id, 'entity', entity_name)::text);
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION qbsync.mirror_operation_trigger() IS 'Checks operation on mirror rows, marks them pending and notifies the agent';
