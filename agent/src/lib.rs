@@ -1,1 +1,15 @@
+//! qbsync agent: runs the tasks the extension enqueues and pushes the rows applications flag,
+//! between Postgres and QuickBooks Online.
 
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod listener;
+pub mod qbo;
+pub mod runner;
+pub mod sync;
+pub mod tasks;
+
+pub use config::{database_config, AgentConfig};
+pub use error::AgentError;

@@ -80,6 +80,22 @@ pub fn upsert_sql(schema: &str, entity: &Entity) -> UpsertSql {
     UpsertSql { parent, children }
 }
 
+/// Writes the object QuickBooks answered a push with (`$2`, jsonb) back into the row with
+/// local key `$1`, clearing `operation`; `$3` is the message to leave in `sync_message`.
+/// Child rows are then rewritten with [`UpsertSql::children`] after putting `$1` in
+/// [`UPSERTED_TABLE`].
+pub fn writeback_sql(schema: &str, entity: &Entity) -> String {
+    let sets: Vec<String> =
+        entity.columns.iter().map(|c| format!("{} = {}", c.name, extract_expr(c, "$2::jsonb"))).collect();
+    format!(
+        "UPDATE {schema}.{} t SET id = $2::jsonb->>'Id', sync_token = $2::jsonb->>'SyncToken', {}, data = $2::jsonb, \
+         operation = NULL, sync_status = 'ok', sync_message = $3, synced_at = now(), request_id = NULL \
+         WHERE t.local_id = $1",
+        entity.table,
+        sets.join(", ")
+    )
+}
+
 /// Keys QuickBooks owns: never sent back on add, and on update only `Id`/`SyncToken` as the
 /// caller sets them.
 const SERVER_KEYS: &[&str] = &["Id", "SyncToken", "MetaData", "domain", "sparse", "status", "time"];
@@ -229,6 +245,14 @@ mod tests {
             &obj(json!({"amount": 40, "txn_id": "130", "txn_type": "Invoice", "data": {}})),
         );
         assert_eq!(line, json!({"Amount": 40, "LinkedTxn": [{"TxnId": "130", "TxnType": "Invoice"}]}));
+    }
+
+    #[test]
+    fn writeback_clears_operation_and_sets_typed_columns() {
+        let sql = writeback_sql("qbo", qbo_entity("customer").unwrap());
+        assert!(sql.starts_with("UPDATE qbo.customer t SET id = $2::jsonb->>'Id'"));
+        assert!(sql.contains("display_name = ($2::jsonb #>> '{DisplayName}')"));
+        assert!(sql.contains("operation = NULL"));
     }
 
     #[test]

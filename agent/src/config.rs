@@ -1,0 +1,102 @@
+//! Agent configuration: the database (libpq-style conninfo, URL, or the PG* variables) and the
+//! knobs of the sync loop.
+
+use std::time::Duration;
+use tokio_postgres::config::Host;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("invalid database connection string: {0}")]
+    Database(#[from] tokio_postgres::Error),
+    #[error("invalid {name}: {value}")]
+    Invalid { name: &'static str, value: String },
+}
+
+#[derive(Clone, Debug)]
+pub struct AgentConfig {
+    pub database: tokio_postgres::Config,
+    /// Name of this agent in `qbsync.task.locked_by`.
+    pub agent_id: String,
+    /// How often to look for work even without a notification.
+    pub sweep_interval: Duration,
+    /// A running task whose agent has not shown a sign of life for this long is re-queued.
+    pub stale_task_after: Duration,
+    pub requests_per_minute: u32,
+    pub batch_per_minute: u32,
+    pub max_in_flight: usize,
+    /// MAXRESULTS of populate queries (QuickBooks allows 1..=1000).
+    pub page_size: u32,
+    /// Objects written to Postgres per COPY batch during populate.
+    pub write_batch: usize,
+    pub http_timeout: Duration,
+}
+
+impl AgentConfig {
+    pub fn new(database: tokio_postgres::Config) -> Self {
+        AgentConfig {
+            database,
+            agent_id: format!("qbsync-agent-{}", std::process::id()),
+            sweep_interval: Duration::from_secs(5),
+            stale_task_after: Duration::from_secs(300),
+            requests_per_minute: 500,
+            batch_per_minute: 40,
+            max_in_flight: 10,
+            page_size: 1000,
+            write_batch: 5000,
+            http_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Database configuration from a conninfo string or URL when given, else from the libpq
+/// environment (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE), defaulting to the local socket.
+pub fn database_config(conninfo: Option<&str>) -> Result<tokio_postgres::Config, ConfigError> {
+    let mut cfg: tokio_postgres::Config = match conninfo {
+        Some(s) if !s.trim().is_empty() => s.parse()?,
+        _ => tokio_postgres::Config::new(),
+    };
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    if cfg.get_hosts().is_empty() {
+        match env("PGHOST") {
+            Some(h) => {
+                for host in h.split(',') {
+                    cfg.host(host);
+                }
+            }
+            None => {
+                cfg.host("/var/run/postgresql");
+            }
+        }
+    }
+    if cfg.get_ports().is_empty() {
+        if let Some(p) = env("PGPORT") {
+            cfg.port(p.parse().map_err(|_| ConfigError::Invalid { name: "PGPORT", value: p.clone() })?);
+        }
+    }
+    if cfg.get_user().is_none() {
+        let user = env("PGUSER").or_else(|| env("USER")).unwrap_or_else(|| "postgres".into());
+        cfg.user(&user);
+    }
+    if cfg.get_password().is_none() {
+        if let Some(p) = env("PGPASSWORD") {
+            cfg.password(p);
+        }
+    }
+    if cfg.get_dbname().is_none() {
+        if let Some(d) = env("PGDATABASE") {
+            cfg.dbname(&d);
+        }
+    }
+    cfg.application_name("qbsync-agent");
+    Ok(cfg)
+}
+
+/// `host=... dbname=...` for log lines (never the password).
+pub fn describe(cfg: &tokio_postgres::Config) -> String {
+    let host = match cfg.get_hosts().first() {
+        Some(Host::Tcp(h)) => h.clone(),
+        Some(Host::Unix(p)) => p.display().to_string(),
+        None => "?".into(),
+    };
+    format!("host={host} dbname={} user={}", cfg.get_dbname().unwrap_or("(default)"), cfg.get_user().unwrap_or("?"))
+}

@@ -1,0 +1,222 @@
+//! HTTP calls to one QuickBooks Online company (realm), within its request budget, with
+//! retries for throttling and service errors and one token refresh after a 401.
+
+use super::fault::{parse_fault, QboError};
+use super::limits::RealmLimits;
+use super::oauth::TokenSource;
+use backon::{ExponentialBuilder, Retryable};
+use chrono::{DateTime, FixedOffset};
+use reqwest::{header, Method};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::{debug, instrument, warn, Instrument};
+
+/// Minor version every request declares (reference sheet §11).
+const MINOR_VERSION: &str = "75";
+
+#[derive(Clone)]
+struct ApiRequest {
+    method: Method,
+    path: String,
+    query: Vec<(&'static str, String)>,
+    body: Option<(String, &'static str)>,
+    batch: bool,
+}
+
+pub struct QboClient {
+    http: reqwest::Client,
+    company_base: String,
+    tokens: Arc<TokenSource>,
+    limits: Arc<RealmLimits>,
+    max_retries: usize,
+}
+
+/// One page of a `/query` answer, kept as text; objects are borrowed out of it unparsed.
+pub struct QueryPage {
+    body: String,
+}
+
+#[derive(Deserialize)]
+struct QueryEnvelope<'a> {
+    #[serde(rename = "QueryResponse", borrow)]
+    response: HashMap<&'a str, &'a RawValue>,
+    #[serde(default)]
+    time: Option<String>,
+}
+
+impl QueryPage {
+    /// The raw objects of `entity` on this page and the server time of the answer.
+    pub fn objects<'a>(&'a self, entity: &str) -> Result<(Vec<&'a RawValue>, Option<DateTime<FixedOffset>>), QboError> {
+        let env: QueryEnvelope<'a> =
+            serde_json::from_str(&self.body).map_err(|e| QboError::Decode(format!("query response: {e}")))?;
+        let objects = match env.response.iter().find(|(k, _)| k.eq_ignore_ascii_case(entity)) {
+            Some((_, raw)) => serde_json::from_str::<Vec<&'a RawValue>>(raw.get())
+                .map_err(|e| QboError::Decode(format!("query response {entity}: {e}")))?,
+            None => Vec::new(),
+        };
+        Ok((objects, env.time.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok())))
+    }
+}
+
+/// The entity object in a single-entity answer (`{"Customer":{...},"time":...}`).
+pub fn entity_object(mut v: Value) -> Result<Value, QboError> {
+    if let Value::Object(map) = &mut v {
+        if let Some(key) = map.keys().find(|k| k.as_str() != "time").cloned() {
+            return map.remove(&key).ok_or_else(|| QboError::Decode("empty entity response".into()));
+        }
+    }
+    Err(QboError::Decode("entity response is not an object".into()))
+}
+
+impl QboClient {
+    pub fn new(http: reqwest::Client, api_base: &str, realm: &str, tokens: Arc<TokenSource>, limits: Arc<RealmLimits>) -> Self {
+        QboClient {
+            http,
+            company_base: format!("{}/company/{}", api_base.trim_end_matches('/'), realm),
+            tokens,
+            limits,
+            max_retries: 8,
+        }
+    }
+
+    async fn send_once(&self, req: &ApiRequest) -> Result<String, QboError> {
+        let _permit = self.limits.in_flight.acquire().await.map_err(|_| QboError::Decode("limiter closed".into()))?;
+        self.limits.requests.until_ready().await;
+        if req.batch {
+            self.limits.batches.until_ready().await;
+        }
+        let token = self.tokens.access_token().await?;
+        let mut builder = self
+            .http
+            .request(req.method.clone(), format!("{}/{}", self.company_base, req.path))
+            .bearer_auth(&token)
+            .header(header::ACCEPT, "application/json")
+            .query(&[("minorversion", MINOR_VERSION)])
+            .query(&req.query);
+        if let Some((body, content_type)) = &req.body {
+            builder = builder.header(header::CONTENT_TYPE, *content_type).body(body.clone());
+        }
+        let resp = builder.send().await?;
+        let status = resp.status().as_u16();
+        let tid = resp.headers().get("intuit-tid").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let retry_after = resp
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let body = resp.text().await?;
+        debug!(status, intuit_tid = tid.as_deref().unwrap_or(""), "response");
+        if (200..300).contains(&status) {
+            return Ok(body);
+        }
+        let err = parse_fault(status, retry_after, &body);
+        if let QboError::Unauthorized { .. } = err {
+            self.tokens.reject(&token).await;
+        }
+        Err(err)
+    }
+
+    async fn send(&self, req: ApiRequest) -> Result<String, QboError> {
+        let span = tracing::info_span!("qbo_request", method = %req.method, path = %req.path);
+        async {
+            let mut refreshed = false;
+            loop {
+                let result = (|| self.send_once(&req))
+                    .retry(
+                        ExponentialBuilder::default()
+                            .with_min_delay(Duration::from_millis(250))
+                            .with_max_delay(Duration::from_secs(60))
+                            .with_max_times(self.max_retries)
+                            .with_jitter(),
+                    )
+                    .when(QboError::is_transient)
+                    // Retry-After from QuickBooks overrides our own backoff; None still ends the retries.
+                    .adjust(|e, backoff| backoff.map(|d| e.retry_after().unwrap_or(d)))
+                    .notify(|e, d| warn!(error = %e, wait_ms = d.as_millis() as u64, "retrying QuickBooks request"))
+                    .await;
+                match result {
+                    Err(QboError::Unauthorized { .. }) if !refreshed => refreshed = true,
+                    other => return other,
+                }
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    fn get(path: String, query: Vec<(&'static str, String)>) -> ApiRequest {
+        ApiRequest { method: Method::GET, path, query, body: None, batch: false }
+    }
+
+    /// `GET /query`: one page, as text.
+    #[instrument(skip(self))]
+    pub async fn query(&self, query: &str) -> Result<QueryPage, QboError> {
+        let body = self.send(Self::get("query".into(), vec![("query", query.to_string())])).await?;
+        Ok(QueryPage { body })
+    }
+
+    /// `GET /cdc` for `entities` changed since `since`.
+    #[instrument(skip(self))]
+    pub async fn cdc(&self, entities: &[&str], since: DateTime<FixedOffset>) -> Result<Value, QboError> {
+        let body = self
+            .send(Self::get(
+                "cdc".into(),
+                vec![("entities", entities.join(",")), ("changedSince", since.to_rfc3339_opts(chrono::SecondsFormat::Millis, false))],
+            ))
+            .await?;
+        serde_json::from_str(&body).map_err(|e| QboError::Decode(format!("cdc response: {e}")))
+    }
+
+    /// `GET /{resource}/{id}`: the entity object.
+    #[instrument(skip(self))]
+    pub async fn read(&self, resource: &str, id: &str) -> Result<Value, QboError> {
+        let body = self.send(Self::get(format!("{resource}/{id}"), vec![])).await?;
+        entity_object(serde_json::from_str(&body).map_err(|e| QboError::Decode(e.to_string()))?)
+    }
+
+    /// `POST /{resource}` with `params` (operation=..., include=...), under `request_id`;
+    /// returns the entity object QuickBooks answered with.
+    #[instrument(skip(self, body))]
+    pub async fn write(&self, resource: &str, params: &[(&'static str, &str)], body: &Value, request_id: &str) -> Result<Value, QboError> {
+        let mut query: Vec<(&'static str, String)> = params.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        query.push(("requestid", request_id.to_string()));
+        let req = ApiRequest {
+            method: Method::POST,
+            path: resource.to_string(),
+            query,
+            body: Some((body.to_string(), "application/json")),
+            batch: false,
+        };
+        let text = self.send(req).await?;
+        entity_object(serde_json::from_str(&text).map_err(|e| QboError::Decode(e.to_string()))?)
+    }
+
+    /// `POST /batch`: the `BatchItemResponse` array (HTTP 200 even when items fail).
+    #[instrument(skip(self, items), fields(items = items.len()))]
+    pub async fn batch(&self, items: Vec<Value>, request_id: &str) -> Result<Vec<Value>, QboError> {
+        let body = serde_json::json!({ "BatchItemRequest": items }).to_string();
+        let req = ApiRequest {
+            method: Method::POST,
+            path: "batch".into(),
+            query: vec![("requestid", request_id.to_string())],
+            body: Some((body, "application/json")),
+            batch: true,
+        };
+        let text = self.send(req).await?;
+        let mut v: Value = serde_json::from_str(&text).map_err(|e| QboError::Decode(format!("batch response: {e}")))?;
+        match v.get_mut("BatchItemResponse").map(Value::take) {
+            Some(Value::Array(items)) => Ok(items),
+            _ => Err(QboError::Decode("batch response without BatchItemResponse".into())),
+        }
+    }
+
+    /// `GET /companyinfo/{realm}`.
+    pub async fn company_info(&self, realm: &str) -> Result<Value, QboError> {
+        self.read("companyinfo", realm).await
+    }
+}

@@ -1,0 +1,11 @@
+//! QuickBooks Online API client: faults, OAuth2 tokens, rate limits and retries.
+
+mod client;
+mod fault;
+mod limits;
+mod oauth;
+
+pub use client::{QboClient, QueryPage};
+pub use fault::{parse_fault, parse_fault_body, parse_fault_value, FaultError, QboError};
+pub use limits::{RealmLimits, RealmLimitsRegistry};
+pub use oauth::TokenSource;

@@ -1,0 +1,57 @@
+//! The sync operations for one QuickBooks Online company: populate (full load), refresh
+//! (changes since the cursor) and push (rows whose `operation` is set).
+
+pub mod populate;
+pub mod push;
+pub mod refresh;
+pub mod stage;
+
+use crate::config::AgentConfig;
+use crate::error::AgentError;
+use crate::qbo::QboClient;
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio_postgres::Client;
+
+/// A company as the agent needs it.
+#[derive(Debug, Clone)]
+pub struct Company {
+    pub id: i64,
+    pub name: String,
+    pub realm_id: String,
+    pub api_base: String,
+    pub token_url: String,
+    pub operation_result: bool,
+}
+
+/// Everything an operation on one company needs; owned by that company's worker.
+pub struct CompanyCtx {
+    pub company: Company,
+    pub db: Client,
+    pub qbo: Arc<QboClient>,
+    pub cfg: Arc<AgentConfig>,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl CompanyCtx {
+    pub fn check_shutdown(&self) -> Result<(), AgentError> {
+        if *self.shutdown.borrow() {
+            Err(AgentError::Shutdown)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Quotes a literal for the QuickBooks query language (`\'` escapes a quote).
+pub fn query_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn query_literals_escape_quotes() {
+        assert_eq!(super::query_literal("O'Brien"), r"'O\'Brien'");
+    }
+}

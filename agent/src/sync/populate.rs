@@ -1,0 +1,140 @@
+//! Full load of one entity: paged queries (MAXRESULTS 1000, every row active or not), fetched
+//! one page ahead of the database writes and written in large COPY batches, so memory stays
+//! bounded by a few pages whatever the size of the company.
+
+use super::{stage, CompanyCtx};
+use crate::error::AgentError;
+use crate::qbo::QueryPage;
+use crate::tasks;
+use chrono::{DateTime, FixedOffset, Utc};
+use qbsync_catalog::{Entity, QBO_SCHEMA};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+use tracing::{info, instrument};
+
+/// Pages fetched ahead of the writer.
+const PAGES_AHEAD: usize = 2;
+
+/// The populate query for page `start` (1-based). Name lists need `Active IN (true,false)`,
+/// or QuickBooks silently leaves inactive rows out.
+pub fn page_query(entity: &Entity, start: u64, page_size: u32) -> String {
+    let filter = if entity.is_name_list() { " WHERE Active IN (true,false)" } else { "" };
+    format!("SELECT * FROM {}{filter} ORDERBY Id STARTPOSITION {start} MAXRESULTS {page_size}", entity.name)
+}
+
+/// Loads every `entity` record of the company; returns the number of records read.
+#[instrument(skip_all, fields(company = %ctx.company.name, entity = entity.name))]
+pub async fn populate(ctx: &mut CompanyCtx, entity: &'static Entity, task: Option<i64>) -> Result<i64, AgentError> {
+    let began = std::time::Instant::now();
+    stage::prepare(&ctx.db).await?;
+    let db_start: DateTime<Utc> = ctx.db.query_one("SELECT now()", &[]).await?.get(0);
+    let (tx, mut rx) = mpsc::channel::<Result<(QueryPage, usize), AgentError>>(PAGES_AHEAD);
+    let qbo = Arc::clone(&ctx.qbo);
+    let page_size = ctx.cfg.page_size;
+    let mut shutdown = ctx.shutdown.clone();
+    let fetcher = tokio::spawn(async move {
+        let mut start = 1u64;
+        loop {
+            let query = page_query(entity, start, page_size);
+            let page = tokio::select! {
+                p = qbo.query(&query) => p,
+                _ = shutdown.changed() => return,
+            };
+            let item = page.map_err(AgentError::from).and_then(|p| {
+                let n = p.objects(entity.name)?.0.len();
+                Ok((p, n))
+            });
+            let last = match &item {
+                Ok((_, n)) => *n < page_size as usize,
+                Err(_) => true,
+            };
+            if let Ok((_, n)) = &item {
+                start += *n as u64;
+            }
+            if tx.send(item).await.is_err() || last {
+                return;
+            }
+        }
+    });
+
+    let mut cursor: Option<DateTime<FixedOffset>> = None;
+    let mut pending: Vec<QueryPage> = Vec::new();
+    let mut pending_rows = 0usize;
+    let mut total = 0i64;
+    let mut finished = false;
+    while !finished {
+        match rx.recv().await {
+            Some(Ok((page, n))) => {
+                if cursor.is_none() {
+                    cursor = page.objects(entity.name)?.1;
+                }
+                pending_rows += n;
+                pending.push(page);
+            }
+            Some(Err(e)) => {
+                fetcher.abort();
+                return Err(e);
+            }
+            None => finished = true,
+        }
+        if pending_rows >= ctx.cfg.write_batch || (finished && !pending.is_empty()) {
+            ctx.check_shutdown()?;
+            total += write_pages(ctx, entity, &pending, task).await?;
+            pending.clear();
+            pending_rows = 0;
+        }
+    }
+    ctx.check_shutdown()?;
+    // Everything QuickBooks still has was just rewritten; older rows were deleted there.
+    let db_tx = ctx.db.transaction().await?;
+    let removed = db_tx
+        .execute(
+            &format!(
+                "DELETE FROM {QBO_SCHEMA}.{} WHERE company_id = $1 AND id IS NOT NULL \
+                 AND (sync_status IS NULL OR sync_status = 'ok') AND synced_at < $2",
+                entity.table
+            ),
+            &[&ctx.company.id, &db_start],
+        )
+        .await?;
+    let cursor = cursor.unwrap_or_else(|| db_start.fixed_offset());
+    stage::record_history(&db_tx, ctx.company.id, entity, cursor, true).await?;
+    db_tx
+        .execute(
+            "INSERT INTO qbsync.sync_result (task_id, company_id, entity, direction, operation, outcome, message) \
+             VALUES ($1, $2, $3, 'incoming', 'populate', 'ok', $4)",
+            &[&task, &ctx.company.id, &entity.name, &format!("{total} records loaded, {removed} no longer in QuickBooks removed")],
+        )
+        .await?;
+    db_tx.commit().await?;
+    let secs = began.elapsed().as_secs_f64();
+    info!(rows = total, removed, secs, rows_per_sec = (total as f64 / secs.max(1e-9)) as u64, "populated");
+    Ok(total)
+}
+
+async fn write_pages(ctx: &mut CompanyCtx, entity: &Entity, pages: &[QueryPage], task: Option<i64>) -> Result<i64, AgentError> {
+    let mut objects: Vec<&str> = Vec::new();
+    for p in pages {
+        objects.extend(p.objects(entity.name)?.0.into_iter().map(|o| o.get()));
+    }
+    let n = objects.len() as i64;
+    let tx = ctx.db.transaction().await?;
+    stage::upsert(&tx, ctx.company.id, entity, &objects, None).await?;
+    tasks::progress(&tx, task, n, 0).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qbsync_catalog::qbo_entity;
+
+    #[test]
+    fn name_lists_ask_for_inactive_rows_too() {
+        let q = page_query(qbo_entity("Customer").unwrap(), 1001, 1000);
+        assert_eq!(q, "SELECT * FROM Customer WHERE Active IN (true,false) ORDERBY Id STARTPOSITION 1001 MAXRESULTS 1000");
+        let q = page_query(qbo_entity("Invoice").unwrap(), 1, 1000);
+        assert_eq!(q, "SELECT * FROM Invoice ORDERBY Id STARTPOSITION 1 MAXRESULTS 1000");
+    }
+}

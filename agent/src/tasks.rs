@@ -1,0 +1,99 @@
+//! Task rows: claiming, progress, stop requests and outcome.
+
+use tokio_postgres::{Client, Transaction};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskKind {
+    Connect,
+    Populate,
+    Refresh,
+    Update,
+    UpdateAndRefresh,
+}
+
+impl TaskKind {
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "connect" => TaskKind::Connect,
+            "populate" => TaskKind::Populate,
+            "refresh" => TaskKind::Refresh,
+            "update" => TaskKind::Update,
+            "update_and_refresh" => TaskKind::UpdateAndRefresh,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub id: i64,
+    pub kind: TaskKind,
+    pub entities: Vec<String>,
+}
+
+/// Claims the oldest queued task of `company` (SKIP LOCKED: two agents never take the same one).
+pub async fn claim(db: &Client, company: i64, agent_id: &str) -> Result<Option<Task>, tokio_postgres::Error> {
+    let row = db
+        .query_opt(
+            "UPDATE qbsync.task SET status = 'running', started_at = now(), heartbeat_at = now(), locked_by = $2 \
+             WHERE id = (SELECT id FROM qbsync.task WHERE company_id = $1 AND status = 'queued' \
+                         ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+             RETURNING id, kind, entities",
+            &[&company, &agent_id],
+        )
+        .await?;
+    Ok(row.and_then(|r| {
+        let kind: String = r.get(1);
+        TaskKind::parse(&kind).map(|kind| Task { id: r.get(0), kind, entities: r.get(2) })
+    }))
+}
+
+/// Marks the start of an entity; returns false when a stop was requested (the entity boundary
+/// is where a task stops).
+pub async fn begin_entity(db: &Client, task: i64, entity: &str) -> Result<bool, tokio_postgres::Error> {
+    let row = db
+        .query_one(
+            "UPDATE qbsync.task SET current_entity = $2, heartbeat_at = now() WHERE id = $1 RETURNING stop_requested",
+            &[&task, &entity],
+        )
+        .await?;
+    Ok(!row.get::<_, bool>(0))
+}
+
+pub async fn end_entity(db: &Client, task: i64) -> Result<(), tokio_postgres::Error> {
+    db.execute("UPDATE qbsync.task SET entities_done = entities_done + 1, heartbeat_at = now() WHERE id = $1", &[&task])
+        .await?;
+    Ok(())
+}
+
+/// Adds to the task's counters; called inside the transaction that wrote the rows.
+pub async fn progress(db: &Transaction<'_>, task: Option<i64>, rows: i64, errors: i32) -> Result<(), tokio_postgres::Error> {
+    if let Some(task) = task {
+        db.execute(
+            "UPDATE qbsync.task SET rows_done = rows_done + $2, errors = errors + $3, heartbeat_at = now() WHERE id = $1",
+            &[&task, &rows, &errors],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn finish(db: &Client, task: i64, status: &str, error: Option<&str>) -> Result<(), tokio_postgres::Error> {
+    db.execute(
+        "UPDATE qbsync.task SET status = $2, error = $3, finished_at = now(), heartbeat_at = now(), \
+         current_entity = CASE WHEN $2 = 'done' THEN NULL ELSE current_entity END WHERE id = $1",
+        &[&task, &status, &error],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Puts back in the queue the tasks of agents that died (no heartbeat for `after`).
+pub async fn requeue_stale(db: &Client, after: std::time::Duration) -> Result<u64, tokio_postgres::Error> {
+    db.execute(
+        "UPDATE qbsync.task SET status = 'queued', locked_by = NULL \
+         WHERE status = 'running' AND heartbeat_at < now() - make_interval(secs => $1::float8)",
+        &[&after.as_secs_f64()],
+    )
+    .await
+}

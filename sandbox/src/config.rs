@@ -1,0 +1,103 @@
+//! Sandbox configuration and sample-company size.
+
+use std::net::SocketAddr;
+
+/// How the sandbox is started. Every field has a sensible default (see [`Default`]).
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Address to bind; port 0 picks a free port. Default `127.0.0.1:0`.
+    pub bind: SocketAddr,
+    /// The one company (realm) this sandbox serves. Default `"9130350000000001"`.
+    pub realm_id: String,
+    /// OAuth client id expected in the token endpoint's Basic auth. Default `"sandbox-client"`.
+    pub client_id: String,
+    /// OAuth client secret. Default `"sandbox-secret"`.
+    pub client_secret: String,
+    /// The initial valid refresh token. Default `"sandbox-refresh-0"`.
+    pub refresh_token: String,
+    /// Sample company size.
+    pub seed: SeedSize,
+    /// 1.0 = real time; 60.0 = one simulated minute per real second (throttle windows, Retry-After).
+    pub time_scale: f64,
+    /// Token-bucket size and refill per (simulated) minute, per realm. Default 500.
+    pub requests_per_minute: u32,
+    /// Maximum concurrent API requests per realm. Default 10.
+    pub max_in_flight: u32,
+    /// Batch calls per (simulated) minute per realm. Default 40.
+    pub batch_per_minute: u32,
+    /// Access-token lifetime in seconds. Default 3600.
+    pub access_token_ttl_secs: i64,
+    /// A refresh at least this long after the last rotation returns a new refresh token;
+    /// 0 rotates on every refresh. Default 86400.
+    pub rotate_refresh_every_secs: i64,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            realm_id: "9130350000000001".to_string(),
+            client_id: "sandbox-client".to_string(),
+            client_secret: "sandbox-secret".to_string(),
+            refresh_token: "sandbox-refresh-0".to_string(),
+            seed: SeedSize::small(),
+            time_scale: 1.0,
+            requests_per_minute: 500,
+            max_in_flight: 10,
+            batch_per_minute: 40,
+            access_token_ttl_secs: 3600,
+            rotate_refresh_every_secs: 86400,
+        }
+    }
+}
+
+/// How many records of each kind the sample company starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeedSize {
+    pub customers: usize,
+    pub vendors: usize,
+    pub items: usize,
+    pub invoices: usize,
+    pub payments: usize,
+    pub sales_receipts: usize,
+}
+
+impl SeedSize {
+    /// 25 customers (2 inactive), 8 vendors, 10 items, 40 invoices, 15 payments, 10 sales receipts.
+    pub fn small() -> Self {
+        SeedSize { customers: 25, vendors: 8, items: 10, invoices: 40, payments: 15, sales_receipts: 10 }
+    }
+
+    /// An empty company (chart of accounts and CompanyInfo only).
+    pub fn empty() -> Self {
+        SeedSize { customers: 0, vendors: 0, items: 0, invoices: 0, payments: 0, sales_receipts: 0 }
+    }
+
+    /// The small company's proportions scaled to `customers` customers (at least one vendor
+    /// and item when there are customers).
+    pub fn scaled(customers: usize) -> Self {
+        let small = Self::small();
+        let f = |n: usize| (n * customers).div_ceil(small.customers);
+        SeedSize {
+            customers,
+            vendors: f(small.vendors),
+            items: f(small.items).max(usize::from(customers > 0)),
+            invoices: f(small.invoices),
+            payments: f(small.payments),
+            sales_receipts: f(small.sales_receipts),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scaled_is_proportional() {
+        let s = SeedSize::scaled(100);
+        assert_eq!(s, SeedSize { customers: 100, vendors: 32, items: 40, invoices: 160, payments: 60, sales_receipts: 40 });
+        assert_eq!(SeedSize::scaled(25), SeedSize::small());
+        assert_eq!(SeedSize::scaled(0).items, 0);
+    }
+}
