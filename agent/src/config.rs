@@ -74,7 +74,12 @@ pub fn database_config(conninfo: Option<&str>) -> Result<tokio_postgres::Config,
         }
     }
     if cfg.get_user().is_none() {
-        let user = env("PGUSER").or_else(|| env("USER")).unwrap_or_else(|| "postgres".into());
+        // Like libpq: the operating-system user name when PGUSER is not set.
+        let user = env("PGUSER")
+            .or_else(|| env("USER"))
+            .or_else(|| env("LOGNAME"))
+            .or_else(os_user)
+            .unwrap_or_else(|| "postgres".into());
         cfg.user(&user);
     }
     if cfg.get_password().is_none() {
@@ -89,6 +94,12 @@ pub fn database_config(conninfo: Option<&str>) -> Result<tokio_postgres::Config,
     }
     cfg.application_name("qbsync-agent");
     Ok(cfg)
+}
+
+fn os_user() -> Option<String> {
+    let out = std::process::Command::new("id").arg("-un").output().ok()?;
+    let name = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (!name.is_empty()).then_some(name)
 }
 
 /// `host=... dbname=...` for log lines (never the password).

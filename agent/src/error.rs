@@ -4,7 +4,7 @@ use crate::qbo::QboError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
-    #[error("database: {0}")]
+    #[error("database: {}", describe_db_error(.0))]
     Db(#[from] tokio_postgres::Error),
     #[error(transparent)]
     Qbo(#[from] QboError),
@@ -23,5 +23,22 @@ impl AgentError {
             AgentError::Invalid(_) => false,
             AgentError::Shutdown => true,
         }
+    }
+}
+
+/// tokio-postgres prints only "db error"; the server's message, detail and hint are what help.
+pub fn describe_db_error(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut s = format!("{} ({})", db.message(), db.code().code());
+            if let Some(d) = db.detail() {
+                s.push_str(&format!("; {d}"));
+            }
+            if let Some(h) = db.hint() {
+                s.push_str(&format!("; hint: {h}"));
+            }
+            s
+        }
+        None => e.to_string(),
     }
 }

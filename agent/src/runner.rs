@@ -131,6 +131,7 @@ async fn work_company(shared: &Shared, company_id: i64, more: &AtomicBool, shutd
         return Ok(()); // another agent works this company
     }
     let Some(company) = load_company(&db, company_id).await? else { return Ok(()) };
+    crate::sync::stage::prepare(&db).await?;
     let cfg = &shared.cfg;
     let tokens = Arc::new(TokenSource::new(cfg.database.clone(), company.id, company.token_url.clone(), shared.http.clone()));
     let limits = shared.limits.get(&company.realm_id, cfg.requests_per_minute, cfg.batch_per_minute, cfg.max_in_flight);

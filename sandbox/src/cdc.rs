@@ -93,11 +93,11 @@ mod tests {
         assert_eq!(groups[1]["Customer"][0]["DisplayName"], "A");
         assert_eq!(groups[2], json!({}), "no changes: empty entry");
         // Total cap across entities.
-        let capped = cdc_capped(&s, Some("Invoice,Customer"), Some("1970-01-01"), 5_000_000, false, 2).expect("cdc");
+        let capped = cdc_capped(&s, Some("Invoice,Customer"), Some("1970-01-01T00:00:00Z"), 5_000_000, false, 2).expect("cdc");
         let v: Value = serde_json::from_str(&capped).expect("json");
         assert_eq!(v[0]["QueryResponse"][0]["maxResults"], 2);
         assert_eq!(v[0]["QueryResponse"][1], json!({}), "the cap is shared across entities");
-        let capped = cdc_capped(&s, Some("Invoice"), Some("1970-01-01"), 5_000_000, false, 1).expect("cdc");
+        let capped = cdc_capped(&s, Some("Invoice"), Some("1970-01-01T00:00:00Z"), 5_000_000, false, 1).expect("cdc");
         assert!(!capped.contains("Deleted"), "active objects come first when truncating");
         // Strict mode refuses old cursors; lenient does not.
         assert_eq!(cdc(&s, Some("Invoice"), Some("1970-01-01"), 100 * 86_400_000, true).unwrap_err().status, 400);

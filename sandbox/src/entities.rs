@@ -869,7 +869,11 @@ pub fn seed_insert(store: &mut Store, ti: usize, mut obj: Obj, created: i64) -> 
     obj.insert("sparse".into(), Value::Bool(false));
     obj.insert("Id".into(), Value::from(id.to_string()));
     obj.insert("SyncToken".into(), Value::from("0"));
-    obj.insert("MetaData".into(), json!({"CreateTime": meta_time(created), "LastUpdatedTime": meta_time(created)}));
+    let t = Value::from(meta_time(created));
+    let mut meta = Map::new();
+    meta.insert("CreateTime".into(), t.clone());
+    meta.insert("LastUpdatedTime".into(), t);
+    obj.insert("MetaData".into(), Value::Object(meta));
     store.put(ti, id, obj, created);
     id
 }

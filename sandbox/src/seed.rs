@@ -370,7 +370,7 @@ mod tests {
             let sum: f64 = a.tables[inv]
                 .rows
                 .values()
-                .filter(|r| r.obj["CustomerRef"]["value"] == cid.to_string())
+                .filter(|r| r.obj["CustomerRef"]["value"].as_str().and_then(|s| s.parse::<u64>().ok()) == Some(*cid))
                 .map(|r| r.obj["Balance"].as_f64().unwrap_or(0.0))
                 .sum();
             assert!((c.obj["Balance"].as_f64().unwrap_or(0.0) - sum).abs() < 0.01, "customer {cid}");

@@ -195,7 +195,7 @@ async fn handle(sh: &Arc<Shared>, method: &Method, uri: &Uri, headers: &HeaderMa
             (&Method::POST, ["batch"]) => Some(Route::Batch),
             (&Method::GET, ["companyinfo", id]) => Some(Route::CompanyInfo(id)),
             (&Method::POST, [res]) => store.table_by_resource(res).map(Route::Write),
-            (&Method::GET, [res, id]) => store.table_by_resource(res).map(|ti| Route::Read(ti, *id)),
+            (&Method::GET, [res, id]) => store.table_by_resource(res).map(|ti| Route::Read(ti, id)),
             _ => None,
         }
     };

@@ -16,6 +16,17 @@ pub struct FaultError {
     pub element: Option<String>,
 }
 
+impl FaultError {
+    /// Message and detail, without the code (which has a column of its own).
+    pub fn text(&self) -> String {
+        if self.detail.is_empty() || self.detail == self.message {
+            self.message.clone()
+        } else {
+            format!("{}: {}", self.message, self.detail)
+        }
+    }
+}
+
 impl fmt::Display for FaultError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "[{}] {}", self.code, self.message)?;

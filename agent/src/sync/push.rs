@@ -441,7 +441,7 @@ async fn log_result(
         Some((f, all)) => (
             "error",
             Some(f.code.clone()),
-            Some(f.to_string()),
+            Some(f.text()),
             Some(json!(all.iter().map(|e| json!({"code": e.code, "message": e.message, "detail": e.detail, "element": e.element})).collect::<Vec<_>>())),
         ),
         None => ("ok", None, message.map(str::to_owned), None),

@@ -21,6 +21,17 @@ pub const CDC_CAP: usize = 1000;
 /// Cursors older than this are not trusted to CDC (which promises 30 days).
 const CDC_MAX_AGE_DAYS: i64 = 29;
 
+/// Overlap re-read before each cursor: upserts are idempotent, a missed change is not.
+const CURSOR_OVERLAP_SECS: i64 = 1;
+
+/// The `changedSince` for a cursor. MetaData times have whole seconds while the server `time`
+/// a cursor comes from has milliseconds: a change made in the cursor's own second carries an
+/// earlier-looking LastUpdatedTime, so the cursor is floored to the second, minus an overlap.
+pub fn changed_since(cursor: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+    let floored = cursor - ChronoDuration::nanoseconds(i64::from(cursor.timestamp_subsec_nanos()));
+    floored - ChronoDuration::seconds(CURSOR_OVERLAP_SECS)
+}
+
 /// What a refresh will apply to one entity.
 #[derive(Debug)]
 pub enum Changes {
@@ -96,7 +107,7 @@ pub async fn fetch_changes(ctx: &CompanyCtx, entities: &[&'static Entity]) -> Re
     }
     let since = via_cdc.iter().map(|(_, c)| *c).min().unwrap_or(now);
     let all: Vec<&str> = via_cdc.iter().map(|(e, _)| e.name).collect();
-    let resp = ctx.qbo.cdc(&all, since).await?;
+    let resp = ctx.qbo.cdc(&all, changed_since(since)).await?;
     let mut parsed = parse_cdc(&resp);
     let total: usize = parsed.values().map(Vec::len).sum();
     let cursor = server_time(&resp).unwrap_or(now);
@@ -109,7 +120,7 @@ pub async fn fetch_changes(ctx: &CompanyCtx, entities: &[&'static Entity]) -> Re
     }
     warn!(total, "CDC answer is full; asking entity by entity");
     for (e, c) in &via_cdc {
-        let resp = ctx.qbo.cdc(&[e.name], *c).await?;
+        let resp = ctx.qbo.cdc(&[e.name], changed_since(*c)).await?;
         let cursor = server_time(&resp).unwrap_or(now);
         let objects = parse_cdc(&resp).remove(e.name).unwrap_or_default();
         let full = objects.len() >= CDC_CAP;
@@ -214,7 +225,7 @@ async fn apply_deletes(
 /// Name-list fallback: every record changed since `since`, paged by LastUpdatedTime.
 async fn query_since(ctx: &mut CompanyCtx, entity: &'static Entity, since: DateTime<FixedOffset>, task: Option<i64>) -> Result<i64, AgentError> {
     stage::prepare(&ctx.db).await?;
-    let since_lit = query_literal(&since.to_rfc3339_opts(SecondsFormat::Secs, false));
+    let since_lit = query_literal(&changed_since(since).to_rfc3339_opts(SecondsFormat::Secs, false));
     let page_size = ctx.cfg.page_size;
     let mut start = 1u64;
     let mut total = 0i64;
@@ -272,6 +283,12 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn cursor_is_floored_to_the_second_with_overlap() {
+        let c = DateTime::parse_from_rfc3339("2026-11-21T20:26:13.452-08:00").unwrap();
+        assert_eq!(changed_since(c).to_rfc3339(), "2026-11-21T20:26:12-08:00");
     }
 
     #[test]
