@@ -1,1 +1,195 @@
+//! Test harness: a fresh database with `CREATE EXTENSION qbsync` in the system PostgreSQL
+//! cluster (set up by scripts/setup.sh), a sandbox on a loopback port, the agent running in
+//! this process on that database, and a company connected to the sandbox.
 
+use qbsync_agent::{database_config, runner, AgentConfig};
+use qbsync_sandbox::{Admin, RunningSandbox, SandboxConfig, SeedSize};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_postgres::{Client, NoTls, Row};
+
+static DATABASES: AtomicUsize = AtomicUsize::new(0);
+
+pub struct Options {
+    pub sandbox: SandboxConfig,
+    pub start_agent: bool,
+    pub operation_result: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { sandbox: SandboxConfig { seed: SeedSize::small(), ..Default::default() }, start_agent: true, operation_result: false }
+    }
+}
+
+pub struct Env {
+    /// The application's connection (not the agent's: its writes go through the trigger).
+    pub db: Client,
+    pub company_id: i64,
+    pub sandbox: RunningSandbox,
+    dbname: String,
+    admin: Client,
+    app_cfg: tokio_postgres::Config,
+    agent: Option<(watch::Sender<bool>, JoinHandle<Result<(), qbsync_agent::AgentError>>)>,
+}
+
+/// State of one mirror row after a push.
+#[derive(Debug)]
+pub struct RowState {
+    pub status: String,
+    pub message: Option<String>,
+    pub id: Option<String>,
+    pub operation: Option<String>,
+}
+
+async fn connect(cfg: &tokio_postgres::Config) -> Client {
+    let (client, conn) = cfg.connect(NoTls).await.expect("connect to PostgreSQL (run scripts/setup.sh)");
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    client
+}
+
+impl Env {
+    pub async fn start() -> Env {
+        Self::with(Options::default()).await
+    }
+
+    pub async fn with(opts: Options) -> Env {
+        let mut base = database_config(std::env::var("DATABASE_URL").ok().as_deref()).expect("database config");
+        base.dbname("postgres");
+        let admin = connect(&base).await;
+        let dbname = format!("qbsync_t_{}_{}", std::process::id(), DATABASES.fetch_add(1, Ordering::SeqCst));
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")).await.unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {dbname}")).await.unwrap();
+        let mut app_cfg = base.clone();
+        app_cfg.dbname(&dbname);
+        let db = connect(&app_cfg).await;
+        db.batch_execute("CREATE EXTENSION qbsync").await.expect("CREATE EXTENSION qbsync (is it installed?)");
+        let sandbox = qbsync_sandbox::start(opts.sandbox.clone()).await.expect("sandbox");
+        let mut env = Env { db, company_id: 0, sandbox, dbname, admin, app_cfg, agent: None };
+        let task: i64 = env
+            .db
+            .query_one(
+                "SELECT qbsync.qb_add_company('acme', $1, $2, $3, $4, api_base => $5, token_url => $6, operation_result => $7)",
+                &[
+                    &env.sandbox.realm_id(),
+                    &opts.sandbox.client_id,
+                    &opts.sandbox.client_secret,
+                    &opts.sandbox.refresh_token,
+                    &env.sandbox.api_base(),
+                    &env.sandbox.token_url(),
+                    &opts.operation_result,
+                ],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        env.company_id = env.db.query_one("SELECT id FROM qbsync.company WHERE name = 'acme'", &[]).await.unwrap().get(0);
+        if opts.start_agent {
+            env.start_agent();
+            assert_eq!(env.wait_task(task).await, "done", "connect task");
+        }
+        env
+    }
+
+    pub fn qb(&self) -> &Admin {
+        self.sandbox.admin()
+    }
+
+    pub fn start_agent(&mut self) {
+        assert!(self.agent.is_none(), "agent already running");
+        let mut cfg = AgentConfig::new(self.app_cfg.clone());
+        cfg.sweep_interval = Duration::from_millis(300);
+        // Let the sandbox be the one that throttles.
+        cfg.requests_per_minute = 100_000;
+        cfg.batch_per_minute = 100_000;
+        let (tx, rx) = watch::channel(false);
+        self.agent = Some((tx, tokio::spawn(runner::run(cfg, rx))));
+    }
+
+    pub async fn stop_agent(&mut self) {
+        if let Some((tx, handle)) = self.agent.take() {
+            let _ = tx.send(true);
+            handle.await.expect("agent task").expect("agent");
+        }
+    }
+
+    pub async fn one(&self, sql: &str) -> Row {
+        self.db.query_one(sql, &[]).await.unwrap_or_else(|e| panic!("{sql}: {e:?}"))
+    }
+
+    pub async fn exec(&self, sql: &str) {
+        self.db.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+    }
+
+    /// The SQL error message (with hint) a statement fails with.
+    pub async fn error_of(&self, sql: &str) -> String {
+        match self.db.batch_execute(sql).await {
+            Ok(()) => panic!("expected an error from {sql}"),
+            Err(e) => {
+                let db = e.as_db_error().expect("a database error");
+                format!("{} HINT: {}", db.message(), db.hint().unwrap_or(""))
+            }
+        }
+    }
+
+    /// Runs `sql` (which returns a task id) and waits for the task; returns (task, status).
+    pub async fn run_task(&self, sql: &str) -> (i64, String) {
+        let task: i64 = self.one(sql).await.get(0);
+        (task, self.wait_task(task).await)
+    }
+
+    pub async fn wait_task(&self, task: i64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let status: String =
+                self.db.query_one("SELECT status FROM qbsync.task WHERE id = $1", &[&task]).await.unwrap().get(0);
+            if !matches!(status.as_str(), "queued" | "running") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "task {task} still {status}");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    pub async fn populate(&self) {
+        let (task, status) = self.run_task("SELECT qbsync.qb_populate('acme')").await;
+        assert_eq!(status, "done", "populate task {task}");
+    }
+
+    /// Waits until the row is no longer pending or sending.
+    pub async fn wait_row(&self, table: &str, local_id: i64) -> RowState {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let sql = format!("SELECT coalesce(sync_status, ''), sync_message, id, operation FROM {table} WHERE local_id = $1");
+        loop {
+            let row = self.db.query_opt(sql.as_str(), &[&local_id]).await.unwrap();
+            let Some(row) = row else {
+                return RowState { status: "removed".into(), message: None, id: None, operation: None };
+            };
+            let status: String = row.get(0);
+            if status != "pending" && status != "sending" {
+                return RowState { status, message: row.get(1), id: row.get(2), operation: row.get(3) };
+            }
+            assert!(Instant::now() < deadline, "{table} local_id={local_id} still {status}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Inserts a row (`columns`/`values` SQL fragments, company_id added) and returns its local_id.
+    pub async fn insert(&self, table: &str, columns: &str, values: &str) -> i64 {
+        self.one(&format!("INSERT INTO {table} (company_id, {columns}) VALUES ({}, {values}) RETURNING local_id", self.company_id))
+            .await
+            .get(0)
+    }
+
+    pub async fn finish(mut self) {
+        self.stop_agent().await;
+        let Env { db, admin, dbname, sandbox, .. } = self;
+        drop(db);
+        sandbox.shutdown().await;
+        let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")).await;
+    }
+}
