@@ -512,3 +512,52 @@ async fn throttled_requests_wait_for_retry_after_and_succeed() {
     assert_eq!(count(env.one("SELECT count(*) FROM qbo.invoice").await) as usize, env.qb().count("Invoice"));
     env.finish().await;
 }
+
+fn lost_response(path: &str) -> qbsync_sandbox::FailRule {
+    // QuickBooks applies the request, then the answer is lost (a 503 reaches the agent).
+    qbsync_sandbox::FailRule { after_execute: true, ..qbsync_sandbox::FailRule::new(path, 1, 503) }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_whose_answer_is_lost_is_applied_once() {
+    let env = Env::start().await;
+    env.populate().await;
+    // With requestid honoured or ignored (as real QuickBooks is reported to do), one create only.
+    for (ignore, name) in [(false, "Lost Answer One"), (true, "Lost Answer Two")] {
+        env.qb().set_ignore_request_id(ignore);
+        let before = env.qb().api_creates("Customer");
+        env.qb().fail_next(lost_response("/customer?"));
+        let local = env.insert("qbo.customer", "display_name, operation", &format!("'{name}', 'add'")).await;
+        let row = env.wait_row("qbo.customer", local).await;
+        assert_eq!(row.status, "ok", "{:?}", row.message);
+        assert_eq!(env.qb().api_creates("Customer") - before, 1, "ignore_request_id={ignore}");
+        assert_eq!(env.qb().find("Customer", "DisplayName", name).len(), 1);
+        assert!(row.message.unwrap_or_default().contains("earlier attempt whose answer was lost"));
+    }
+    // Without a natural key to look for, the same requestid is sent again and replayed.
+    env.qb().set_ignore_request_id(false);
+    let customer: String = env.one("SELECT id FROM qbo.customer WHERE active ORDER BY local_id LIMIT 1").await.get(0);
+    env.qb().fail_next(lost_response("/payment?"));
+    let pay = env.insert("qbo.payment", "customer_ref, total_amt, txn_date, operation", &format!("'{customer}', 12.5, current_date, 'add'")).await;
+    let row = env.wait_row("qbo.payment", pay).await;
+    assert_eq!(row.status, "ok", "{:?}", row.message);
+    assert_eq!(env.qb().api_creates("Payment"), 1);
+    assert!(env.qb().stats().request_id_replays >= 1, "the retry was answered from the requestid store");
+    env.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_cdc_answer_is_completed_by_queries() {
+    let env = Env::start().await;
+    env.populate().await;
+    let before = count(env.one("SELECT count(*) FROM qbo.customer").await);
+    for i in 0..1005 {
+        env.qb().create("Customer", json!({"DisplayName": format!("Bulk Arrival {i:04}")})).unwrap();
+    }
+    let (_, status) = env.run_task("SELECT qbsync.qb_refresh('acme')").await;
+    assert_eq!(status, "done");
+    assert_eq!(count(env.one("SELECT count(*) FROM qbo.customer").await) - before, 1005, "nothing lost beyond the 1000 cap");
+    let cdc_calls: u64 = env.qb().stats().requests_by_route.iter().filter(|(r, _)| r.contains("cdc")).map(|(_, n)| *n).sum();
+    assert!(cdc_calls >= 2, "the full answer was asked again entity by entity ({cdc_calls} CDC calls)");
+    env.finish().await;
+}

@@ -25,6 +25,9 @@ struct ApiRequest {
     query: Vec<(&'static str, String)>,
     body: Option<(String, &'static str)>,
     batch: bool,
+    /// Whether an answer-less failure (5xx, network) may be retried here. Not for creates:
+    /// QuickBooks may have applied them, and only the caller can check before sending again.
+    retry_unknown: bool,
 }
 
 pub struct QboClient {
@@ -134,7 +137,7 @@ impl QboClient {
                             .with_max_times(self.max_retries)
                             .with_jitter(),
                     )
-                    .when(QboError::is_transient)
+                    .when(|e| e.is_transient() && (req.retry_unknown || matches!(e, QboError::Throttled { .. })))
                     // Retry-After from QuickBooks overrides our own backoff; None still ends the retries.
                     .adjust(|e, backoff| backoff.map(|d| e.retry_after().unwrap_or(d)))
                     .notify(|e, d| warn!(error = %e, wait_ms = d.as_millis() as u64, "retrying QuickBooks request"))
@@ -150,7 +153,7 @@ impl QboClient {
     }
 
     fn get(path: String, query: Vec<(&'static str, String)>) -> ApiRequest {
-        ApiRequest { method: Method::GET, path, query, body: None, batch: false }
+        ApiRequest { method: Method::GET, path, query, body: None, batch: false, retry_unknown: true }
     }
 
     /// `GET /query`: one page, as text.
@@ -180,9 +183,28 @@ impl QboClient {
     }
 
     /// `POST /{resource}` with `params` (operation=..., include=...), under `request_id`;
-    /// returns the entity object QuickBooks answered with.
+    /// returns the entity object QuickBooks answered with. Updates, deletes and voids carry
+    /// the SyncToken, so QuickBooks refuses a second application: they are retried here.
     #[instrument(skip(self, body))]
     pub async fn write(&self, resource: &str, params: &[(&'static str, &str)], body: &Value, request_id: &str) -> Result<Value, QboError> {
+        self.post_entity(resource, params, body, request_id, true).await
+    }
+
+    /// `POST /{resource}` creating a record. Only a throttled request (never executed) is
+    /// retried here; after any other failure the caller must look before creating again.
+    #[instrument(skip(self, body))]
+    pub async fn create(&self, resource: &str, body: &Value, request_id: &str) -> Result<Value, QboError> {
+        self.post_entity(resource, &[], body, request_id, false).await
+    }
+
+    async fn post_entity(
+        &self,
+        resource: &str,
+        params: &[(&'static str, &str)],
+        body: &Value,
+        request_id: &str,
+        retry_unknown: bool,
+    ) -> Result<Value, QboError> {
         let mut query: Vec<(&'static str, String)> = params.iter().map(|(k, v)| (*k, v.to_string())).collect();
         query.push(("requestid", request_id.to_string()));
         let req = ApiRequest {
@@ -191,12 +213,14 @@ impl QboClient {
             query,
             body: Some((body.to_string(), "application/json")),
             batch: false,
+            retry_unknown,
         };
         let text = self.send(req).await?;
         entity_object(serde_json::from_str(&text).map_err(|e| QboError::Decode(e.to_string()))?)
     }
 
-    /// `POST /batch`: the `BatchItemResponse` array (HTTP 200 even when items fail).
+    /// `POST /batch`: the `BatchItemResponse` array (HTTP 200 even when items fail). Not
+    /// retried after an answer-less failure: its creates are checked by the caller first.
     #[instrument(skip(self, items), fields(items = items.len()))]
     pub async fn batch(&self, items: Vec<Value>, request_id: &str) -> Result<Vec<Value>, QboError> {
         let body = serde_json::json!({ "BatchItemRequest": items }).to_string();
@@ -206,6 +230,7 @@ impl QboClient {
             query: vec![("requestid", request_id.to_string())],
             body: Some((body, "application/json")),
             batch: true,
+            retry_unknown: false,
         };
         let text = self.send(req).await?;
         let mut v: Value = serde_json::from_str(&text).map_err(|e| QboError::Decode(format!("batch response: {e}")))?;

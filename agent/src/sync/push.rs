@@ -267,26 +267,46 @@ async fn find_by_natural_key(ctx: &CompanyCtx, entity: &Entity, c: &Claimed) -> 
     serde_json::from_str(objects[0].get()).map(Some).map_err(|e| QboError::Decode(e.to_string()))
 }
 
+/// Answer-less attempts at one create before leaving it for a later round.
+const CREATE_ATTEMPTS: u32 = 4;
+
+/// Creates `c` once: after a failure without an answer (the create may have been applied),
+/// QuickBooks is asked by natural key before the same request (same requestid) is sent again.
+async fn add_once(ctx: &CompanyCtx, entity: &Entity, c: &Claimed) -> Outcome {
+    let body = entity_body(entity, c);
+    let mut look_first = c.recovering;
+    let mut attempt = 0;
+    loop {
+        if look_first {
+            match find_by_natural_key(ctx, entity, c).await {
+                Ok(Some(object)) => {
+                    return Outcome::Done {
+                        object,
+                        what: "added",
+                        message: Some("already in QuickBooks from an earlier attempt whose answer was lost; linked to it".into()),
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => return failure(e),
+            }
+        }
+        match ctx.qbo.create(entity.resource, &body, &c.request_id).await {
+            Ok(object) => return Outcome::Done { object, what: "added", message: None },
+            Err(e) if e.is_transient() && attempt + 1 < CREATE_ATTEMPTS => {
+                attempt += 1;
+                warn!(local_id = c.local_id, error = %e, attempt, "create not confirmed; checking QuickBooks before sending it again");
+                tokio::time::sleep(std::time::Duration::from_millis(250 << attempt)).await;
+                look_first = true;
+            }
+            Err(e) => return failure(e),
+        }
+    }
+}
+
 async fn push_one(ctx: &CompanyCtx, entity: &Entity, c: &Claimed) -> Outcome {
     let resource = entity.resource;
     match c.op {
-        Operation::Add => {
-            if c.recovering {
-                match find_by_natural_key(ctx, entity, c).await {
-                    Ok(Some(object)) => {
-                        return Outcome::Done {
-                            object,
-                            what: "added",
-                            message: Some("already in QuickBooks from an earlier attempt whose answer was lost; linked to it".into()),
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(e) => return failure(e),
-                }
-            }
-            let body = entity_body(entity, c);
-            outcome_of(ctx.qbo.write(resource, &[], &body, &c.request_id).await, "added", None)
-        }
+        Operation::Add => add_once(ctx, entity, c).await,
         Operation::Update => {
             let body = entity_body(entity, c);
             outcome_of(ctx.qbo.write(resource, &[], &body, &c.request_id).await, "updated", None)
