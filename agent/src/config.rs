@@ -70,7 +70,10 @@ pub fn database_config(conninfo: Option<&str>) -> Result<tokio_postgres::Config,
     }
     if cfg.get_ports().is_empty() {
         if let Some(p) = env("PGPORT") {
-            cfg.port(p.parse().map_err(|_| ConfigError::Invalid { name: "PGPORT", value: p.clone() })?);
+            cfg.port(p.parse().map_err(|_| ConfigError::Invalid {
+                name: "PGPORT",
+                value: p.clone(),
+            })?);
         }
     }
     if cfg.get_user().is_none() {
@@ -109,5 +112,9 @@ pub fn describe(cfg: &tokio_postgres::Config) -> String {
         Some(Host::Unix(p)) => p.display().to_string(),
         None => "?".into(),
     };
-    format!("host={host} dbname={} user={}", cfg.get_dbname().unwrap_or("(default)"), cfg.get_user().unwrap_or("?"))
+    format!(
+        "host={host} dbname={} user={}",
+        cfg.get_dbname().unwrap_or("(default)"),
+        cfg.get_user().unwrap_or("?")
+    )
 }

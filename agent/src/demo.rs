@@ -10,7 +10,10 @@ use tokio::sync::watch;
 use tokio_postgres::{Client, NoTls};
 
 async fn connect(cfg: &tokio_postgres::Config) -> anyhow::Result<Client> {
-    let (client, conn) = cfg.connect(NoTls).await.context("connecting to PostgreSQL")?;
+    let (client, conn) = cfg
+        .connect(NoTls)
+        .await
+        .context("connecting to PostgreSQL")?;
     tokio::spawn(async move {
         let _ = conn.await;
     });
@@ -25,7 +28,12 @@ fn step(title: &str) {
 async fn wait_task(db: &Client, task: i64) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
-        let row = db.query_one("SELECT status, coalesce(error, '') FROM qbsync.task WHERE id = $1", &[&task]).await?;
+        let row = db
+            .query_one(
+                "SELECT status, coalesce(error, '') FROM qbsync.task WHERE id = $1",
+                &[&task],
+            )
+            .await?;
         let status: String = row.get(0);
         match status.as_str() {
             "done" => return Ok(()),
@@ -55,13 +63,20 @@ async fn wait_row(db: &Client, table: &str, local_id: i64) -> anyhow::Result<Str
     }
 }
 
-pub async fn run(admin_cfg: tokio_postgres::Config, database: &str, customers: usize) -> anyhow::Result<()> {
+pub async fn run(
+    admin_cfg: tokio_postgres::Config,
+    database: &str,
+    customers: usize,
+) -> anyhow::Result<()> {
     println!("qbsync demo: PostgreSQL + extension + agent + loopback QuickBooks Online");
 
     step("1. QuickBooks Online sandbox");
-    let sandbox = qbsync_sandbox::start(SandboxConfig { seed: SeedSize::scaled(customers), ..Default::default() })
-        .await
-        .context("starting the sandbox")?;
+    let sandbox = qbsync_sandbox::start(SandboxConfig {
+        seed: SeedSize::scaled(customers),
+        ..Default::default()
+    })
+    .await
+    .context("starting the sandbox")?;
     let qb = sandbox.admin().clone();
     println!(
         "sandbox on {} (realm {}): {} customers, {} items, {} invoices, {} payments, {} sales receipts",
@@ -76,12 +91,20 @@ pub async fn run(admin_cfg: tokio_postgres::Config, database: &str, customers: u
 
     step("2. database with the extension");
     let admin = connect(&admin_cfg).await?;
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)")).await?;
-    admin.batch_execute(&format!("CREATE DATABASE \"{database}\"")).await?;
+    admin
+        .batch_execute(&format!(
+            "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
+        ))
+        .await?;
+    admin
+        .batch_execute(&format!("CREATE DATABASE \"{database}\""))
+        .await?;
     let mut app_cfg = admin_cfg.clone();
     app_cfg.dbname(database);
     let mut db = connect(&app_cfg).await?;
-    db.batch_execute("CREATE EXTENSION qbsync").await.context("CREATE EXTENSION qbsync (run scripts/setup.sh first)")?;
+    db.batch_execute("CREATE EXTENSION qbsync")
+        .await
+        .context("CREATE EXTENSION qbsync (run scripts/setup.sh first)")?;
     println!("CREATE EXTENSION qbsync in database {database}");
 
     step("3. agent");
@@ -96,20 +119,42 @@ pub async fn run(admin_cfg: tokio_postgres::Config, database: &str, customers: u
     let task: i64 = db
         .query_one(
             "SELECT qbsync.qb_add_company('demo', $1, $2, $3, $4, api_base => $5, token_url => $6)",
-            &[&sandbox.realm_id(), &defaults.client_id, &defaults.client_secret, &defaults.refresh_token, &sandbox.api_base(), &sandbox.token_url()],
+            &[
+                &sandbox.realm_id(),
+                &defaults.client_id,
+                &defaults.client_secret,
+                &defaults.refresh_token,
+                &sandbox.api_base(),
+                &sandbox.token_url(),
+            ],
         )
         .await?
         .get(0);
     wait_task(&db, task).await?;
-    let name: Option<String> = db.query_one("SELECT quickbooks_name FROM qbsync.company WHERE name = 'demo'", &[]).await?.get(0);
-    println!("connected to QuickBooks company {:?} (task {task})", name.unwrap_or_default());
+    let name: Option<String> = db
+        .query_one(
+            "SELECT quickbooks_name FROM qbsync.company WHERE name = 'demo'",
+            &[],
+        )
+        .await?
+        .get(0);
+    println!(
+        "connected to QuickBooks company {:?} (task {task})",
+        name.unwrap_or_default()
+    );
 
     step("5. SELECT qbsync.qb_populate('demo')");
     let started = Instant::now();
-    let task: i64 = db.query_one("SELECT qbsync.qb_populate('demo')", &[]).await?.get(0);
+    let task: i64 = db
+        .query_one("SELECT qbsync.qb_populate('demo')", &[])
+        .await?
+        .get(0);
     wait_task(&db, task).await?;
     let secs = started.elapsed().as_secs_f64();
-    let rows: i64 = db.query_one("SELECT rows_done FROM qbsync.task WHERE id = $1", &[&task]).await?.get(0);
+    let rows: i64 = db
+        .query_one("SELECT rows_done FROM qbsync.task WHERE id = $1", &[&task])
+        .await?
+        .get(0);
     for r in db
         .query(
             "SELECT e.schema_name || '.' || e.table_name, h.row_count FROM qbsync.history h JOIN qbsync.entity e ON e.name = h.entity \
@@ -120,28 +165,49 @@ pub async fn run(admin_cfg: tokio_postgres::Config, database: &str, customers: u
     {
         println!("  {:<20} {:>8} rows", r.get::<_, String>(0), r.get::<_, i64>(1));
     }
-    let lines: i64 = db.query_one("SELECT count(*) FROM qbo.invoice_line", &[]).await?.get(0);
+    let lines: i64 = db
+        .query_one("SELECT count(*) FROM qbo.invoice_line", &[])
+        .await?
+        .get(0);
     println!("  {:<20} {:>8} rows", "qbo.invoice_line", lines);
-    println!("populated {rows} records in {secs:.2} s = {:.0} records/s (task {task})", rows as f64 / secs);
+    println!(
+        "populated {rows} records in {secs:.2} s = {:.0} records/s (task {task})",
+        rows as f64 / secs
+    );
 
     step("6. a QuickBooks user changes things behind our back, then SELECT qbsync.qb_refresh('demo')");
     let row = db
         .query_one("SELECT id, display_name FROM qbo.customer WHERE active AND balance = 0 ORDER BY local_id LIMIT 1", &[])
         .await?;
     let (quiet_id, quiet_name): (String, String) = (row.get(0), row.get(1));
-    let row = db.query_one("SELECT id, display_name FROM qbo.customer WHERE active ORDER BY local_id DESC LIMIT 1", &[]).await?;
+    let row = db
+        .query_one(
+            "SELECT id, display_name FROM qbo.customer WHERE active ORDER BY local_id DESC LIMIT 1",
+            &[],
+        )
+        .await?;
     let (phone_id, phone_name): (String, String) = (row.get(0), row.get(1));
     let unpaid: String = db
         .query_one("SELECT id FROM qbo.invoice WHERE balance = total_amt AND total_amt > 0 ORDER BY local_id LIMIT 1", &[])
         .await?
         .get(0);
-    qb.sparse_update("Customer", &phone_id, json!({"PrimaryPhone": {"FreeFormNumber": "+1 555 0100"}}))?;
+    qb.sparse_update(
+        "Customer",
+        &phone_id,
+        json!({"PrimaryPhone": {"FreeFormNumber": "+1 555 0100"}}),
+    )?;
     let created = qb.create("Customer", json!({"DisplayName": "Walk-in Garden Supply"}))?;
     qb.delete("Invoice", &unpaid)?;
     qb.deactivate("Customer", &quiet_id)?;
-    println!("  changed phone of {phone_name} (Id {phone_id}); created customer Id {}", created["Id"].as_str().unwrap_or("?"));
+    println!(
+        "  changed phone of {phone_name} (Id {phone_id}); created customer Id {}",
+        created["Id"].as_str().unwrap_or("?")
+    );
     println!("  deleted invoice Id {unpaid}; deactivated customer {quiet_name} (Id {quiet_id})");
-    let task: i64 = db.query_one("SELECT qbsync.qb_refresh('demo')", &[]).await?.get(0);
+    let task: i64 = db
+        .query_one("SELECT qbsync.qb_refresh('demo')", &[])
+        .await?
+        .get(0);
     wait_task(&db, task).await?;
     for r in db
         .query(
@@ -152,11 +218,28 @@ pub async fn run(admin_cfg: tokio_postgres::Config, database: &str, customers: u
     {
         println!("  refresh: {} {} x{}", r.get::<_, String>(0), r.get::<_, String>(1), r.get::<_, i64>(2));
     }
-    let row = db.query_one("SELECT phone FROM qbo.customer WHERE id = $1", &[&phone_id]).await?;
-    println!("  qbo.customer Id {phone_id} phone is now {:?}", row.get::<_, Option<String>>(0).unwrap_or_default());
-    let row = db.query_one("SELECT display_name, active FROM qbo.customer WHERE id = $1", &[&quiet_id]).await?;
-    println!("  qbo.customer Id {quiet_id} is now {:?}, active = {}", row.get::<_, String>(0), row.get::<_, bool>(1));
-    let gone: i64 = db.query_one("SELECT count(*) FROM qbo.invoice WHERE id = $1", &[&unpaid]).await?.get(0);
+    let row = db
+        .query_one("SELECT phone FROM qbo.customer WHERE id = $1", &[&phone_id])
+        .await?;
+    println!(
+        "  qbo.customer Id {phone_id} phone is now {:?}",
+        row.get::<_, Option<String>>(0).unwrap_or_default()
+    );
+    let row = db
+        .query_one(
+            "SELECT display_name, active FROM qbo.customer WHERE id = $1",
+            &[&quiet_id],
+        )
+        .await?;
+    println!(
+        "  qbo.customer Id {quiet_id} is now {:?}, active = {}",
+        row.get::<_, String>(0),
+        row.get::<_, bool>(1)
+    );
+    let gone: i64 = db
+        .query_one("SELECT count(*) FROM qbo.invoice WHERE id = $1", &[&unpaid])
+        .await?
+        .get(0);
     println!("  qbo.invoice Id {unpaid} rows left: {gone}");
 
     step("7. the application adds a customer: INSERT ... operation = 'add'");
@@ -171,7 +254,12 @@ pub async fn run(admin_cfg: tokio_postgres::Config, database: &str, customers: u
         .get(0);
     let status = wait_row(&db, "qbo.customer", local).await?;
     let elapsed = started.elapsed();
-    let row = db.query_one("SELECT id, sync_token, operation FROM qbo.customer WHERE local_id = $1", &[&local]).await?;
+    let row = db
+        .query_one(
+            "SELECT id, sync_token, operation FROM qbo.customer WHERE local_id = $1",
+            &[&local],
+        )
+        .await?;
     let customer_id: Option<String> = row.get(0);
     println!(
         "  local_id {local} -> QuickBooks Id {:?}, SyncToken {:?}, status {status}, operation {:?}: {} ms from INSERT to written-back Id",
@@ -180,10 +268,18 @@ pub async fn run(admin_cfg: tokio_postgres::Config, database: &str, customers: u
         row.get::<_, Option<String>>(2),
         elapsed.as_millis()
     );
-    let Some(customer_id) = customer_id else { bail!("the customer was not added") };
+    let Some(customer_id) = customer_id else {
+        bail!("the customer was not added")
+    };
 
     step("8. ... and an invoice with two lines for that customer");
-    let item: String = db.query_one("SELECT id FROM qbo.item WHERE active ORDER BY local_id LIMIT 1", &[]).await?.get(0);
+    let item: String = db
+        .query_one(
+            "SELECT id FROM qbo.item WHERE active ORDER BY local_id LIMIT 1",
+            &[],
+        )
+        .await?
+        .get(0);
     let started = Instant::now();
     let invoice: i64 = {
         let tx = db.transaction().await?;
@@ -218,7 +314,11 @@ pub async fn run(admin_cfg: tokio_postgres::Config, database: &str, customers: u
     );
 
     step("9. void it: UPDATE qbo.invoice SET operation = 'void'");
-    db.execute("UPDATE qbo.invoice SET operation = 'void' WHERE local_id = $1", &[&invoice]).await?;
+    db.execute(
+        "UPDATE qbo.invoice SET operation = 'void' WHERE local_id = $1",
+        &[&invoice],
+    )
+    .await?;
     let status = wait_row(&db, "qbo.invoice", invoice).await?;
     let row = db
         .query_one("SELECT total_amt::text, coalesce(private_note, ''), sync_token FROM qbo.invoice WHERE local_id = $1", &[&invoice])
@@ -240,7 +340,12 @@ pub async fn run(admin_cfg: tokio_postgres::Config, database: &str, customers: u
         .await?
         .get(0);
     let status = wait_row(&db, "qbo.customer", dup).await?;
-    let row = db.query_one("SELECT operation, sync_message FROM qbo.customer WHERE local_id = $1", &[&dup]).await?;
+    let row = db
+        .query_one(
+            "SELECT operation, sync_message FROM qbo.customer WHERE local_id = $1",
+            &[&dup],
+        )
+        .await?;
     println!(
         "  local_id {dup}: status {status}, operation {:?}\n  sync_message: {}",
         row.get::<_, Option<String>>(0),
@@ -248,7 +353,13 @@ pub async fn run(admin_cfg: tokio_postgres::Config, database: &str, customers: u
     );
 
     step("11. SELECT * FROM qbsync.status; SELECT * FROM qbsync.messages");
-    for r in db.query("SELECT company, state, flag, errors, requested_by FROM qbsync.status", &[]).await? {
+    for r in db
+        .query(
+            "SELECT company, state, flag, errors, requested_by FROM qbsync.status",
+            &[],
+        )
+        .await?
+    {
         println!(
             "  status: {} | {} | flag {} | errors {} | last task by {}",
             r.get::<_, String>(0),
@@ -269,7 +380,10 @@ pub async fn run(admin_cfg: tokio_postgres::Config, database: &str, customers: u
         );
     }
     let stats = qb.stats();
-    println!("\nsandbox saw {} API requests; {} token refreshes", stats.requests_total, stats.token_refreshes);
+    println!(
+        "\nsandbox saw {} API requests; {} token refreshes",
+        stats.requests_total, stats.token_refreshes
+    );
 
     let _ = stop_tx.send(true);
     agent.await.context("agent task")?.context("agent")?;

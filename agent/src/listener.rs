@@ -17,7 +17,11 @@ pub struct Wake {
 }
 
 /// Forwards notifications to `tx` until shutdown, reconnecting with capped backoff.
-pub async fn listen(cfg: tokio_postgres::Config, tx: mpsc::Sender<Wake>, mut shutdown: watch::Receiver<bool>) {
+pub async fn listen(
+    cfg: tokio_postgres::Config,
+    tx: mpsc::Sender<Wake>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut delay = Duration::from_millis(250);
     loop {
         if *shutdown.borrow() {
@@ -27,7 +31,9 @@ pub async fn listen(cfg: tokio_postgres::Config, tx: mpsc::Sender<Wake>, mut shu
             Ok((client, mut connection)) => {
                 let mut messages = stream::poll_fn(move |cx| connection.poll_message(cx));
                 let listening = async {
-                    client.batch_execute(&format!("LISTEN {}", qbsync_catalog::NOTIFY_CHANNEL)).await
+                    client
+                        .batch_execute(&format!("LISTEN {}", qbsync_catalog::NOTIFY_CHANNEL))
+                        .await
                 };
                 // The LISTEN must be driven by polling the connection; run both together.
                 let mut listen_fut = Box::pin(listening);

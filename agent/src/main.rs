@@ -8,7 +8,11 @@ use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
-#[command(name = "qbsync-agent", version, about = "Keeps Postgres in two-way sync with QuickBooks")]
+#[command(
+    name = "qbsync-agent",
+    version,
+    about = "Keeps Postgres in two-way sync with QuickBooks"
+)]
 struct Cli {
     /// Log as JSON lines instead of text.
     #[arg(long, global = true, env = "QBSYNC_LOG_JSON")]
@@ -66,8 +70,11 @@ struct DemoArgs {
 }
 
 fn init_tracing(json: bool) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tokio_postgres=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,tokio_postgres=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -81,14 +88,15 @@ fn shutdown_signal() -> watch::Receiver<bool> {
     tokio::spawn(async move {
         #[cfg(unix)]
         {
-            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    let _ = tx.send(true);
-                    return;
-                }
-            };
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(s) => s,
+                    Err(_) => {
+                        let _ = tokio::signal::ctrl_c().await;
+                        let _ = tx.send(true);
+                        return;
+                    }
+                };
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}
@@ -104,14 +112,19 @@ fn shutdown_signal() -> watch::Receiver<bool> {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_tracing(cli.log_json);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
     runtime.block_on(async move {
         match cli.command {
             Command::Run(args) => {
                 let mut cfg = AgentConfig::new(database_config(args.database_url.as_deref())?);
                 cfg.sweep_interval = Duration::from_millis(args.sweep_interval_ms.max(100));
                 cfg.requests_per_minute = args.requests_per_minute;
-                runner::run(cfg, shutdown_signal()).await.context("agent stopped with an error")
+                runner::run(cfg, shutdown_signal())
+                    .await
+                    .context("agent stopped with an error")
             }
             Command::Sandbox(args) => {
                 let config = qbsync_sandbox::SandboxConfig {
@@ -120,7 +133,9 @@ fn main() -> anyhow::Result<()> {
                     time_scale: args.time_scale,
                     ..Default::default()
                 };
-                let sandbox = qbsync_sandbox::start(config).await.context("starting the sandbox")?;
+                let sandbox = qbsync_sandbox::start(config)
+                    .await
+                    .context("starting the sandbox")?;
                 println!("QuickBooks Online sandbox on {}", sandbox.base_url());
                 println!("  api_base   {}", sandbox.api_base());
                 println!("  token_url  {}", sandbox.token_url());

@@ -3,12 +3,12 @@
 //! several agents can share one database without working the same company twice.
 
 use crate::config::AgentConfig;
+use crate::db;
 use crate::error::AgentError;
 use crate::listener::{self, Wake};
 use crate::qbo::{QboClient, RealmLimitsRegistry, TokenSource};
 use crate::sync::{populate, push, refresh, Company, CompanyCtx};
 use crate::tasks::{self, Task, TaskKind};
-use crate::db;
 use qbsync_catalog::{qbo_entity, Entity, QBO_ENTITIES, QBO_SCHEMA};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -33,14 +33,20 @@ struct Worker {
 
 /// SQL listing the companies that have queued tasks or pending rows.
 fn companies_with_work_sql() -> String {
-    let mut parts = vec!["EXISTS (SELECT 1 FROM qbsync.task t WHERE t.company_id = c.id AND t.status = 'queued')".to_string()];
+    let mut parts = vec![
+        "EXISTS (SELECT 1 FROM qbsync.task t WHERE t.company_id = c.id AND t.status = 'queued')"
+            .to_string(),
+    ];
     for e in QBO_ENTITIES {
         parts.push(format!(
             "EXISTS (SELECT 1 FROM {QBO_SCHEMA}.{} x WHERE x.company_id = c.id AND x.sync_status IN ('pending', 'sending'))",
             e.table
         ));
     }
-    format!("SELECT c.id FROM qbsync.company c WHERE c.kind = 'qbo' AND c.error IS NULL AND ({})", parts.join(" OR "))
+    format!(
+        "SELECT c.id FROM qbsync.company c WHERE c.kind = 'qbo' AND c.error IS NULL AND ({})",
+        parts.join(" OR ")
+    )
 }
 
 /// Runs until `shutdown` turns true; in-flight work stops at the next safe point.
@@ -51,11 +57,19 @@ pub async fn run(cfg: AgentConfig, shutdown: watch::Receiver<bool>) -> Result<()
         .user_agent(concat!("qbsync-agent/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| AgentError::Invalid(format!("HTTP client: {e}")))?;
-    let shared = Arc::new(Shared { cfg: cfg.clone(), http, limits: RealmLimitsRegistry::default() });
+    let shared = Arc::new(Shared {
+        cfg: cfg.clone(),
+        http,
+        limits: RealmLimitsRegistry::default(),
+    });
     let db = db::connect(&cfg.database).await?;
     info!(database = %crate::config::describe(&cfg.database), agent = %cfg.agent_id, "agent started");
     let (wake_tx, mut wake_rx) = mpsc::channel::<Wake>(1024);
-    let listener = tokio::spawn(listener::listen(cfg.database.clone(), wake_tx, shutdown.clone()));
+    let listener = tokio::spawn(listener::listen(
+        cfg.database.clone(),
+        wake_tx,
+        shutdown.clone(),
+    ));
     let mut sweep = tokio::time::interval(cfg.sweep_interval);
     let work_sql = companies_with_work_sql();
     let mut workers: HashMap<i64, Worker> = HashMap::new();
@@ -96,7 +110,10 @@ pub async fn run(cfg: AgentConfig, shutdown: watch::Receiver<bool>) -> Result<()
     Ok(())
 }
 
-async fn load_company(db: &tokio_postgres::Client, id: i64) -> Result<Option<Company>, tokio_postgres::Error> {
+async fn load_company(
+    db: &tokio_postgres::Client,
+    id: i64,
+) -> Result<Option<Company>, tokio_postgres::Error> {
     Ok(db
         .query_opt(
             "SELECT id, name, coalesce(realm_id, ''), api_base, token_url, operation_result FROM qbsync.company \
@@ -114,29 +131,71 @@ async fn load_company(db: &tokio_postgres::Client, id: i64) -> Result<Option<Com
         }))
 }
 
-async fn company_worker(shared: Arc<Shared>, company_id: i64, more: Arc<AtomicBool>, shutdown: watch::Receiver<bool>) {
+async fn company_worker(
+    shared: Arc<Shared>,
+    company_id: i64,
+    more: Arc<AtomicBool>,
+    shutdown: watch::Receiver<bool>,
+) {
     if let Err(e) = work_company(&shared, company_id, &more, shutdown).await {
         match e {
             AgentError::Shutdown => {}
-            e if e.is_transient() => warn!(error = %e, "company worker paused; will retry at the next sweep"),
+            e if e.is_transient() => {
+                warn!(error = %e, "company worker paused; will retry at the next sweep")
+            }
             e => error!(error = %e, "company worker failed"),
         }
     }
 }
 
-async fn work_company(shared: &Shared, company_id: i64, more: &AtomicBool, shutdown: watch::Receiver<bool>) -> Result<(), AgentError> {
+async fn work_company(
+    shared: &Shared,
+    company_id: i64,
+    more: &AtomicBool,
+    shutdown: watch::Receiver<bool>,
+) -> Result<(), AgentError> {
     let db = db::connect(&shared.cfg.database).await?;
-    let leased: bool = db.query_one("SELECT pg_try_advisory_lock($1, $2::int4)", &[&LEASE_KEY, &(company_id as i32)]).await?.get(0);
+    let leased: bool = db
+        .query_one(
+            "SELECT pg_try_advisory_lock($1, $2::int4)",
+            &[&LEASE_KEY, &(company_id as i32)],
+        )
+        .await?
+        .get(0);
     if !leased {
         return Ok(()); // another agent works this company
     }
-    let Some(company) = load_company(&db, company_id).await? else { return Ok(()) };
+    let Some(company) = load_company(&db, company_id).await? else {
+        return Ok(());
+    };
     crate::sync::stage::prepare(&db).await?;
     let cfg = &shared.cfg;
-    let tokens = Arc::new(TokenSource::new(cfg.database.clone(), company.id, company.token_url.clone(), shared.http.clone()));
-    let limits = shared.limits.get(&company.realm_id, cfg.requests_per_minute, cfg.batch_per_minute, cfg.max_in_flight);
-    let qbo = Arc::new(QboClient::new(shared.http.clone(), &company.api_base, &company.realm_id, tokens, limits));
-    let mut ctx = CompanyCtx { company, db, qbo, cfg: cfg.clone(), shutdown };
+    let tokens = Arc::new(TokenSource::new(
+        cfg.database.clone(),
+        company.id,
+        company.token_url.clone(),
+        shared.http.clone(),
+    ));
+    let limits = shared.limits.get(
+        &company.realm_id,
+        cfg.requests_per_minute,
+        cfg.batch_per_minute,
+        cfg.max_in_flight,
+    );
+    let qbo = Arc::new(QboClient::new(
+        shared.http.clone(),
+        &company.api_base,
+        &company.realm_id,
+        tokens,
+        limits,
+    ));
+    let mut ctx = CompanyCtx {
+        company,
+        db,
+        qbo,
+        cfg: cfg.clone(),
+        shutdown,
+    };
     loop {
         more.store(false, Ordering::SeqCst);
         ctx.check_shutdown()?;
@@ -170,7 +229,10 @@ async fn run_task(ctx: &mut CompanyCtx, task: Task) -> Result<(), AgentError> {
         Ok(false) => tasks::finish(&ctx.db, task.id, "stopped", Some("stopped on request")).await?,
         Err(AgentError::Shutdown) => {
             ctx.db
-                .execute("UPDATE qbsync.task SET status = 'queued', locked_by = NULL WHERE id = $1", &[&task.id])
+                .execute(
+                    "UPDATE qbsync.task SET status = 'queued', locked_by = NULL WHERE id = $1",
+                    &[&task.id],
+                )
                 .await?;
             return Err(AgentError::Shutdown);
         }
@@ -189,9 +251,20 @@ async fn execute(ctx: &mut CompanyCtx, task: &Task) -> Result<bool, AgentError> 
     match task.kind {
         TaskKind::Connect => {
             let info = ctx.qbo.company_info(&ctx.company.realm_id).await?;
-            let name = info.get("CompanyName").and_then(|v| v.as_str()).map(str::to_owned);
-            ctx.db.execute("UPDATE qbsync.company SET quickbooks_name = $2 WHERE id = $1", &[&ctx.company.id, &name]).await?;
-            info!(quickbooks_name = name.as_deref().unwrap_or(""), "company connected");
+            let name = info
+                .get("CompanyName")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned);
+            ctx.db
+                .execute(
+                    "UPDATE qbsync.company SET quickbooks_name = $2 WHERE id = $1",
+                    &[&ctx.company.id, &name],
+                )
+                .await?;
+            info!(
+                quickbooks_name = name.as_deref().unwrap_or(""),
+                "company connected"
+            );
             Ok(true)
         }
         TaskKind::Populate => {
@@ -215,7 +288,11 @@ async fn execute(ctx: &mut CompanyCtx, task: &Task) -> Result<bool, AgentError> 
     }
 }
 
-async fn push_all(ctx: &mut CompanyCtx, task: &Task, entities: &[&'static Entity]) -> Result<bool, AgentError> {
+async fn push_all(
+    ctx: &mut CompanyCtx,
+    task: &Task,
+    entities: &[&'static Entity],
+) -> Result<bool, AgentError> {
     for e in entities {
         if !tasks::begin_entity(&ctx.db, task.id, e.name).await? {
             return Ok(false);
@@ -232,7 +309,11 @@ async fn push_all(ctx: &mut CompanyCtx, task: &Task, entities: &[&'static Entity
     Ok(true)
 }
 
-async fn refresh_all(ctx: &mut CompanyCtx, task: &Task, entities: &[&'static Entity]) -> Result<bool, AgentError> {
+async fn refresh_all(
+    ctx: &mut CompanyCtx,
+    task: &Task,
+    entities: &[&'static Entity],
+) -> Result<bool, AgentError> {
     let mut changes = refresh::fetch_changes(ctx, entities).await?;
     for e in entities {
         if !tasks::begin_entity(&ctx.db, task.id, e.name).await? {

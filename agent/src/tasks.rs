@@ -32,7 +32,11 @@ pub struct Task {
 }
 
 /// Claims the oldest queued task of `company` (SKIP LOCKED: two agents never take the same one).
-pub async fn claim(db: &Client, company: i64, agent_id: &str) -> Result<Option<Task>, tokio_postgres::Error> {
+pub async fn claim(
+    db: &Client,
+    company: i64,
+    agent_id: &str,
+) -> Result<Option<Task>, tokio_postgres::Error> {
     let row = db
         .query_opt(
             "UPDATE qbsync.task SET status = 'running', started_at = now(), heartbeat_at = now(), locked_by = $2 \
@@ -44,13 +48,21 @@ pub async fn claim(db: &Client, company: i64, agent_id: &str) -> Result<Option<T
         .await?;
     Ok(row.and_then(|r| {
         let kind: String = r.get(1);
-        TaskKind::parse(&kind).map(|kind| Task { id: r.get(0), kind, entities: r.get(2) })
+        TaskKind::parse(&kind).map(|kind| Task {
+            id: r.get(0),
+            kind,
+            entities: r.get(2),
+        })
     }))
 }
 
 /// Marks the start of an entity; returns false when a stop was requested (the entity boundary
 /// is where a task stops).
-pub async fn begin_entity(db: &Client, task: i64, entity: &str) -> Result<bool, tokio_postgres::Error> {
+pub async fn begin_entity(
+    db: &Client,
+    task: i64,
+    entity: &str,
+) -> Result<bool, tokio_postgres::Error> {
     let row = db
         .query_one(
             "UPDATE qbsync.task SET current_entity = $2, heartbeat_at = now() WHERE id = $1 RETURNING stop_requested",
@@ -67,7 +79,12 @@ pub async fn end_entity(db: &Client, task: i64) -> Result<(), tokio_postgres::Er
 }
 
 /// Adds to the task's counters; called inside the transaction that wrote the rows.
-pub async fn progress(db: &Transaction<'_>, task: Option<i64>, rows: i64, errors: i32) -> Result<(), tokio_postgres::Error> {
+pub async fn progress(
+    db: &Transaction<'_>,
+    task: Option<i64>,
+    rows: i64,
+    errors: i32,
+) -> Result<(), tokio_postgres::Error> {
     if let Some(task) = task {
         db.execute(
             "UPDATE qbsync.task SET rows_done = rows_done + $2, errors = errors + $3, heartbeat_at = now() WHERE id = $1",
@@ -78,7 +95,12 @@ pub async fn progress(db: &Transaction<'_>, task: Option<i64>, rows: i64, errors
     Ok(())
 }
 
-pub async fn finish(db: &Client, task: i64, status: &str, error: Option<&str>) -> Result<(), tokio_postgres::Error> {
+pub async fn finish(
+    db: &Client,
+    task: i64,
+    status: &str,
+    error: Option<&str>,
+) -> Result<(), tokio_postgres::Error> {
     db.execute(
         "UPDATE qbsync.task SET status = $2, error = $3, finished_at = now(), heartbeat_at = now(), \
          current_entity = CASE WHEN $2 = 'done' THEN NULL ELSE current_entity END WHERE id = $1",
@@ -89,7 +111,10 @@ pub async fn finish(db: &Client, task: i64, status: &str, error: Option<&str>) -
 }
 
 /// Puts back in the queue the tasks of agents that died (no heartbeat for `after`).
-pub async fn requeue_stale(db: &Client, after: std::time::Duration) -> Result<u64, tokio_postgres::Error> {
+pub async fn requeue_stale(
+    db: &Client,
+    after: std::time::Duration,
+) -> Result<u64, tokio_postgres::Error> {
     db.execute(
         "UPDATE qbsync.task SET status = 'queued', locked_by = NULL \
          WHERE status = 'running' AND heartbeat_at < now() - make_interval(secs => $1::float8)",

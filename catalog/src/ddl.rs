@@ -20,7 +20,12 @@ fn typed_columns(out: &mut String, columns: &[Column]) {
 
 fn column_comments(out: &mut String, table: &str, columns: &[Column]) {
     for c in columns {
-        let _ = writeln!(out, "COMMENT ON COLUMN {table}.{} IS {};", c.name, quote_literal(c.comment));
+        let _ = writeln!(
+            out,
+            "COMMENT ON COLUMN {table}.{} IS {};",
+            c.name,
+            quote_literal(c.comment)
+        );
     }
 }
 
@@ -47,7 +52,10 @@ fn mirror_table(out: &mut String, schema: &str, e: &Entity) {
     );
     let _ = writeln!(out, "COMMENT ON TABLE {t} IS {};", quote_literal(e.comment));
     // Mirror rows are user data: pg_dump must dump them although the table belongs to the extension.
-    let _ = writeln!(out, "SELECT pg_catalog.pg_extension_config_dump('{t}', '');");
+    let _ = writeln!(
+        out,
+        "SELECT pg_catalog.pg_extension_config_dump('{t}', '');"
+    );
     let fixed: &[(&str, &str)] = &[
         ("local_id", "Local key, assigned on insert; usable before QuickBooks assigns an Id"),
         ("company_id", "The company (qbsync.company.id) this row belongs to"),
@@ -61,7 +69,11 @@ fn mirror_table(out: &mut String, schema: &str, e: &Entity) {
         ("request_id", "QuickBooks requestid of the push in flight, reused on retry so a write is applied once"),
     ];
     for (c, comment) in fixed {
-        let _ = writeln!(out, "COMMENT ON COLUMN {t}.{c} IS {};", quote_literal(comment));
+        let _ = writeln!(
+            out,
+            "COMMENT ON COLUMN {t}.{c} IS {};",
+            quote_literal(comment)
+        );
     }
     column_comments(out, &t, e.columns);
     let kind = match e.kind {
@@ -98,11 +110,28 @@ fn child_table(out: &mut String, schema: &str, parent: &Entity, child: &ChildTab
     out.push_str("    company_id bigint NOT NULL REFERENCES qbsync.company(id) ON DELETE CASCADE,\n    line_num integer NOT NULL,\n");
     typed_columns(out, child.columns);
     let _ = writeln!(out, "    data jsonb NOT NULL DEFAULT '{{}}'::jsonb,\n    PRIMARY KEY ({parent_col}, line_num)\n);");
-    let _ = writeln!(out, "COMMENT ON TABLE {t} IS {};", quote_literal(child.comment));
-    let _ = writeln!(out, "SELECT pg_catalog.pg_extension_config_dump('{t}', '');");
-    let _ = writeln!(out, "COMMENT ON COLUMN {t}.{parent_col} IS {};", quote_literal(&format!("The {} row (local_id) this line belongs to", parent.qualified_table())));
+    let _ = writeln!(
+        out,
+        "COMMENT ON TABLE {t} IS {};",
+        quote_literal(child.comment)
+    );
+    let _ = writeln!(
+        out,
+        "SELECT pg_catalog.pg_extension_config_dump('{t}', '');"
+    );
+    let _ = writeln!(
+        out,
+        "COMMENT ON COLUMN {t}.{parent_col} IS {};",
+        quote_literal(&format!(
+            "The {} row (local_id) this line belongs to",
+            parent.qualified_table()
+        ))
+    );
     let _ = writeln!(out, "COMMENT ON COLUMN {t}.line_num IS 'Position of the line in the QuickBooks object, from 1; with the parent key it is the line''s stable key';");
-    let _ = writeln!(out, "COMMENT ON COLUMN {t}.data IS 'The whole QuickBooks line object';");
+    let _ = writeln!(
+        out,
+        "COMMENT ON COLUMN {t}.data IS 'The whole QuickBooks line object';"
+    );
     column_comments(out, &t, child.columns);
 }
 
@@ -124,8 +153,16 @@ mod tests {
     fn every_entity_gets_a_table_a_trigger_and_its_children() {
         let ddl = mirror_tables_ddl("qbo", QBO_ENTITIES);
         for e in QBO_ENTITIES {
-            assert!(ddl.contains(&format!("CREATE TABLE qbo.{} (", e.table)), "{}", e.name);
-            assert!(ddl.contains(&format!("CREATE TRIGGER {}_operation", e.table)), "{}", e.name);
+            assert!(
+                ddl.contains(&format!("CREATE TABLE qbo.{} (", e.table)),
+                "{}",
+                e.name
+            );
+            assert!(
+                ddl.contains(&format!("CREATE TRIGGER {}_operation", e.table)),
+                "{}",
+                e.name
+            );
             for c in e.children {
                 assert!(ddl.contains(&format!("CREATE TABLE qbo.{} (", c.table)));
             }

@@ -8,8 +8,13 @@ mod entity;
 mod mapping;
 
 pub use ddl::{child_parent_column, mirror_tables_ddl};
-pub use entity::{qbo_entity, ChildTable, Column, Entity, EntityKind, SqlType, VoidStyle, QBO_ENTITIES};
-pub use mapping::{body_from_row, extract_expr, line_from_row, upsert_sql, writeback_sql, UpsertSql, STAGE_TABLE, UPSERTED_TABLE};
+pub use entity::{
+    qbo_entity, ChildTable, Column, Entity, EntityKind, SqlType, VoidStyle, QBO_ENTITIES,
+};
+pub use mapping::{
+    body_from_row, extract_expr, line_from_row, upsert_sql, writeback_sql, UpsertSql, STAGE_TABLE,
+    UPSERTED_TABLE,
+};
 
 /// Schema holding the QuickBooks Online mirror tables.
 pub const QBO_SCHEMA: &str = "qbo";

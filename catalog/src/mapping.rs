@@ -39,7 +39,11 @@ pub struct UpsertSql {
 pub fn upsert_sql(schema: &str, entity: &Entity) -> UpsertSql {
     let t = format!("{schema}.{}", entity.table);
     let cols: Vec<&str> = entity.columns.iter().map(|c| c.name).collect();
-    let exprs: Vec<String> = entity.columns.iter().map(|c| extract_expr(c, "s.data")).collect();
+    let exprs: Vec<String> = entity
+        .columns
+        .iter()
+        .map(|c| extract_expr(c, "s.data"))
+        .collect();
     let mut parent = String::new();
     let _ = write!(
         parent,
@@ -85,8 +89,11 @@ pub fn upsert_sql(schema: &str, entity: &Entity) -> UpsertSql {
 /// Child rows are then rewritten with [`UpsertSql::children`] after putting `$1` in
 /// [`UPSERTED_TABLE`].
 pub fn writeback_sql(schema: &str, entity: &Entity) -> String {
-    let sets: Vec<String> =
-        entity.columns.iter().map(|c| format!("{} = {}", c.name, extract_expr(c, "$2::jsonb"))).collect();
+    let sets: Vec<String> = entity
+        .columns
+        .iter()
+        .map(|c| format!("{} = {}", c.name, extract_expr(c, "$2::jsonb")))
+        .collect();
     format!(
         "UPDATE {schema}.{} t SET id = $2::jsonb->>'Id', sync_token = $2::jsonb->>'SyncToken', {}, data = $2::jsonb, \
          operation = NULL, sync_status = 'ok', sync_message = $3, synced_at = now(), request_id = NULL \
@@ -98,7 +105,15 @@ pub fn writeback_sql(schema: &str, entity: &Entity) -> String {
 
 /// Keys QuickBooks owns: never sent back on add, and on update only `Id`/`SyncToken` as the
 /// caller sets them.
-const SERVER_KEYS: &[&str] = &["Id", "SyncToken", "MetaData", "domain", "sparse", "status", "time"];
+const SERVER_KEYS: &[&str] = &[
+    "Id",
+    "SyncToken",
+    "MetaData",
+    "domain",
+    "sparse",
+    "status",
+    "time",
+];
 
 fn set_path(target: &mut Value, path: &[&str], value: Value) {
     let Some((first, rest)) = path.split_first() else {
@@ -120,7 +135,11 @@ fn set_path(target: &mut Value, path: &[&str], value: Value) {
             *target = Value::Object(Map::new());
         }
         if let Value::Object(map) = target {
-            set_path(map.entry(first.to_string()).or_insert(Value::Null), rest, value);
+            set_path(
+                map.entry(first.to_string()).or_insert(Value::Null),
+                rest,
+                value,
+            );
         }
     }
 }
@@ -163,7 +182,11 @@ pub fn line_from_row(columns: &[Column], row: &Map<String, Value>) -> Value {
 /// The QuickBooks body for a mirror row: its `data` object without the keys QuickBooks owns,
 /// overlaid with the writable typed columns, and, when `lines` is given, the child rows as the
 /// entity's line array (rows already in `line_num` order).
-pub fn body_from_row(entity: &Entity, row: &Map<String, Value>, lines: Option<&[Map<String, Value>]>) -> Value {
+pub fn body_from_row(
+    entity: &Entity,
+    row: &Map<String, Value>,
+    lines: Option<&[Map<String, Value>]>,
+) -> Value {
     let mut body = data_object(row);
     if let Value::Object(map) = &mut body {
         for k in SERVER_KEYS {
@@ -173,7 +196,10 @@ pub fn body_from_row(entity: &Entity, row: &Map<String, Value>, lines: Option<&[
     apply_columns(&mut body, entity.columns, row);
     if let (Some(child), Some(lines)) = (entity.children.first(), lines) {
         if !lines.is_empty() {
-            let array = lines.iter().map(|l| line_from_row(child.columns, l)).collect();
+            let array = lines
+                .iter()
+                .map(|l| line_from_row(child.columns, l))
+                .collect();
             set_path(&mut body, &[child.array], Value::Array(array));
         }
     }
@@ -196,9 +222,18 @@ mod tests {
     #[test]
     fn extract_expressions_are_typed() {
         let e = qbo_entity("customer").unwrap();
-        assert_eq!(extract_expr(e.column("email").unwrap(), "d"), "(d #>> '{PrimaryEmailAddr,Address}')");
-        assert_eq!(extract_expr(e.column("balance").unwrap(), "d"), "NULLIF((d #>> '{Balance}'), '')::numeric");
-        assert_eq!(extract_expr(e.column("active").unwrap(), "d"), "NULLIF((d #>> '{Active}'), '')::boolean");
+        assert_eq!(
+            extract_expr(e.column("email").unwrap(), "d"),
+            "(d #>> '{PrimaryEmailAddr,Address}')"
+        );
+        assert_eq!(
+            extract_expr(e.column("balance").unwrap(), "d"),
+            "NULLIF((d #>> '{Balance}'), '')::numeric"
+        );
+        assert_eq!(
+            extract_expr(e.column("active").unwrap(), "d"),
+            "NULLIF((d #>> '{Active}'), '')::boolean"
+        );
     }
 
     #[test]
@@ -223,7 +258,9 @@ mod tests {
         let row = obj(json!({"customer_ref": "12", "txn_date": "2026-11-01", "data": {}}));
         let lines = vec![
             obj(json!({"amount": 100.0, "item_ref": "3", "qty": 2, "unit_price": 50, "data": {}})),
-            obj(json!({"amount": 5, "description": "fee", "line_id": "2", "data": {"DetailType": "SalesItemLineDetail"}})),
+            obj(
+                json!({"amount": 5, "description": "fee", "line_id": "2", "data": {"DetailType": "SalesItemLineDetail"}}),
+            ),
         ];
         let body = body_from_row(e, &row, Some(&lines));
         assert_eq!(body["CustomerRef"], json!({"value": "12"}));
@@ -244,7 +281,10 @@ mod tests {
             e.children[0].columns,
             &obj(json!({"amount": 40, "txn_id": "130", "txn_type": "Invoice", "data": {}})),
         );
-        assert_eq!(line, json!({"Amount": 40, "LinkedTxn": [{"TxnId": "130", "TxnType": "Invoice"}]}));
+        assert_eq!(
+            line,
+            json!({"Amount": 40, "LinkedTxn": [{"TxnId": "130", "TxnType": "Invoice"}]})
+        );
     }
 
     #[test]
@@ -259,10 +299,18 @@ mod tests {
     fn upsert_skips_rows_with_pending_local_changes() {
         let e = qbo_entity("Invoice").unwrap();
         let sql = upsert_sql("qbo", e);
-        assert!(sql.parent.contains("WHERE t.sync_status IS NULL OR t.sync_status = 'ok'"));
-        assert!(sql.parent.contains("NULLIF((s.data #>> '{TxnDate}'), '')::date"));
+        assert!(sql
+            .parent
+            .contains("WHERE t.sync_status IS NULL OR t.sync_status = 'ok'"));
+        assert!(sql
+            .parent
+            .contains("NULLIF((s.data #>> '{TxnDate}'), '')::date"));
         assert_eq!(sql.children.len(), 1);
-        assert!(sql.children[0].0.starts_with("DELETE FROM qbo.invoice_line"));
-        assert!(sql.children[0].1.contains("WITH ORDINALITY AS l(line, ord)"));
+        assert!(sql.children[0]
+            .0
+            .starts_with("DELETE FROM qbo.invoice_line"));
+        assert!(sql.children[0]
+            .1
+            .contains("WITH ORDINALITY AS l(line, ord)"));
     }
 }

@@ -34,12 +34,16 @@ pub struct Admin {
 
 impl std::fmt::Debug for Admin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Admin").field("realm", &self.shared.cfg.realm_id).finish()
+        f.debug_struct("Admin")
+            .field("realm", &self.shared.cfg.realm_id)
+            .finish()
     }
 }
 
 fn table(store: &Store, entity: &str) -> Result<usize, AdminError> {
-    qbo_entity(entity).and_then(|e| store.table_index(e.name)).ok_or_else(|| AdminError::UnknownEntity(entity.to_string()))
+    qbo_entity(entity)
+        .and_then(|e| store.table_index(e.name))
+        .ok_or_else(|| AdminError::UnknownEntity(entity.to_string()))
 }
 
 fn object(v: Value) -> Map<String, Value> {
@@ -59,21 +63,44 @@ impl Admin {
     }
 
     /// Current `{Id, SyncToken}` of a live object.
-    fn current(&self, store: &Store, ti: usize, entity: &str, id: &str) -> Result<Map<String, Value>, AdminError> {
-        let n = id.trim().parse::<u64>().map_err(|_| AdminError::NotFound(entity.to_string(), id.to_string()))?;
-        let rec = store.live(ti, n).ok_or_else(|| AdminError::NotFound(entity.to_string(), id.to_string()))?;
-        Ok(object(json!({"Id": id, "SyncToken": rec.obj.get("SyncToken").cloned().unwrap_or(Value::from("0"))})))
+    fn current(
+        &self,
+        store: &Store,
+        ti: usize,
+        entity: &str,
+        id: &str,
+    ) -> Result<Map<String, Value>, AdminError> {
+        let n = id
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| AdminError::NotFound(entity.to_string(), id.to_string()))?;
+        let rec = store
+            .live(ti, n)
+            .ok_or_else(|| AdminError::NotFound(entity.to_string(), id.to_string()))?;
+        Ok(object(
+            json!({"Id": id, "SyncToken": rec.obj.get("SyncToken").cloned().unwrap_or(Value::from("0"))}),
+        ))
     }
 
     /// Creates an object as a user would (business rules apply; not counted as an API create).
     pub fn create(&self, entity: &str, body: Value) -> Result<Value, AdminError> {
         let mut store = lock(&self.shared.store);
         let ti = table(&store, entity)?;
-        Ok(Value::Object(entities::create(&mut store, ti, object(body), self.now())?))
+        Ok(Value::Object(entities::create(
+            &mut store,
+            ti,
+            object(body),
+            self.now(),
+        )?))
     }
 
     /// Sparse-updates the given fields (the current SyncToken is filled in).
-    pub fn sparse_update(&self, entity: &str, id: &str, fields: Value) -> Result<Value, AdminError> {
+    pub fn sparse_update(
+        &self,
+        entity: &str,
+        id: &str,
+        fields: Value,
+    ) -> Result<Value, AdminError> {
         let mut store = lock(&self.shared.store);
         let ti = table(&store, entity)?;
         let mut body = self.current(&store, ti, entity, id)?;
@@ -83,7 +110,12 @@ impl Admin {
             }
         }
         body.insert("sparse".into(), Value::Bool(true));
-        Ok(Value::Object(entities::update(&mut store, ti, body, self.now())?))
+        Ok(Value::Object(entities::update(
+            &mut store,
+            ti,
+            body,
+            self.now(),
+        )?))
     }
 
     /// Deletes a transaction; returns the `{"domain","status":"Deleted","Id"}` stub.
@@ -103,7 +135,13 @@ impl Admin {
             s => s,
         };
         let body = self.current(&store, ti, entity, id)?;
-        Ok(Value::Object(entities::void(&mut store, ti, body, style, self.now())?))
+        Ok(Value::Object(entities::void(
+            &mut store,
+            ti,
+            body,
+            style,
+            self.now(),
+        )?))
     }
 
     /// Makes a name-list record inactive (" (deleted)" is appended).
@@ -133,13 +171,19 @@ impl Admin {
     /// Creates of this entity received through the API (HTTP and batch items).
     pub fn api_creates(&self, entity: &str) -> u64 {
         let name = qbo_entity(entity).map(|e| e.name).unwrap_or(entity);
-        lock(&self.shared.stats).creates_by_entity.get(name).copied().unwrap_or(0)
+        lock(&self.shared.stats)
+            .creates_by_entity
+            .get(name)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Ids of live objects whose field equals `value` (e.g. DocNumber), inactive included.
     pub fn find(&self, entity: &str, field: &str, value: &str) -> Vec<String> {
         let store = lock(&self.shared.store);
-        let Ok(ti) = table(&store, entity) else { return Vec::new() };
+        let Ok(ti) = table(&store, entity) else {
+            return Vec::new();
+        };
         store.tables[ti]
             .rows
             .iter()
@@ -180,32 +224,53 @@ impl Admin {
     }
 
     pub fn set_time_scale(&self, v: f64) {
-        self.set_knobs(KnobPatch { time_scale: Some(v), ..KnobPatch::default() });
+        self.set_knobs(KnobPatch {
+            time_scale: Some(v),
+            ..KnobPatch::default()
+        });
     }
 
     pub fn set_ignore_request_id(&self, v: bool) {
-        self.set_knobs(KnobPatch { ignore_request_id: Some(v), ..KnobPatch::default() });
+        self.set_knobs(KnobPatch {
+            ignore_request_id: Some(v),
+            ..KnobPatch::default()
+        });
     }
 
     pub fn set_xml_throttle(&self, v: bool) {
-        self.set_knobs(KnobPatch { xml_throttle: Some(v), ..KnobPatch::default() });
+        self.set_knobs(KnobPatch {
+            xml_throttle: Some(v),
+            ..KnobPatch::default()
+        });
     }
 
     pub fn set_strict_cdc(&self, v: bool) {
-        self.set_knobs(KnobPatch { strict_cdc: Some(v), ..KnobPatch::default() });
+        self.set_knobs(KnobPatch {
+            strict_cdc: Some(v),
+            ..KnobPatch::default()
+        });
     }
 
     pub fn set_latency_ms(&self, v: u64) {
-        self.set_knobs(KnobPatch { latency_ms: Some(v), ..KnobPatch::default() });
+        self.set_knobs(KnobPatch {
+            latency_ms: Some(v),
+            ..KnobPatch::default()
+        });
     }
 
     pub fn set_rotate_refresh_every_secs(&self, v: i64) {
-        self.set_knobs(KnobPatch { rotate_refresh_every_secs: Some(v), ..KnobPatch::default() });
+        self.set_knobs(KnobPatch {
+            rotate_refresh_every_secs: Some(v),
+            ..KnobPatch::default()
+        });
     }
 
     /// The next `n` API requests get 429.
     pub fn force_throttle_next(&self, n: u32) {
-        self.set_knobs(KnobPatch { force_throttle_next: Some(n), ..KnobPatch::default() });
+        self.set_knobs(KnobPatch {
+            force_throttle_next: Some(n),
+            ..KnobPatch::default()
+        });
     }
 
     /// Queues a fault injection rule (see [`FailRule`]).

@@ -9,17 +9,44 @@ pub const CDC_MAX_OBJECTS: usize = 1000;
 pub const CDC_WINDOW_SECS: i64 = 30 * 86_400;
 
 /// Builds the value of `CDCResponse`: `[{"QueryResponse":[{"Customer":[...],...},{}]}]`.
-pub fn cdc(store: &Store, entities: Option<&str>, changed_since: Option<&str>, now_ms: i64, strict: bool) -> Result<String, Fault> {
-    cdc_capped(store, entities, changed_since, now_ms, strict, CDC_MAX_OBJECTS)
+pub fn cdc(
+    store: &Store,
+    entities: Option<&str>,
+    changed_since: Option<&str>,
+    now_ms: i64,
+    strict: bool,
+) -> Result<String, Fault> {
+    cdc_capped(
+        store,
+        entities,
+        changed_since,
+        now_ms,
+        strict,
+        CDC_MAX_OBJECTS,
+    )
 }
 
-fn cdc_capped(store: &Store, entities: Option<&str>, changed_since: Option<&str>, now_ms: i64, strict: bool, cap: usize) -> Result<String, Fault> {
-    let Some(entities) = entities.filter(|e| !e.trim().is_empty()) else { return Err(Fault::required_param("entities")) };
-    let Some(since) = changed_since.filter(|s| !s.trim().is_empty()) else { return Err(Fault::required_param("changedSince")) };
-    let since_ms = parse_datetime_ms(since).ok_or_else(|| Fault::invalid_query(format!("Invalid changedSince value: {since}")))?;
+fn cdc_capped(
+    store: &Store,
+    entities: Option<&str>,
+    changed_since: Option<&str>,
+    now_ms: i64,
+    strict: bool,
+    cap: usize,
+) -> Result<String, Fault> {
+    let Some(entities) = entities.filter(|e| !e.trim().is_empty()) else {
+        return Err(Fault::required_param("entities"));
+    };
+    let Some(since) = changed_since.filter(|s| !s.trim().is_empty()) else {
+        return Err(Fault::required_param("changedSince"));
+    };
+    let since_ms = parse_datetime_ms(since)
+        .ok_or_else(|| Fault::invalid_query(format!("Invalid changedSince value: {since}")))?;
     if strict && since_ms < now_ms - CDC_WINDOW_SECS * 1000 {
         // [sim] strict mode: the documented 30-day look-back enforced.
-        return Err(Fault::invalid_query("changedSince must be within the last 30 days"));
+        return Err(Fault::invalid_query(
+            "changedSince must be within the last 30 days",
+        ));
     }
     let mut tables = Vec::new();
     for name in entities.split(',').map(str::trim).filter(|n| !n.is_empty()) {
@@ -29,7 +56,11 @@ fn cdc_capped(store: &Store, entities: Option<&str>, changed_since: Option<&str>
         }
         match store.table_index(name) {
             Some(ti) if store.entity(ti).cdc => tables.push(Some(ti)),
-            _ => return Err(Fault::invalid_query(format!("invalid context declaration: {name}"))),
+            _ => {
+                return Err(Fault::invalid_query(format!(
+                    "invalid context declaration: {name}"
+                )))
+            }
         }
     }
     let mut budget = cap;
@@ -37,10 +68,18 @@ fn cdc_capped(store: &Store, entities: Option<&str>, changed_since: Option<&str>
     for t in tables {
         let group = match t {
             None => {
-                let lut = store.company_info.get("MetaData").and_then(|m| m.get("LastUpdatedTime")).and_then(|v| v.as_str()).and_then(parse_datetime_ms);
+                let lut = store
+                    .company_info
+                    .get("MetaData")
+                    .and_then(|m| m.get("LastUpdatedTime"))
+                    .and_then(|v| v.as_str())
+                    .and_then(parse_datetime_ms);
                 if budget > 0 && lut.is_some_and(|l| l >= since_ms) {
                     budget -= 1;
-                    format!("{{\"CompanyInfo\":[{}],\"startPosition\":1,\"maxResults\":1}}", serde_json::to_string(&store.company_info).unwrap_or_default())
+                    format!(
+                        "{{\"CompanyInfo\":[{}],\"startPosition\":1,\"maxResults\":1}}",
+                        serde_json::to_string(&store.company_info).unwrap_or_default()
+                    )
                 } else {
                     "{}".to_string()
                 }
@@ -51,8 +90,16 @@ fn cdc_capped(store: &Store, entities: Option<&str>, changed_since: Option<&str>
                 if recs.is_empty() {
                     "{}".to_string()
                 } else {
-                    let rows: Vec<String> = recs.iter().map(|r| serde_json::to_string(&r.obj).unwrap_or_default()).collect();
-                    format!("{{\"{}\":[{}],\"startPosition\":1,\"maxResults\":{}}}", store.entity(ti).name, rows.join(","), recs.len())
+                    let rows: Vec<String> = recs
+                        .iter()
+                        .map(|r| serde_json::to_string(&r.obj).unwrap_or_default())
+                        .collect();
+                    format!(
+                        "{{\"{}\":[{}],\"startPosition\":1,\"maxResults\":{}}}",
+                        store.entity(ti).name,
+                        rows.join(","),
+                        recs.len()
+                    )
                 }
             }
         };
@@ -77,14 +124,36 @@ mod tests {
         let acc = s.table_index("Account").expect("a");
         let cust = s.table_index("Customer").expect("c");
         let inv = s.table_index("Invoice").expect("i");
-        entities::create(&mut s, acc, o(json!({"Name":"Sales","AccountType":"Income"})), 1_000).expect("acc");
+        entities::create(
+            &mut s,
+            acc,
+            o(json!({"Name":"Sales","AccountType":"Income"})),
+            1_000,
+        )
+        .expect("acc");
         let c = entities::create(&mut s, cust, o(json!({"DisplayName":"A"})), 2_000).expect("c");
         let i1 = entities::create(&mut s, inv, o(json!({"CustomerRef":{"value":c["Id"]},"Line":[{"DetailType":"SalesItemLineDetail","Amount":5}]})), 3_000).expect("i1");
         entities::create(&mut s, inv, o(json!({"CustomerRef":{"value":c["Id"]},"Line":[{"DetailType":"SalesItemLineDetail","Amount":6}]})), 2_500).expect("i2");
-        entities::delete(&mut s, inv, o(json!({"Id":i1["Id"],"SyncToken":"0"})), 4_000).expect("del");
-        let out = cdc(&s, Some("Invoice,Customer,Item"), Some("1970-01-01T00:00:00Z"), 5_000_000, false).expect("cdc");
+        entities::delete(
+            &mut s,
+            inv,
+            o(json!({"Id":i1["Id"],"SyncToken":"0"})),
+            4_000,
+        )
+        .expect("del");
+        let out = cdc(
+            &s,
+            Some("Invoice,Customer,Item"),
+            Some("1970-01-01T00:00:00Z"),
+            5_000_000,
+            false,
+        )
+        .expect("cdc");
         let v: Value = serde_json::from_str(&out).expect("json");
-        let groups = v[0]["QueryResponse"].as_array().cloned().unwrap_or_default();
+        let groups = v[0]["QueryResponse"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         assert_eq!(groups.len(), 3);
         let invs = groups[0]["Invoice"].as_array().cloned().unwrap_or_default();
         assert_eq!(invs.len(), 2);
@@ -93,15 +162,52 @@ mod tests {
         assert_eq!(groups[1]["Customer"][0]["DisplayName"], "A");
         assert_eq!(groups[2], json!({}), "no changes: empty entry");
         // Total cap across entities.
-        let capped = cdc_capped(&s, Some("Invoice,Customer"), Some("1970-01-01T00:00:00Z"), 5_000_000, false, 2).expect("cdc");
+        let capped = cdc_capped(
+            &s,
+            Some("Invoice,Customer"),
+            Some("1970-01-01T00:00:00Z"),
+            5_000_000,
+            false,
+            2,
+        )
+        .expect("cdc");
         let v: Value = serde_json::from_str(&capped).expect("json");
         assert_eq!(v[0]["QueryResponse"][0]["maxResults"], 2);
-        assert_eq!(v[0]["QueryResponse"][1], json!({}), "the cap is shared across entities");
-        let capped = cdc_capped(&s, Some("Invoice"), Some("1970-01-01T00:00:00Z"), 5_000_000, false, 1).expect("cdc");
-        assert!(!capped.contains("Deleted"), "active objects come first when truncating");
+        assert_eq!(
+            v[0]["QueryResponse"][1],
+            json!({}),
+            "the cap is shared across entities"
+        );
+        let capped = cdc_capped(
+            &s,
+            Some("Invoice"),
+            Some("1970-01-01T00:00:00Z"),
+            5_000_000,
+            false,
+            1,
+        )
+        .expect("cdc");
+        assert!(
+            !capped.contains("Deleted"),
+            "active objects come first when truncating"
+        );
         // Strict mode refuses old cursors; lenient does not.
-        assert_eq!(cdc(&s, Some("Invoice"), Some("1970-01-01"), 100 * 86_400_000, true).unwrap_err().status, 400);
+        assert_eq!(
+            cdc(
+                &s,
+                Some("Invoice"),
+                Some("1970-01-01"),
+                100 * 86_400_000,
+                true
+            )
+            .unwrap_err()
+            .status,
+            400
+        );
         assert!(cdc(&s, Some("Nope"), Some("1970-01-01"), 0, false).is_err());
-        assert_eq!(cdc(&s, Some("Invoice"), None, 0, false).unwrap_err().code(), "2020");
+        assert_eq!(
+            cdc(&s, Some("Invoice"), None, 0, false).unwrap_err().code(),
+            "2020"
+        );
     }
 }

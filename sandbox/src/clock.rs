@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 pub const COMPANY_OFFSET_SECS: i32 = -8 * 3600;
 
 pub fn company_tz() -> FixedOffset {
-    FixedOffset::east_opt(COMPANY_OFFSET_SECS).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+    FixedOffset::east_opt(COMPANY_OFFSET_SECS)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
 }
 
 /// Real time plus an offset that tests move forward with `advance`.
@@ -18,11 +19,14 @@ pub struct Clock {
 
 impl Clock {
     pub fn new() -> Self {
-        Clock { offset_ms: AtomicI64::new(0) }
+        Clock {
+            offset_ms: AtomicI64::new(0),
+        }
     }
 
     pub fn advance(&self, secs: i64) {
-        self.offset_ms.fetch_add(secs.saturating_mul(1000), Ordering::SeqCst);
+        self.offset_ms
+            .fetch_add(secs.saturating_mul(1000), Ordering::SeqCst);
     }
 
     /// Current sandbox time in milliseconds since the epoch.
@@ -34,7 +38,6 @@ impl Clock {
     pub fn now_secs(&self) -> i64 {
         self.now_ms().div_euclid(1000)
     }
-
 }
 
 pub fn from_ms(ms: i64) -> DateTime<FixedOffset> {
@@ -49,12 +52,16 @@ pub fn envelope_time(ms: i64) -> String {
 
 /// A `MetaData` time: no milliseconds, `2015-12-23T12:55:50-08:00`.
 pub fn meta_time(secs: i64) -> String {
-    from_ms(secs.saturating_mul(1000)).format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+    from_ms(secs.saturating_mul(1000))
+        .format("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
 }
 
 /// The company-local date of an instant, `2024-01-31`.
 pub fn local_date(secs: i64) -> String {
-    from_ms(secs.saturating_mul(1000)).format("%Y-%m-%d").to_string()
+    from_ms(secs.saturating_mul(1000))
+        .format("%Y-%m-%d")
+        .to_string()
 }
 
 /// Parses a date-time as QuickBooks accepts it in `changedSince` and query literals: RFC 3339
@@ -64,7 +71,9 @@ pub fn local_date(secs: i64) -> String {
 pub fn parse_datetime_ms(s: &str) -> Option<i64> {
     let s = s.trim();
     let fixed: String;
-    let s = if s.len() > 19 && s.as_bytes().get(19) == Some(&b' ') || s.contains(' ') && s.contains('T') {
+    let s = if s.len() > 19 && s.as_bytes().get(19) == Some(&b' ')
+        || s.contains(' ') && s.contains('T')
+    {
         fixed = s.replacen(' ', "+", 1);
         fixed.as_str()
     } else {
@@ -73,9 +82,16 @@ pub fn parse_datetime_ms(s: &str) -> Option<i64> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Some(dt.timestamp_millis());
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(s, fmt) {
-            return company_tz().from_local_datetime(&naive).single().map(|d| d.timestamp_millis());
+            return company_tz()
+                .from_local_datetime(&naive)
+                .single()
+                .map(|d| d.timestamp_millis());
         }
     }
     for fmt in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%z"] {
@@ -85,7 +101,10 @@ pub fn parse_datetime_ms(s: &str) -> Option<i64> {
     }
     if let Ok(date) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         let naive = date.and_hms_opt(0, 0, 0)?;
-        return company_tz().from_local_datetime(&naive).single().map(|d| d.timestamp_millis());
+        return company_tz()
+            .from_local_datetime(&naive)
+            .single()
+            .map(|d| d.timestamp_millis());
     }
     None
 }

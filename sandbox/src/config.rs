@@ -65,12 +65,26 @@ pub struct SeedSize {
 impl SeedSize {
     /// 25 customers (2 inactive), 8 vendors, 10 items, 40 invoices, 15 payments, 10 sales receipts.
     pub fn small() -> Self {
-        SeedSize { customers: 25, vendors: 8, items: 10, invoices: 40, payments: 15, sales_receipts: 10 }
+        SeedSize {
+            customers: 25,
+            vendors: 8,
+            items: 10,
+            invoices: 40,
+            payments: 15,
+            sales_receipts: 10,
+        }
     }
 
     /// An empty company (chart of accounts and CompanyInfo only).
     pub fn empty() -> Self {
-        SeedSize { customers: 0, vendors: 0, items: 0, invoices: 0, payments: 0, sales_receipts: 0 }
+        SeedSize {
+            customers: 0,
+            vendors: 0,
+            items: 0,
+            invoices: 0,
+            payments: 0,
+            sales_receipts: 0,
+        }
     }
 
     /// The small company's proportions scaled to `customers` customers (at least one vendor
@@ -96,7 +110,17 @@ mod tests {
     #[test]
     fn scaled_is_proportional() {
         let s = SeedSize::scaled(100);
-        assert_eq!(s, SeedSize { customers: 100, vendors: 32, items: 40, invoices: 160, payments: 60, sales_receipts: 40 });
+        assert_eq!(
+            s,
+            SeedSize {
+                customers: 100,
+                vendors: 32,
+                items: 40,
+                invoices: 160,
+                payments: 60,
+                sales_receipts: 40
+            }
+        );
         assert_eq!(SeedSize::scaled(25), SeedSize::small());
         assert_eq!(SeedSize::scaled(0).items, 0);
     }

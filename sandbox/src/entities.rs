@@ -20,7 +20,12 @@ fn computed_fields(entity: &str) -> &'static [&'static str] {
         "Customer" => &["FullyQualifiedName", "Balance", "BalanceWithJobs"],
         "Vendor" => &["FullyQualifiedName", "Balance"],
         "Item" => &["FullyQualifiedName"],
-        "Account" => &["FullyQualifiedName", "CurrentBalance", "CurrentBalanceWithSubAccounts", "Classification"],
+        "Account" => &[
+            "FullyQualifiedName",
+            "CurrentBalance",
+            "CurrentBalanceWithSubAccounts",
+            "Classification",
+        ],
         "Invoice" => &["TotalAmt", "Balance", "LinkedTxn"],
         "SalesReceipt" => &["TotalAmt", "Balance"],
         "Payment" => &["UnappliedAmt"],
@@ -34,14 +39,23 @@ pub fn round2(x: f64) -> f64 {
 
 fn num(x: f64) -> Value {
     let r = round2(x);
-    serde_json::Number::from_f64(r).map(Value::Number).unwrap_or(Value::from(0))
+    serde_json::Number::from_f64(r)
+        .map(Value::Number)
+        .unwrap_or(Value::from(0))
 }
 
 /// Reads a money/quantity value: a JSON number or a numeric string.
 fn money(v: &Value, field: &str) -> Result<f64, Fault> {
     match v {
-        Value::Number(n) => n.as_f64().ok_or_else(|| Fault::illegal_number(field, &n.to_string())),
-        Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()).ok_or_else(|| Fault::illegal_number(field, s)),
+        Value::Number(n) => n
+            .as_f64()
+            .ok_or_else(|| Fault::illegal_number(field, &n.to_string())),
+        Value::String(s) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .ok_or_else(|| Fault::illegal_number(field, s)),
         other => Err(Fault::illegal_number(field, &other.to_string())),
     }
 }
@@ -73,7 +87,10 @@ fn sync_token(body: &Obj) -> Result<u64, Fault> {
 }
 
 fn str_field<'a>(obj: &'a Obj, field: &str) -> Option<&'a str> {
-    obj.get(field).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
+    obj.get(field)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
 fn is_txn(store: &Store, ti: usize) -> bool {
@@ -98,7 +115,13 @@ fn reject_wrapper(store: &Store, ti: usize, body: &Obj) -> Result<(), Fault> {
 }
 
 /// Resolves a reference (`{"value":"5"}`) to a live record of `entity`, returning its id and display name.
-fn resolve_ref(store: &Store, entity: &str, v: &Value, path: &str, require_active: bool) -> Result<(u64, String), Fault> {
+fn resolve_ref(
+    store: &Store,
+    entity: &str,
+    v: &Value,
+    path: &str,
+    require_active: bool,
+) -> Result<(u64, String), Fault> {
     let raw = match v {
         Value::Object(m) => m.get("value").cloned().unwrap_or(Value::Null),
         other => other.clone(),
@@ -109,8 +132,12 @@ fn resolve_ref(store: &Store, entity: &str, v: &Value, path: &str, require_activ
         _ => None,
     }
     .ok_or_else(|| Fault::invalid_reference(path))?;
-    let ti = store.table_index(entity).ok_or_else(|| Fault::invalid_reference(path))?;
-    let rec = store.live(ti, id).ok_or_else(|| Fault::invalid_reference(path))?;
+    let ti = store
+        .table_index(entity)
+        .ok_or_else(|| Fault::invalid_reference(path))?;
+    let rec = store
+        .live(ti, id)
+        .ok_or_else(|| Fault::invalid_reference(path))?;
     if require_active && !rec.active {
         return Err(Fault::inactive_reference());
     }
@@ -139,7 +166,9 @@ pub fn account_named(store: &Store, name: &str) -> Option<(u64, String)> {
     store.tables[ti]
         .rows
         .iter()
-        .find(|(_, r)| !r.deleted && r.active && r.obj.get("Name").and_then(Value::as_str) == Some(name))
+        .find(|(_, r)| {
+            !r.deleted && r.active && r.obj.get("Name").and_then(Value::as_str) == Some(name)
+        })
         .map(|(id, _)| (*id, name.to_string()))
 }
 
@@ -150,7 +179,9 @@ fn strip_suffix(name: &str) -> &str {
 /// Applies the deactivation rename: inactive records carry " (deleted)", reactivated ones lose it.
 fn apply_active_suffix(obj: &mut Obj, key: &str, was_active: bool) {
     let active = obj.get("Active").and_then(Value::as_bool).unwrap_or(true);
-    let Some(name) = obj.get(key).and_then(Value::as_str).map(str::to_string) else { return };
+    let Some(name) = obj.get(key).and_then(Value::as_str).map(str::to_string) else {
+        return;
+    };
     let new = if !active {
         if name.ends_with(DELETED_SUFFIX) {
             name
@@ -165,18 +196,28 @@ fn apply_active_suffix(obj: &mut Obj, key: &str, was_active: bool) {
     obj.insert(key.to_string(), Value::from(new));
 }
 
-fn check_unique_name(store: &Store, ti: usize, self_id: Option<u64>, obj: &Obj, key: &str) -> Result<(), Fault> {
+fn check_unique_name(
+    store: &Store,
+    ti: usize,
+    self_id: Option<u64>,
+    obj: &Obj,
+    key: &str,
+) -> Result<(), Fault> {
     if obj.get("Active").and_then(Value::as_bool) == Some(false) {
         return Ok(());
     }
-    let Some(name) = obj.get(key).and_then(Value::as_str) else { return Ok(()) };
+    let Some(name) = obj.get(key).and_then(Value::as_str) else {
+        return Ok(());
+    };
     match store.name_holder(ti, name) {
-        Some((hti, hid)) if !(hti == ti && Some(hid) == self_id) => Err(match store.entity(ti).name {
-            "Customer" | "Vendor" | "Employee" => Fault::duplicate_name(),
-            "Item" => Fault::duplicate_list_name("product or service"),
-            "Account" => Fault::duplicate_list_name("account"),
-            other => Fault::duplicate_list_name(&other.to_lowercase()),
-        }),
+        Some((hti, hid)) if !(hti == ti && Some(hid) == self_id) => {
+            Err(match store.entity(ti).name {
+                "Customer" | "Vendor" | "Employee" => Fault::duplicate_name(),
+                "Item" => Fault::duplicate_list_name("product or service"),
+                "Account" => Fault::duplicate_list_name("account"),
+                other => Fault::duplicate_list_name(&other.to_lowercase()),
+            })
+        }
         _ => Ok(()),
     }
 }
@@ -184,14 +225,30 @@ fn check_unique_name(store: &Store, ti: usize, self_id: Option<u64>, obj: &Obj, 
 // ---------------------------------------------------------------------------------------------
 // Normalisation: a body's writable fields in, the full stored object (without system fields) out.
 
-fn normalize(store: &Store, ti: usize, mut w: Obj, old: Option<&Obj>, now: i64) -> Result<Obj, Fault> {
+fn normalize(
+    store: &Store,
+    ti: usize,
+    mut w: Obj,
+    old: Option<&Obj>,
+    now: i64,
+) -> Result<Obj, Fault> {
     let entity = store.entity(ti);
-    let was_active = old.and_then(|o| o.get("Active")).and_then(Value::as_bool).unwrap_or(true);
+    let was_active = old
+        .and_then(|o| o.get("Active"))
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
     match entity.name {
         "Customer" | "Vendor" => {
             if str_field(&w, "DisplayName").is_none() {
-                let parts: Vec<&str> = ["Title", "GivenName", "MiddleName", "FamilyName", "Suffix"].iter().filter_map(|f| str_field(&w, f)).collect();
-                let derived = if parts.is_empty() { str_field(&w, "CompanyName").map(str::to_string) } else { Some(parts.join(" ")) };
+                let parts: Vec<&str> = ["Title", "GivenName", "MiddleName", "FamilyName", "Suffix"]
+                    .iter()
+                    .filter_map(|f| str_field(&w, f))
+                    .collect();
+                let derived = if parts.is_empty() {
+                    str_field(&w, "CompanyName").map(str::to_string)
+                } else {
+                    Some(parts.join(" "))
+                };
                 match derived {
                     Some(d) => {
                         w.insert("DisplayName".into(), Value::from(d));
@@ -211,7 +268,10 @@ fn normalize(store: &Store, ti: usize, mut w: Obj, old: Option<&Obj>, now: i64) 
             let active = !matches!(w.get("Active"), Some(Value::Bool(false)));
             w.insert("Active".into(), Value::from(active));
             apply_active_suffix(&mut w, "DisplayName", was_active);
-            let balance = old.and_then(|o| o.get("Balance")).and_then(Value::as_f64).unwrap_or(0.0);
+            let balance = old
+                .and_then(|o| o.get("Balance"))
+                .and_then(Value::as_f64)
+                .unwrap_or(0.0);
             if entity.name == "Customer" && was_active && !active && round2(balance) != 0.0 {
                 return Err(Fault::list_has_balance());
             }
@@ -234,14 +294,19 @@ fn normalize(store: &Store, ti: usize, mut w: Obj, old: Option<&Obj>, now: i64) 
                 return Err(Fault::required_param("Name"));
             }
             let ty = str_field(&w, "Type").unwrap_or("Service").to_string();
-            if !["Service", "NonInventory", "Inventory", "Category", "Group"].contains(&ty.as_str()) {
+            if !["Service", "NonInventory", "Inventory", "Category", "Group"].contains(&ty.as_str())
+            {
                 return Err(Fault::invalid_enum("Type", &ty));
             }
             w.insert("Type".into(), Value::from(ty.clone()));
             if let Some(p) = opt_money(&w, "UnitPrice", "UnitPrice")? {
                 w.insert("UnitPrice".into(), num(p));
             }
-            for (field, required) in [("IncomeAccountRef", ty != "Category" && ty != "Group"), ("ExpenseAccountRef", false), ("AssetAccountRef", false)] {
+            for (field, required) in [
+                ("IncomeAccountRef", ty != "Category" && ty != "Group"),
+                ("ExpenseAccountRef", false),
+                ("AssetAccountRef", false),
+            ] {
                 match w.get(field).cloned() {
                     Some(v) if !v.is_null() => {
                         let (id, name) = resolve_ref(store, "Account", &v, field, true)?;
@@ -264,15 +329,21 @@ fn normalize(store: &Store, ti: usize, mut w: Obj, old: Option<&Obj>, now: i64) 
             if str_field(&w, "Name").is_none() {
                 return Err(Fault::required_param("Name"));
             }
-            let Some(ty) = str_field(&w, "AccountType").map(str::to_string) else { return Err(Fault::required_param("AccountType")) };
-            let class = account_classification(&ty).ok_or_else(|| Fault::invalid_enum("AccountType", &ty))?;
+            let Some(ty) = str_field(&w, "AccountType").map(str::to_string) else {
+                return Err(Fault::required_param("AccountType"));
+            };
+            let class = account_classification(&ty)
+                .ok_or_else(|| Fault::invalid_enum("AccountType", &ty))?;
             w.insert("Classification".into(), Value::from(class));
             let active = !matches!(w.get("Active"), Some(Value::Bool(false)));
             w.insert("Active".into(), Value::from(active));
             apply_active_suffix(&mut w, "Name", was_active);
             let n = w.get("Name").cloned().unwrap_or(Value::Null);
             w.insert("FullyQualifiedName".into(), n);
-            let bal = old.and_then(|o| o.get("CurrentBalance")).and_then(Value::as_f64).unwrap_or(0.0);
+            let bal = old
+                .and_then(|o| o.get("CurrentBalance"))
+                .and_then(Value::as_f64)
+                .unwrap_or(0.0);
             w.insert("CurrentBalance".into(), num(bal));
             w.insert("CurrentBalanceWithSubAccounts".into(), num(bal));
             w.entry("SubAccount").or_insert(Value::Bool(false));
@@ -293,14 +364,25 @@ fn normalize(store: &Store, ti: usize, mut w: Obj, old: Option<&Obj>, now: i64) 
             w.insert("TotalAmt".into(), num(total));
             fill_doc_and_dates(store, ti, &mut w, old, now, is_invoice);
             if is_invoice {
-                let old_total = old.and_then(|o| o.get("TotalAmt")).and_then(Value::as_f64).unwrap_or(0.0);
-                let old_bal = old.and_then(|o| o.get("Balance")).and_then(Value::as_f64).unwrap_or(0.0);
+                let old_total = old
+                    .and_then(|o| o.get("TotalAmt"))
+                    .and_then(Value::as_f64)
+                    .unwrap_or(0.0);
+                let old_bal = old
+                    .and_then(|o| o.get("Balance"))
+                    .and_then(Value::as_f64)
+                    .unwrap_or(0.0);
                 let applied = round2(old_total - old_bal);
                 if total + 0.005 < applied {
-                    return Err(Fault::business("The invoice total cannot be less than the payments applied to it."));
+                    return Err(Fault::business(
+                        "The invoice total cannot be less than the payments applied to it.",
+                    ));
                 }
                 w.insert("Balance".into(), num(total - applied));
-                let linked = old.and_then(|o| o.get("LinkedTxn")).cloned().unwrap_or_else(|| json!([]));
+                let linked = old
+                    .and_then(|o| o.get("LinkedTxn"))
+                    .cloned()
+                    .unwrap_or_else(|| json!([]));
                 w.insert("LinkedTxn".into(), linked);
             } else {
                 w.insert("Balance".into(), num(0.0));
@@ -316,14 +398,18 @@ fn normalize(store: &Store, ti: usize, mut w: Obj, old: Option<&Obj>, now: i64) 
                 }
                 _ => return Err(Fault::required_param("CustomerRef")),
             }
-            let Some(total) = opt_money(&w, "TotalAmt", "TotalAmt")? else { return Err(Fault::required_param("TotalAmt")) };
+            let Some(total) = opt_money(&w, "TotalAmt", "TotalAmt")? else {
+                return Err(Fault::required_param("TotalAmt"));
+            };
             if total < 0.0 {
                 return Err(Fault::business("The payment amount cannot be negative."));
             }
             w.insert("TotalAmt".into(), num(total));
             let applied = normalize_payment_lines(&mut w)?;
             if applied > total + 0.005 {
-                return Err(Fault::business("The amount applied to transactions exceeds the payment amount."));
+                return Err(Fault::business(
+                    "The amount applied to transactions exceeds the payment amount.",
+                ));
             }
             w.insert("UnappliedAmt".into(), num(total - applied));
             if str_field(&w, "TxnDate").is_none() {
@@ -339,11 +425,20 @@ fn normalize(store: &Store, ti: usize, mut w: Obj, old: Option<&Obj>, now: i64) 
 }
 
 fn old_id(old: Option<&Obj>) -> Option<u64> {
-    old.and_then(|o| o.get("Id")).and_then(Value::as_str).and_then(|s| s.parse().ok())
+    old.and_then(|o| o.get("Id"))
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse().ok())
 }
 
 /// Entities the catalogue may add later get the generic rules of their kind.
-fn normalize_generic(store: &Store, ti: usize, w: &mut Obj, old: Option<&Obj>, was_active: bool, now: i64) -> Result<(), Fault> {
+fn normalize_generic(
+    store: &Store,
+    ti: usize,
+    w: &mut Obj,
+    old: Option<&Obj>,
+    was_active: bool,
+    now: i64,
+) -> Result<(), Fault> {
     let entity = store.entity(ti);
     if entity.is_name_list() {
         let key = entity.natural_key.unwrap_or("Name");
@@ -375,10 +470,14 @@ fn normalize_generic(store: &Store, ti: usize, w: &mut Obj, old: Option<&Obj>, w
 
 fn account_classification(ty: &str) -> Option<&'static str> {
     Some(match ty {
-        "Bank" | "Other Current Asset" | "Fixed Asset" | "Other Asset" | "Accounts Receivable" => "Asset",
+        "Bank" | "Other Current Asset" | "Fixed Asset" | "Other Asset" | "Accounts Receivable" => {
+            "Asset"
+        }
         "Equity" => "Equity",
         "Expense" | "Other Expense" | "Cost of Goods Sold" => "Expense",
-        "Accounts Payable" | "Credit Card" | "Long Term Liability" | "Other Current Liability" => "Liability",
+        "Accounts Payable" | "Credit Card" | "Long Term Liability" | "Other Current Liability" => {
+            "Liability"
+        }
         "Income" | "Other Income" => "Revenue",
         _ => return None,
     })
@@ -399,11 +498,21 @@ fn default_deposit_account(store: &Store, w: &mut Obj) -> Result<(), Fault> {
     Ok(())
 }
 
-fn fill_doc_and_dates(store: &Store, ti: usize, w: &mut Obj, old: Option<&Obj>, now: i64, due: bool) {
+fn fill_doc_and_dates(
+    store: &Store,
+    ti: usize,
+    w: &mut Obj,
+    old: Option<&Obj>,
+    now: i64,
+    due: bool,
+) {
     if str_field(w, "DocNumber").is_none() {
         // [sim] a full update without DocNumber keeps the old number; a create gets the next one
         // (the counter itself is advanced by the caller).
-        let doc = old.and_then(|o| o.get("DocNumber")).cloned().unwrap_or(Value::Null);
+        let doc = old
+            .and_then(|o| o.get("DocNumber"))
+            .cloned()
+            .unwrap_or(Value::Null);
         if !doc.is_null() {
             w.insert("DocNumber".into(), doc);
         } else {
@@ -415,9 +524,17 @@ fn fill_doc_and_dates(store: &Store, ti: usize, w: &mut Obj, old: Option<&Obj>, 
         w.insert("TxnDate".into(), Value::from(local_date(now)));
     }
     if due && str_field(w, "DueDate").is_none() {
-        let txn = w.get("TxnDate").and_then(Value::as_str).unwrap_or("").to_string();
+        let txn = w
+            .get("TxnDate")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         let due_date = chrono::NaiveDate::parse_from_str(&txn, "%Y-%m-%d")
-            .map(|d| (d + chrono::Duration::days(30)).format("%Y-%m-%d").to_string())
+            .map(|d| {
+                (d + chrono::Duration::days(30))
+                    .format("%Y-%m-%d")
+                    .to_string()
+            })
             .unwrap_or_else(|_| local_date(now + 30 * 86400));
         w.insert("DueDate".into(), Value::from(due_date));
     }
@@ -434,8 +551,12 @@ fn normalize_sales_lines(store: &Store, w: &mut Obj) -> Result<f64, Fault> {
     let mut total = 0.0;
     let mut n = 0;
     for line in lines {
-        let Value::Object(mut l) = line else { return Err(Fault::unsupported_property("Line")) };
-        let Some(dt) = str_field(&l, "DetailType").map(str::to_string) else { return Err(Fault::required_param("Line.DetailType")) };
+        let Value::Object(mut l) = line else {
+            return Err(Fault::unsupported_property("Line"));
+        };
+        let Some(dt) = str_field(&l, "DetailType").map(str::to_string) else {
+            return Err(Fault::required_param("Line.DetailType"));
+        };
         let amount = match dt.as_str() {
             "SubTotalLineDetail" => continue,
             "SalesItemLineDetail" | "GroupLineDetail" => {
@@ -452,7 +573,13 @@ fn normalize_sales_lines(store: &Store, w: &mut Obj) -> Result<f64, Fault> {
                     detail.insert("UnitPrice".into(), Value::from(p));
                 }
                 if let Some(item) = detail.get("ItemRef").cloned().filter(|v| !v.is_null()) {
-                    let (id, name) = resolve_ref(store, "Item", &item, "Line.SalesItemLineDetail.ItemRef", true)?;
+                    let (id, name) = resolve_ref(
+                        store,
+                        "Item",
+                        &item,
+                        "Line.SalesItemLineDetail.ItemRef",
+                        true,
+                    )?;
                     detail.insert("ItemRef".into(), ref_value(id, &name));
                 }
                 let amount = match opt_money(&l, "Amount", "Line.Amount")? {
@@ -479,7 +606,9 @@ fn normalize_sales_lines(store: &Store, w: &mut Obj) -> Result<f64, Fault> {
     if n == 0 {
         return Err(Fault::required_param("Line"));
     }
-    out.push(json!({"Amount": num(total), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}));
+    out.push(
+        json!({"Amount": num(total), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}),
+    );
     w.insert("Line".into(), Value::Array(out));
     Ok(round2(total))
 }
@@ -494,8 +623,12 @@ fn normalize_payment_lines(w: &mut Obj) -> Result<f64, Fault> {
     let mut applied = 0.0;
     let mut out = Vec::with_capacity(lines.len());
     for line in lines {
-        let Value::Object(mut l) = line else { return Err(Fault::unsupported_property("Line")) };
-        let Some(amount) = opt_money(&l, "Amount", "Line.Amount")? else { return Err(Fault::required_param("Line.Amount")) };
+        let Value::Object(mut l) = line else {
+            return Err(Fault::unsupported_property("Line"));
+        };
+        let Some(amount) = opt_money(&l, "Amount", "Line.Amount")? else {
+            return Err(Fault::required_param("Line.Amount"));
+        };
         if amount < 0.0 {
             return Err(Fault::business("A payment line amount cannot be negative."));
         }
@@ -506,12 +639,22 @@ fn normalize_payment_lines(w: &mut Obj) -> Result<f64, Fault> {
         };
         let mut norm = Vec::new();
         for lt in linked {
-            let ty = lt.get("TxnType").and_then(Value::as_str).unwrap_or("").to_string();
+            let ty = lt
+                .get("TxnType")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             if ty != "Invoice" {
                 return Err(Fault::invalid_enum("Line.LinkedTxn.TxnType", &ty));
             }
-            let id = lt.get("TxnId").map(parse_id).transpose().map_err(|_| Fault::invalid_reference("Line.LinkedTxn.TxnId"))?;
-            let Some(id) = id else { return Err(Fault::required_param("Line.LinkedTxn.TxnId")) };
+            let id = lt
+                .get("TxnId")
+                .map(parse_id)
+                .transpose()
+                .map_err(|_| Fault::invalid_reference("Line.LinkedTxn.TxnId"))?;
+            let Some(id) = id else {
+                return Err(Fault::required_param("Line.LinkedTxn.TxnId"));
+            };
             norm.push(json!({"TxnId": id.to_string(), "TxnType": "Invoice"}));
         }
         l.insert("LinkedTxn".into(), Value::Array(norm));
@@ -530,7 +673,11 @@ fn applications(obj: &Obj) -> BTreeMap<u64, f64> {
         for l in lines {
             let amount = l.get("Amount").and_then(Value::as_f64).unwrap_or(0.0);
             if let Some(Value::Array(lts)) = l.get("LinkedTxn") {
-                if let Some(id) = lts.iter().find_map(|lt| lt.get("TxnId").and_then(Value::as_str).and_then(|s| s.parse::<u64>().ok())) {
+                if let Some(id) = lts.iter().find_map(|lt| {
+                    lt.get("TxnId")
+                        .and_then(Value::as_str)
+                        .and_then(|s| s.parse::<u64>().ok())
+                }) {
                     *out.entry(id).or_insert(0.0) += amount;
                 }
             }
@@ -540,13 +687,22 @@ fn applications(obj: &Obj) -> BTreeMap<u64, f64> {
 }
 
 fn customer_of(obj: &Obj) -> Option<u64> {
-    obj.get("CustomerRef").and_then(|r| r.get("value")).and_then(Value::as_str).and_then(|s| s.parse().ok())
+    obj.get("CustomerRef")
+        .and_then(|r| r.get("value"))
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse().ok())
 }
 
 /// Checks a payment's new applications against the invoices (open balance plus what this
 /// payment already applied, same customer).
-fn check_applications(store: &Store, new: &Obj, old_apps: &BTreeMap<u64, f64>) -> Result<(), Fault> {
-    let Some(inv_ti) = store.table_index("Invoice") else { return Ok(()) };
+fn check_applications(
+    store: &Store,
+    new: &Obj,
+    old_apps: &BTreeMap<u64, f64>,
+) -> Result<(), Fault> {
+    let Some(inv_ti) = store.table_index("Invoice") else {
+        return Ok(());
+    };
     let cust = customer_of(new);
     for (inv, amt) in applications(new) {
         let rec = match store.get(inv_ti, inv) {
@@ -555,11 +711,21 @@ fn check_applications(store: &Store, new: &Obj, old_apps: &BTreeMap<u64, f64>) -
             None => return Err(Fault::invalid_reference("Line.LinkedTxn.TxnId")),
         };
         if customer_of(&rec.obj) != cust {
-            return Err(Fault::business(format!("Invoice {inv} belongs to another customer.")));
+            return Err(Fault::business(format!(
+                "Invoice {inv} belongs to another customer."
+            )));
         }
-        let open = rec.obj.get("Balance").and_then(Value::as_f64).unwrap_or(0.0) + old_apps.get(&inv).copied().unwrap_or(0.0);
+        let open = rec
+            .obj
+            .get("Balance")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0)
+            + old_apps.get(&inv).copied().unwrap_or(0.0);
         if amt > open + 0.005 {
-            return Err(Fault::business(format!("The payment amount applied to invoice {inv} exceeds its open balance of {:.2}.", round2(open))));
+            return Err(Fault::business(format!(
+                "The payment amount applied to invoice {inv} exceeds its open balance of {:.2}.",
+                round2(open)
+            )));
         }
     }
     Ok(())
@@ -570,8 +736,12 @@ fn adjust_customer_balance(store: &mut Store, cust: Option<u64>, delta: f64) {
     if delta.abs() < 0.0001 {
         return;
     }
-    let (Some(cust), Some(ti)) = (cust, store.table_index("Customer")) else { return };
-    let Some(rec) = store.tables[ti].rows.get(&cust) else { return };
+    let (Some(cust), Some(ti)) = (cust, store.table_index("Customer")) else {
+        return;
+    };
+    let Some(rec) = store.tables[ti].rows.get(&cust) else {
+        return;
+    };
     let mut obj = rec.obj.clone();
     let bal = obj.get("Balance").and_then(Value::as_f64).unwrap_or(0.0) + delta;
     obj.insert("Balance".into(), num(bal));
@@ -581,9 +751,21 @@ fn adjust_customer_balance(store: &mut Store, cust: Option<u64>, delta: f64) {
 
 /// Moves an invoice's Balance by `-(new_amt - old_amt)` for payment `pid`, keeps its LinkedTxn
 /// list, and (a real change) bumps its SyncToken and LastUpdatedTime.
-fn apply_to_invoice(store: &mut Store, inv: u64, pid: u64, old_amt: f64, new_amt: f64, keep_link: bool, now: i64) {
-    let Some(ti) = store.table_index("Invoice") else { return };
-    let Some(rec) = store.tables[ti].rows.get(&inv).filter(|r| !r.deleted) else { return };
+fn apply_to_invoice(
+    store: &mut Store,
+    inv: u64,
+    pid: u64,
+    old_amt: f64,
+    new_amt: f64,
+    keep_link: bool,
+    now: i64,
+) {
+    let Some(ti) = store.table_index("Invoice") else {
+        return;
+    };
+    let Some(rec) = store.tables[ti].rows.get(&inv).filter(|r| !r.deleted) else {
+        return;
+    };
     let mut obj = rec.obj.clone();
     let cust = customer_of(&obj);
     let delta = new_amt - old_amt;
@@ -591,7 +773,11 @@ fn apply_to_invoice(store: &mut Store, inv: u64, pid: u64, old_amt: f64, new_amt
     obj.insert("Balance".into(), num(bal));
     let pid_s = pid.to_string();
     let mut links: Vec<Value> = match obj.get("LinkedTxn") {
-        Some(Value::Array(a)) => a.iter().filter(|l| l.get("TxnId").and_then(Value::as_str) != Some(pid_s.as_str())).cloned().collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter(|l| l.get("TxnId").and_then(Value::as_str) != Some(pid_s.as_str()))
+            .cloned()
+            .collect(),
         _ => Vec::new(),
     };
     if keep_link {
@@ -605,7 +791,13 @@ fn apply_to_invoice(store: &mut Store, inv: u64, pid: u64, old_amt: f64, new_amt
     adjust_customer_balance(store, cust, -delta);
 }
 
-fn apply_payment_change(store: &mut Store, pid: u64, old: Option<&Obj>, new: Option<&Obj>, now: i64) {
+fn apply_payment_change(
+    store: &mut Store,
+    pid: u64,
+    old: Option<&Obj>,
+    new: Option<&Obj>,
+    now: i64,
+) {
     let old_apps = old.map(applications).unwrap_or_default();
     let new_apps = new.map(applications).unwrap_or_default();
     let mut invs: Vec<u64> = old_apps.keys().chain(new_apps.keys()).copied().collect();
@@ -625,24 +817,38 @@ fn apply_payment_change(store: &mut Store, pid: u64, old: Option<&Obj>, new: Opt
 /// Removes an invoice from every payment applied to it (on invoice delete or void): the
 /// payments' lines for it go, their UnappliedAmt grows.
 fn unlink_invoice(store: &mut Store, inv: u64, inv_obj: &Obj, now: i64) {
-    let Some(pti) = store.table_index("Payment") else { return };
+    let Some(pti) = store.table_index("Payment") else {
+        return;
+    };
     let pids: Vec<u64> = match inv_obj.get("LinkedTxn") {
         Some(Value::Array(a)) => a
             .iter()
             .filter(|l| l.get("TxnType").and_then(Value::as_str) == Some("Payment"))
-            .filter_map(|l| l.get("TxnId").and_then(Value::as_str).and_then(|s| s.parse().ok()))
+            .filter_map(|l| {
+                l.get("TxnId")
+                    .and_then(Value::as_str)
+                    .and_then(|s| s.parse().ok())
+            })
             .collect(),
         _ => Vec::new(),
     };
     let inv_s = inv.to_string();
     for pid in pids {
-        let Some(rec) = store.tables[pti].rows.get(&pid).filter(|r| !r.deleted) else { continue };
+        let Some(rec) = store.tables[pti].rows.get(&pid).filter(|r| !r.deleted) else {
+            continue;
+        };
         let mut obj = rec.obj.clone();
         let lines: Vec<Value> = match obj.get("Line") {
             Some(Value::Array(a)) => a
                 .iter()
                 .filter(|l| {
-                    !l.get("LinkedTxn").and_then(Value::as_array).is_some_and(|lts| lts.iter().any(|lt| lt.get("TxnId").and_then(Value::as_str) == Some(inv_s.as_str())))
+                    !l.get("LinkedTxn")
+                        .and_then(Value::as_array)
+                        .is_some_and(|lts| {
+                            lts.iter().any(|lt| {
+                                lt.get("TxnId").and_then(Value::as_str) == Some(inv_s.as_str())
+                            })
+                        })
                 })
                 .cloned()
                 .collect(),
@@ -659,15 +865,29 @@ fn unlink_invoice(store: &mut Store, inv: u64, inv_obj: &Obj, now: i64) {
 
 /// SyncToken + 1 and a new LastUpdatedTime.
 fn bump(obj: &mut Obj, now: i64) {
-    let st = obj.get("SyncToken").and_then(Value::as_str).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+    let st = obj
+        .get("SyncToken")
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(0);
     obj.insert("SyncToken".into(), Value::from((st + 1).to_string()));
-    let create = obj.get("MetaData").and_then(|m| m.get("CreateTime")).cloned().unwrap_or_else(|| Value::from(meta_time(now)));
-    obj.insert("MetaData".into(), json!({"CreateTime": create, "LastUpdatedTime": meta_time(now)}));
+    let create = obj
+        .get("MetaData")
+        .and_then(|m| m.get("CreateTime"))
+        .cloned()
+        .unwrap_or_else(|| Value::from(meta_time(now)));
+    obj.insert(
+        "MetaData".into(),
+        json!({"CreateTime": create, "LastUpdatedTime": meta_time(now)}),
+    );
 }
 
 fn writable(store: &Store, ti: usize, obj: &Obj) -> Obj {
     let computed = computed_fields(store.entity(ti).name);
-    obj.iter().filter(|(k, _)| !SYSTEM_FIELDS.contains(&k.as_str()) && !computed.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()
+    obj.iter()
+        .filter(|(k, _)| !SYSTEM_FIELDS.contains(&k.as_str()) && !computed.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 fn finish_doc_number(store: &mut Store, ti: usize, obj: &mut Obj) {
@@ -680,11 +900,22 @@ fn finish_doc_number(store: &mut Store, ti: usize, obj: &mut Obj) {
 
 /// Side effects of replacing `old` by `new` (either may be absent): payment applications and
 /// customer balances.
-fn side_effects(store: &mut Store, ti: usize, id: u64, old: Option<&Obj>, new: Option<&Obj>, now: i64) {
+fn side_effects(
+    store: &mut Store,
+    ti: usize,
+    id: u64,
+    old: Option<&Obj>,
+    new: Option<&Obj>,
+    now: i64,
+) {
     match store.entity(ti).name {
         "Payment" => apply_payment_change(store, id, old, new, now),
         "Invoice" => {
-            let bal = |o: Option<&Obj>| o.and_then(|o| o.get("Balance")).and_then(Value::as_f64).unwrap_or(0.0);
+            let bal = |o: Option<&Obj>| {
+                o.and_then(|o| o.get("Balance"))
+                    .and_then(Value::as_f64)
+                    .unwrap_or(0.0)
+            };
             let oc = old.and_then(customer_of);
             let nc = new.and_then(customer_of);
             if oc == nc {
@@ -715,7 +946,10 @@ pub fn create(store: &mut Store, ti: usize, body: Obj, now: i64) -> Result<Obj, 
     obj.insert("sparse".into(), Value::Bool(false));
     obj.insert("Id".into(), Value::from(id.to_string()));
     obj.insert("SyncToken".into(), Value::from("0"));
-    obj.insert("MetaData".into(), json!({"CreateTime": meta_time(now), "LastUpdatedTime": meta_time(now)}));
+    obj.insert(
+        "MetaData".into(),
+        json!({"CreateTime": meta_time(now), "LastUpdatedTime": meta_time(now)}),
+    );
     store.put(ti, id, obj.clone(), now);
     side_effects(store, ti, id, None, Some(&obj), now);
     Ok(store.live(ti, id).map(|r| r.obj.clone()).unwrap_or(obj))
@@ -732,7 +966,12 @@ fn target(store: &Store, ti: usize, body: &Obj) -> Result<(u64, Obj), Fault> {
         Some(r) if !r.deleted => r,
         _ => return Err(not_found(store, ti)),
     };
-    let current = rec.obj.get("SyncToken").and_then(Value::as_str).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+    let current = rec
+        .obj
+        .get("SyncToken")
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(0);
     if st != current {
         return Err(Fault::stale_object());
     }
@@ -789,7 +1028,13 @@ pub fn delete(store: &mut Store, ti: usize, body: Obj, now: i64) -> Result<Value
 }
 
 /// Voids per the entity's void style; `style` is how the request asked.
-pub fn void(store: &mut Store, ti: usize, body: Obj, style: VoidStyle, now: i64) -> Result<Obj, Fault> {
+pub fn void(
+    store: &mut Store,
+    ti: usize,
+    body: Obj,
+    style: VoidStyle,
+    now: i64,
+) -> Result<Obj, Fault> {
     let entity = store.entity(ti);
     if entity.void == VoidStyle::None || entity.void != style {
         return Err(Fault::unsupported_operation("Void"));
@@ -800,7 +1045,9 @@ pub fn void(store: &mut Store, ti: usize, body: Obj, style: VoidStyle, now: i64)
         if let Some(Value::Array(lines)) = obj.get_mut("Line") {
             for l in lines.iter_mut() {
                 if let Some(m) = l.as_object_mut() {
-                    if m.get("DetailType").and_then(Value::as_str) == Some("SubTotalLineDetail") && !keep_subtotal {
+                    if m.get("DetailType").and_then(Value::as_str) == Some("SubTotalLineDetail")
+                        && !keep_subtotal
+                    {
                         continue;
                     }
                     m.insert("Amount".into(), num(0.0));
@@ -817,7 +1064,9 @@ pub fn void(store: &mut Store, ti: usize, body: Obj, style: VoidStyle, now: i64)
     };
     match style {
         VoidStyle::OperationVoid => {
-            if old.get("PrivateNote").and_then(Value::as_str) == Some("Voided") && old.get("TotalAmt").and_then(Value::as_f64) == Some(0.0) {
+            if old.get("PrivateNote").and_then(Value::as_str) == Some("Voided")
+                && old.get("TotalAmt").and_then(Value::as_f64) == Some(0.0)
+            {
                 return Ok(old);
             }
             unlink_invoice(store, id, &old, now);
@@ -829,7 +1078,9 @@ pub fn void(store: &mut Store, ti: usize, body: Obj, style: VoidStyle, now: i64)
         }
         VoidStyle::UpdateIncludeVoid => {
             let note = old.get("PrivateNote").and_then(Value::as_str).unwrap_or("");
-            if note.starts_with("Voided") && old.get("TotalAmt").and_then(Value::as_f64) == Some(0.0) {
+            if note.starts_with("Voided")
+                && old.get("TotalAmt").and_then(Value::as_f64) == Some(0.0)
+            {
                 return Ok(old);
             }
             zero_lines(&mut new, true);
@@ -841,7 +1092,11 @@ pub fn void(store: &mut Store, ti: usize, body: Obj, style: VoidStyle, now: i64)
                 new.insert("Balance".into(), num(0.0));
             }
             // [sim] "Voided" then a space before any existing memo.
-            let voided = if note.is_empty() { "Voided".to_string() } else { format!("Voided {note}") };
+            let voided = if note.is_empty() {
+                "Voided".to_string()
+            } else {
+                format!("Voided {note}")
+            };
             new.insert("PrivateNote".into(), Value::from(voided));
         }
         VoidStyle::None => return Err(Fault::unsupported_operation("Void")),
@@ -855,7 +1110,10 @@ pub fn void(store: &mut Store, ti: usize, body: Obj, style: VoidStyle, now: i64)
 
 /// Reads an object by Id: 2030 for a bad Id, 610 for a missing or deleted one.
 pub fn read(store: &Store, ti: usize, id: &str) -> Result<Obj, Fault> {
-    let id = id.trim().parse::<u64>().map_err(|_| Fault::invalid_id(id))?;
+    let id = id
+        .trim()
+        .parse::<u64>()
+        .map_err(|_| Fault::invalid_id(id))?;
     match store.get(ti, id) {
         Some(r) if !r.deleted => Ok(r.obj.clone()),
         _ => Err(not_found(store, ti)),
@@ -892,9 +1150,27 @@ mod tests {
         let item = s.table_index("Item").expect("item");
         let cust = s.table_index("Customer").expect("customer");
         let inv = s.table_index("Invoice").expect("invoice");
-        create(&mut s, acc, o(json!({"Name":"Undeposited Funds","AccountType":"Other Current Asset"})), 100).expect("acc");
-        let inc = create(&mut s, acc, o(json!({"Name":"Services","AccountType":"Income"})), 100).expect("acc");
-        let it = create(&mut s, item, o(json!({"Name":"Hours","IncomeAccountRef":{"value":inc["Id"]}})), 100).expect("item");
+        create(
+            &mut s,
+            acc,
+            o(json!({"Name":"Undeposited Funds","AccountType":"Other Current Asset"})),
+            100,
+        )
+        .expect("acc");
+        let inc = create(
+            &mut s,
+            acc,
+            o(json!({"Name":"Services","AccountType":"Income"})),
+            100,
+        )
+        .expect("acc");
+        let it = create(
+            &mut s,
+            item,
+            o(json!({"Name":"Hours","IncomeAccountRef":{"value":inc["Id"]}})),
+            100,
+        )
+        .expect("item");
         let c = create(&mut s, cust, o(json!({"DisplayName":"Amy"})), 100).expect("cust");
         let cid = parse_id(&c["Id"]).expect("id");
         let iid = parse_id(&it["Id"]).expect("id");
@@ -916,7 +1192,11 @@ mod tests {
         assert_eq!(i["TotalAmt"], json!(150.5));
         assert_eq!(i["Balance"], json!(150.5));
         assert_eq!(i["DocNumber"], "1001");
-        assert_eq!(i["Line"].as_array().map(Vec::len), Some(3), "subtotal line appended");
+        assert_eq!(
+            i["Line"].as_array().map(Vec::len),
+            Some(3),
+            "subtotal line appended"
+        );
         assert_eq!(s.live(cust, cid).expect("c").obj["Balance"], json!(150.5));
         let pti = s.table_index("Payment").expect("payment");
         let p = create(
@@ -934,10 +1214,22 @@ mod tests {
         assert_eq!(s.live(cust, cid).expect("c").obj["Balance"], json!(50.5));
         // Deactivating a customer with a balance is refused.
         let c = s.live(cust, cid).expect("c").obj.clone();
-        let e = update(&mut s, cust, o(json!({"Id":c["Id"],"SyncToken":c["SyncToken"],"sparse":true,"Active":false})), 400).unwrap_err();
+        let e = update(
+            &mut s,
+            cust,
+            o(json!({"Id":c["Id"],"SyncToken":c["SyncToken"],"sparse":true,"Active":false})),
+            400,
+        )
+        .unwrap_err();
         assert_eq!(e.errors[0].message, "Delete List Has Balance Error");
         // Deleting the payment restores the balance.
-        delete(&mut s, pti, o(json!({"Id":p["Id"],"SyncToken":p["SyncToken"]})), 500).expect("delete");
+        delete(
+            &mut s,
+            pti,
+            o(json!({"Id":p["Id"],"SyncToken":p["SyncToken"]})),
+            500,
+        )
+        .expect("delete");
         assert_eq!(s.live(inv, iid2).expect("inv").obj["Balance"], json!(150.5));
         assert_eq!(s.live(cust, cid).expect("c").obj["Balance"], json!(150.5));
     }
@@ -955,30 +1247,76 @@ mod tests {
     fn deactivation_suffix_and_noop() {
         let (mut s, _, _, cust, _, _, _) = setup();
         let b = create(&mut s, cust, o(json!({"DisplayName":"Bob"})), 100).expect("bob");
-        let d = update(&mut s, cust, o(json!({"Id":b["Id"],"SyncToken":"0","sparse":true,"Active":false})), 200).expect("deactivate");
+        let d = update(
+            &mut s,
+            cust,
+            o(json!({"Id":b["Id"],"SyncToken":"0","sparse":true,"Active":false})),
+            200,
+        )
+        .expect("deactivate");
         assert_eq!(d["DisplayName"], "Bob (deleted)");
         assert_eq!(d["FullyQualifiedName"], "Bob (deleted)");
         assert_eq!(d["SyncToken"], "1");
-        let again = update(&mut s, cust, o(json!({"Id":b["Id"],"SyncToken":"1","sparse":true,"Active":false})), 300).expect("noop");
+        let again = update(
+            &mut s,
+            cust,
+            o(json!({"Id":b["Id"],"SyncToken":"1","sparse":true,"Active":false})),
+            300,
+        )
+        .expect("noop");
         assert_eq!(again["SyncToken"], "1");
         assert_eq!(again["MetaData"], d["MetaData"]);
         // The name is free again.
         create(&mut s, cust, o(json!({"DisplayName":"bob"})), 300).expect("name free");
-        let e = update(&mut s, cust, o(json!({"Id":b["Id"],"SyncToken":"1","sparse":true,"Active":true})), 400).unwrap_err();
-        assert_eq!(e.code(), "6240", "reactivation restores the name, which is now taken");
+        let e = update(
+            &mut s,
+            cust,
+            o(json!({"Id":b["Id"],"SyncToken":"1","sparse":true,"Active":true})),
+            400,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.code(),
+            "6240",
+            "reactivation restores the name, which is now taken"
+        );
     }
 
     #[test]
     fn full_update_clears_and_sparse_keeps() {
         let (mut s, _, _, cust, _, _, _) = setup();
-        let c = create(&mut s, cust, o(json!({"DisplayName":"Cy","CompanyName":"Cy Co","Notes":"n"})), 100).expect("c");
-        let sp = update(&mut s, cust, o(json!({"Id":c["Id"],"SyncToken":"0","sparse":true,"Notes":"m"})), 200).expect("sparse");
+        let c = create(
+            &mut s,
+            cust,
+            o(json!({"DisplayName":"Cy","CompanyName":"Cy Co","Notes":"n"})),
+            100,
+        )
+        .expect("c");
+        let sp = update(
+            &mut s,
+            cust,
+            o(json!({"Id":c["Id"],"SyncToken":"0","sparse":true,"Notes":"m"})),
+            200,
+        )
+        .expect("sparse");
         assert_eq!(sp["CompanyName"], "Cy Co");
         assert_eq!(sp["Notes"], "m");
-        let full = update(&mut s, cust, o(json!({"Id":c["Id"],"SyncToken":"1","DisplayName":"Cy"})), 300).expect("full");
+        let full = update(
+            &mut s,
+            cust,
+            o(json!({"Id":c["Id"],"SyncToken":"1","DisplayName":"Cy"})),
+            300,
+        )
+        .expect("full");
         assert!(full.get("CompanyName").is_none());
         assert_eq!(full["SyncToken"], "2");
-        let stale = update(&mut s, cust, o(json!({"Id":c["Id"],"SyncToken":"1","DisplayName":"Cy"})), 300).unwrap_err();
+        let stale = update(
+            &mut s,
+            cust,
+            o(json!({"Id":c["Id"],"SyncToken":"1","DisplayName":"Cy"})),
+            300,
+        )
+        .unwrap_err();
         assert_eq!(stale.code(), "5010");
     }
 
@@ -988,8 +1326,17 @@ mod tests {
         let e = create(&mut s, inv, o(json!({"CustomerRef":{"value":"999"},"Line":[{"DetailType":"SalesItemLineDetail","Amount":1}]})), 1).unwrap_err();
         assert_eq!(e.code(), "2500");
         let e = create(&mut s, inv, o(json!({"CustomerRef":{"value":cid.to_string()},"Line":[{"DetailType":"SalesItemLineDetail","Amount":1,"SalesItemLineDetail":{"ItemRef":{"value":"999"}}}]})), 1).unwrap_err();
-        assert_eq!(e.errors[0].detail, "Invalid Reference Id : Line.SalesItemLineDetail.ItemRef");
-        let e = create(&mut s, inv, o(json!({"CustomerRef":{"value":cid.to_string()}})), 1).unwrap_err();
+        assert_eq!(
+            e.errors[0].detail,
+            "Invalid Reference Id : Line.SalesItemLineDetail.ItemRef"
+        );
+        let e = create(
+            &mut s,
+            inv,
+            o(json!({"CustomerRef":{"value":cid.to_string()}})),
+            1,
+        )
+        .unwrap_err();
         assert_eq!(e.code(), "2020");
         let e = create(&mut s, inv, o(json!({"CustomerRef":{"value":cid.to_string()},"Line":[{"DetailType":"SalesItemLineDetail","Amount":"abc"}]})), 1).unwrap_err();
         assert_eq!(e.code(), "2080");

@@ -6,7 +6,8 @@ use serde_json::Value;
 /// Detail of 610 for a reference to an inactive name-list record (and, [sim], an unknown one).
 pub const INACTIVE_DETAIL: &str = "Object Not Found : Something you're trying to use has been made inactive. Check the fields with accounts, customers, items, vendors or employees.";
 /// Detail of 610 for any access to a deleted transaction.
-pub const DELETED_TXN_DETAIL: &str = "Object Not Found : Another user has deleted this transaction.";
+pub const DELETED_TXN_DETAIL: &str =
+    "Object Not Found : Another user has deleted this transaction.";
 /// [sim] the other user named in the 5010 detail.
 pub const OTHER_USER: &str = "Sandbox User";
 pub const THROTTLE_MESSAGE: &str = "message=ThrottleExceeded; errorCode=003001; statusCode=429";
@@ -44,7 +45,14 @@ struct FaultBody<'a> {
 }
 
 impl Fault {
-    pub fn new(status: u16, kind: &str, code: &str, message: &str, detail: impl Into<String>, element: Option<&str>) -> Self {
+    pub fn new(
+        status: u16,
+        kind: &str,
+        code: &str,
+        message: &str,
+        detail: impl Into<String>,
+        element: Option<&str>,
+    ) -> Self {
         Fault {
             status,
             kind: kind.to_string(),
@@ -58,7 +66,12 @@ impl Fault {
         }
     }
 
-    fn validation(code: &str, message: &str, detail: impl Into<String>, element: Option<&str>) -> Self {
+    fn validation(
+        code: &str,
+        message: &str,
+        detail: impl Into<String>,
+        element: Option<&str>,
+    ) -> Self {
         Fault::new(400, "ValidationFault", code, message, detail, element)
     }
 
@@ -67,7 +80,11 @@ impl Fault {
     }
 
     pub fn summary(&self) -> String {
-        self.errors.iter().map(|e| format!("{} {}: {}", e.code, e.message, e.detail)).collect::<Vec<_>>().join("; ")
+        self.errors
+            .iter()
+            .map(|e| format!("{} {}: {}", e.code, e.message, e.detail))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     /// 400 / 500 `Unsupported Operation` for a path nothing serves.
@@ -82,11 +99,21 @@ impl Fault {
 
     /// 400 / 500 `Unsupported Operation` for an operation the entity does not have.
     pub fn unsupported_operation(what: &str) -> Self {
-        Fault::validation("500", "Unsupported Operation", format!("Operation {what} is not supported."), Some(""))
+        Fault::validation(
+            "500",
+            "Unsupported Operation",
+            format!("Operation {what} is not supported."),
+            Some(""),
+        )
     }
 
     pub fn invalid_utf8() -> Self {
-        Fault::validation("500", "Unsupported Operation", "Operation Request has invalid UTF-8 characters is not supported.", Some(""))
+        Fault::validation(
+            "500",
+            "Unsupported Operation",
+            "Operation Request has invalid UTF-8 characters is not supported.",
+            Some(""),
+        )
     }
 
     pub fn object_not_found(detail: &str) -> Self {
@@ -111,12 +138,22 @@ impl Fault {
     }
 
     pub fn required_param(name: &str) -> Self {
-        Fault::validation("2020", "Required param missing", format!("Required parameter {name} is missing in the request"), Some(""))
+        Fault::validation(
+            "2020",
+            "Required param missing",
+            format!("Required parameter {name} is missing in the request"),
+            Some(""),
+        )
     }
 
     /// 2030: no `time`, `element:"Id"`.
     pub fn invalid_id(supplied: &str) -> Self {
-        let mut f = Fault::validation("2030", "Invalid ID", format!("Id should be a valid number. Supplied value:{supplied}"), Some("Id"));
+        let mut f = Fault::validation(
+            "2030",
+            "Invalid ID",
+            format!("Id should be a valid number. Supplied value:{supplied}"),
+            Some("Id"),
+        );
         f.with_time = false;
         f
     }
@@ -126,15 +163,30 @@ impl Fault {
     }
 
     pub fn illegal_number(field: &str, value: &str) -> Self {
-        Fault::validation("2080", "Illegal number format", format!("Illegal number format : {field} : {value}"), Some(""))
+        Fault::validation(
+            "2080",
+            "Illegal number format",
+            format!("Illegal number format : {field} : {value}"),
+            Some(""),
+        )
     }
 
     pub fn invalid_enum(field: &str, value: &str) -> Self {
-        Fault::validation("2170", "Invalid Enumeration", format!("Invalid Enumeration : {value} for {field}"), Some(""))
+        Fault::validation(
+            "2170",
+            "Invalid Enumeration",
+            format!("Invalid Enumeration : {value} for {field}"),
+            Some(""),
+        )
     }
 
     pub fn invalid_reference(path: &str) -> Self {
-        Fault::validation("2500", "Invalid Reference Id", format!("Invalid Reference Id : {path}"), Some(""))
+        Fault::validation(
+            "2500",
+            "Invalid Reference Id",
+            format!("Invalid Reference Id : {path}"),
+            Some(""),
+        )
     }
 
     pub fn parse_query(detail: impl Into<String>) -> Self {
@@ -142,7 +194,12 @@ impl Fault {
     }
 
     pub fn invalid_query(detail: impl Into<String>) -> Self {
-        Fault::validation("4001", "Invalid query", format!("QueryValidationError: {}", detail.into()), None)
+        Fault::validation(
+            "4001",
+            "Invalid query",
+            format!("QueryValidationError: {}", detail.into()),
+            None,
+        )
     }
 
     pub fn stale_object() -> Self {
@@ -166,7 +223,9 @@ impl Fault {
     }
 
     pub fn request_id_too_long(max: usize) -> Self {
-        Fault::business(format!("You cannot enter more than {max} characters in the request_id field"))
+        Fault::business(format!(
+            "You cannot enter more than {max} characters in the request_id field"
+        ))
     }
 
     pub fn duplicate_name() -> Self {
@@ -199,7 +258,14 @@ impl Fault {
     }
 
     pub fn system_fault() -> Self {
-        Fault::new(500, "SystemFault", "10000", "An application error has occurred", "An application error has occurred while processing your request", Some(""))
+        Fault::new(
+            500,
+            "SystemFault",
+            "10000",
+            "An application error has occurred",
+            "An application error has occurred while processing your request",
+            Some(""),
+        )
     }
 
     /// [sim] a token for another company: 401 code 3100.
@@ -216,12 +282,20 @@ impl Fault {
 
     /// `{"Error":[...],"type":...}` — the value of the `Fault` key.
     pub fn body_value(&self) -> Value {
-        serde_json::to_value(FaultBody { error: &self.errors, kind: &self.kind }).unwrap_or(Value::Null)
+        serde_json::to_value(FaultBody {
+            error: &self.errors,
+            kind: &self.kind,
+        })
+        .unwrap_or(Value::Null)
     }
 
     /// The full standard envelope `{"Fault":{...},"time":"..."}`.
     pub fn envelope(&self, time: &str) -> String {
-        let body = serde_json::to_string(&FaultBody { error: &self.errors, kind: &self.kind }).unwrap_or_default();
+        let body = serde_json::to_string(&FaultBody {
+            error: &self.errors,
+            kind: &self.kind,
+        })
+        .unwrap_or_default();
         if self.with_time {
             format!("{{\"Fault\":{body},\"time\":{}}}", json_str(time))
         } else {
@@ -296,11 +370,15 @@ mod tests {
     #[test]
     fn standard_envelope_shape() {
         let f = Fault::stale_object();
-        let v: Value = serde_json::from_str(&f.envelope("2020-09-29T06:02:35.106-08:00")).expect("json");
+        let v: Value =
+            serde_json::from_str(&f.envelope("2020-09-29T06:02:35.106-08:00")).expect("json");
         assert_eq!(v["Fault"]["type"], "ValidationFault");
         assert_eq!(v["Fault"]["Error"][0]["code"], "5010");
         assert_eq!(v["Fault"]["Error"][0]["element"], "");
-        assert!(v["Fault"]["Error"][0]["Detail"].as_str().unwrap_or("").contains("were working on this at the same time"));
+        assert!(v["Fault"]["Error"][0]["Detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("were working on this at the same time"));
         assert_eq!(v["time"], "2020-09-29T06:02:35.106-08:00");
     }
 
@@ -310,12 +388,16 @@ mod tests {
         let v: Value = serde_json::from_str(&f.envelope("t")).expect("json");
         assert!(v.get("time").is_none());
         assert_eq!(v["Fault"]["Error"][0]["element"], "Id");
-        assert_eq!(v["Fault"]["Error"][0]["Detail"], "Id should be a valid number. Supplied value:1.5");
+        assert_eq!(
+            v["Fault"]["Error"][0]["Detail"],
+            "Id should be a valid number. Supplied value:1.5"
+        );
     }
 
     #[test]
     fn auth_envelope_is_lower_case_with_epoch_time() {
-        let v: Value = serde_json::from_str(&auth_envelope("Token expired: abc", 1601391072830)).expect("json");
+        let v: Value = serde_json::from_str(&auth_envelope("Token expired: abc", 1601391072830))
+            .expect("json");
         assert_eq!(v["fault"]["error"][0]["code"], "3200");
         assert_eq!(v["fault"]["type"], "AUTHENTICATION");
         assert_eq!(v["time"], 1601391072830i64);

@@ -39,7 +39,10 @@ use tokio::task::JoinHandle;
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
     #[error("cannot bind {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -56,7 +59,10 @@ pub struct RunningSandbox {
 
 impl std::fmt::Debug for RunningSandbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunningSandbox").field("addr", &self.addr).field("realm_id", &self.realm_id).finish()
+        f.debug_struct("RunningSandbox")
+            .field("addr", &self.addr)
+            .field("realm_id", &self.realm_id)
+            .finish()
     }
 }
 
@@ -94,7 +100,10 @@ impl RunningSandbox {
             let _ = tx.send(());
         }
         let abort = self.task.abort_handle();
-        if tokio::time::timeout(std::time::Duration::from_secs(5), &mut self.task).await.is_err() {
+        if tokio::time::timeout(std::time::Duration::from_secs(5), &mut self.task)
+            .await
+            .is_err()
+        {
             abort.abort();
         }
     }
@@ -102,7 +111,12 @@ impl RunningSandbox {
 
 /// Binds, seeds the sample company and spawns the server on the current tokio runtime.
 pub async fn start(config: SandboxConfig) -> Result<RunningSandbox, SandboxError> {
-    let listener = tokio::net::TcpListener::bind(config.bind).await.map_err(|source| SandboxError::Bind { addr: config.bind, source })?;
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(|source| SandboxError::Bind {
+            addr: config.bind,
+            source,
+        })?;
     let addr = listener.local_addr()?;
     let clock = clock::Clock::new();
     let mut data = store::Store::new();
@@ -121,5 +135,11 @@ pub async fn start(config: SandboxConfig) -> Result<RunningSandbox, SandboxError
             tracing::error!(error = %e, "sandbox server stopped");
         }
     });
-    Ok(RunningSandbox { addr, realm_id, admin: Admin::new(shared), stop: Some(tx), task })
+    Ok(RunningSandbox {
+        addr,
+        realm_id,
+        admin: Admin::new(shared),
+        stop: Some(tx),
+        task,
+    })
 }

@@ -21,8 +21,12 @@ impl BearerError {
     /// The `detail` of the 401 envelope.
     pub fn detail(&self) -> String {
         match self {
-            BearerError::Missing | BearerError::Unknown => "Malformed bearer token: too short or too long".to_string(),
-            BearerError::Expired(t) => format!("Token expired: {}", t.chars().take(12).collect::<String>()),
+            BearerError::Missing | BearerError::Unknown => {
+                "Malformed bearer token: too short or too long".to_string()
+            }
+            BearerError::Expired(t) => {
+                format!("Token expired: {}", t.chars().take(12).collect::<String>())
+            }
         }
     }
 }
@@ -79,16 +83,30 @@ impl OAuth {
 
     fn client_ok(&self, authorization: Option<&str>) -> bool {
         let Some(h) = authorization else { return false };
-        let Some(b64) = h.strip_prefix("Basic ").or_else(|| h.strip_prefix("basic ")) else { return false };
-        let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(b64.trim()) else { return false };
-        let Ok(s) = String::from_utf8(raw) else { return false };
-        s.split_once(':').is_some_and(|(id, secret)| id == self.client_id && secret == self.client_secret)
+        let Some(b64) = h
+            .strip_prefix("Basic ")
+            .or_else(|| h.strip_prefix("basic "))
+        else {
+            return false;
+        };
+        let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(b64.trim()) else {
+            return false;
+        };
+        let Ok(s) = String::from_utf8(raw) else {
+            return false;
+        };
+        s.split_once(':')
+            .is_some_and(|(id, secret)| id == self.client_id && secret == self.client_secret)
     }
 
     fn issue(&mut self, now: i64, ttl: i64, rotate: bool) -> TokenReply {
         self.serial += 1;
         if rotate || self.refresh.is_none() {
-            self.refresh = Some(format!("sandbox-refresh-{}-{}", self.serial, uuid::Uuid::new_v4().simple()));
+            self.refresh = Some(format!(
+                "sandbox-refresh-{}-{}",
+                self.serial,
+                uuid::Uuid::new_v4().simple()
+            ));
             self.last_rotation = now;
         }
         self.refresh_expires = now + REFRESH_TTL_SECS;
@@ -109,14 +127,24 @@ impl OAuth {
     }
 
     /// Handles `POST /oauth2/v1/tokens/bearer` with the decoded form fields.
-    pub fn token(&mut self, authorization: Option<&str>, form: &HashMap<String, String>, now: i64, ttl: i64, rotate_every: i64) -> TokenReply {
+    pub fn token(
+        &mut self,
+        authorization: Option<&str>,
+        form: &HashMap<String, String>,
+        now: i64,
+        ttl: i64,
+        rotate_every: i64,
+    ) -> TokenReply {
         if !self.client_ok(authorization) {
             return error(401, "invalid_client", None);
         }
         match form.get("grant_type").map(String::as_str) {
             Some("refresh_token") => {
-                let Some(given) = form.get("refresh_token") else { return error(400, "invalid_request", None) };
-                let valid = self.refresh.as_deref() == Some(given.as_str()) && now < self.refresh_expires;
+                let Some(given) = form.get("refresh_token") else {
+                    return error(400, "invalid_request", None);
+                };
+                let valid =
+                    self.refresh.as_deref() == Some(given.as_str()) && now < self.refresh_expires;
                 if !valid {
                     return error(400, "invalid_grant", Some("Token invalid"));
                 }
@@ -136,7 +164,10 @@ impl OAuth {
     /// Checks an `Authorization` header for a live access token.
     pub fn check_bearer(&self, authorization: Option<&str>, now: i64) -> Result<(), BearerError> {
         let token = authorization
-            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(BearerError::Missing)?;
@@ -153,11 +184,17 @@ mod tests {
     use super::*;
 
     fn basic() -> String {
-        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("id:secret"))
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode("id:secret")
+        )
     }
 
     fn refresh_form(t: &str) -> HashMap<String, String> {
-        HashMap::from([("grant_type".to_string(), "refresh_token".to_string()), ("refresh_token".to_string(), t.to_string())])
+        HashMap::from([
+            ("grant_type".to_string(), "refresh_token".to_string()),
+            ("refresh_token".to_string(), t.to_string()),
+        ])
     }
 
     #[test]
@@ -170,18 +207,33 @@ mod tests {
         assert_eq!(r.body["refresh_token"], "r0");
         assert_eq!(r.body["x_refresh_token_expires_in"], 8_726_400);
         let access = r.body["access_token"].as_str().unwrap_or("").to_string();
-        assert!(o.check_bearer(Some(&format!("Bearer {access}")), 20).is_ok());
-        assert!(matches!(o.check_bearer(Some(&format!("Bearer {access}")), 10 + 3600), Err(BearerError::Expired(_))));
+        assert!(o
+            .check_bearer(Some(&format!("Bearer {access}")), 20)
+            .is_ok());
+        assert!(matches!(
+            o.check_bearer(Some(&format!("Bearer {access}")), 10 + 3600),
+            Err(BearerError::Expired(_))
+        ));
         // After a day it rotates and the old value is dead.
         let r = o.token(Some(&b), &refresh_form("r0"), 86_401, 3600, 86_400);
         let new = r.body["refresh_token"].as_str().unwrap_or("").to_string();
         assert_ne!(new, "r0");
         let dead = o.token(Some(&b), &refresh_form("r0"), 86_402, 3600, 86_400);
         assert_eq!(dead.status, 400);
-        assert_eq!(dead.body, serde_json::json!({"error":"invalid_grant","error_description":"Token invalid"}));
+        assert_eq!(
+            dead.body,
+            serde_json::json!({"error":"invalid_grant","error_description":"Token invalid"})
+        );
         o.revoke();
-        assert_eq!(o.token(Some(&b), &refresh_form(&new), 86_403, 3600, 86_400).status, 400);
-        let code = HashMap::from([("grant_type".to_string(), "authorization_code".to_string()), ("code".to_string(), AUTH_CODE.to_string())]);
+        assert_eq!(
+            o.token(Some(&b), &refresh_form(&new), 86_403, 3600, 86_400)
+                .status,
+            400
+        );
+        let code = HashMap::from([
+            ("grant_type".to_string(), "authorization_code".to_string()),
+            ("code".to_string(), AUTH_CODE.to_string()),
+        ]);
         assert_eq!(o.token(Some(&b), &code, 86_404, 3600, 86_400).status, 200);
     }
 
@@ -189,11 +241,30 @@ mod tests {
     fn client_auth_and_expiry() {
         let mut o = OAuth::new("id", "secret", "r0", 0);
         assert_eq!(o.token(None, &refresh_form("r0"), 1, 3600, 0).status, 401);
-        let bad = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("id:nope"));
-        assert_eq!(o.token(Some(&bad), &refresh_form("r0"), 1, 3600, 0).status, 401);
+        let bad = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode("id:nope")
+        );
+        assert_eq!(
+            o.token(Some(&bad), &refresh_form("r0"), 1, 3600, 0).status,
+            401
+        );
         // An unused refresh token dies after 101 days.
-        assert_eq!(o.token(Some(&basic()), &refresh_form("r0"), REFRESH_TTL_SECS + 1, 3600, 0).status, 400);
+        assert_eq!(
+            o.token(
+                Some(&basic()),
+                &refresh_form("r0"),
+                REFRESH_TTL_SECS + 1,
+                3600,
+                0
+            )
+            .status,
+            400
+        );
         assert_eq!(o.check_bearer(None, 0), Err(BearerError::Missing));
-        assert_eq!(o.check_bearer(Some("Bearer nope"), 0), Err(BearerError::Unknown));
+        assert_eq!(
+            o.check_bearer(Some("Bearer nope"), 0),
+            Err(BearerError::Unknown)
+        );
     }
 }

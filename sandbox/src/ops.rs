@@ -28,7 +28,8 @@ pub enum WriteKind {
 impl WriteKind {
     /// From the query parameters of `POST /{resource}`.
     pub fn from_params(operation: Option<&str>, include: Option<&str>) -> Result<Self, Fault> {
-        let include_void = include.is_some_and(|i| i.split(',').any(|p| p.trim().eq_ignore_ascii_case("void")));
+        let include_void =
+            include.is_some_and(|i| i.split(',').any(|p| p.trim().eq_ignore_ascii_case("void")));
         match operation.map(str::to_ascii_lowercase).as_deref() {
             Some("delete") => Ok(WriteKind::Delete),
             Some("void") => Ok(WriteKind::Void(VoidStyle::OperationVoid)),
@@ -58,17 +59,29 @@ pub fn parse_body(body: &[u8]) -> Result<Map<String, Value>, Fault> {
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(Fault::unsupported_property("(root)")),
-        Err(e) => Err(Fault::unsupported_property(&format!("(unparseable JSON: {e})"))),
+        Err(e) => Err(Fault::unsupported_property(&format!(
+            "(unparseable JSON: {e})"
+        ))),
     }
 }
 
 /// Executes a write on table `ti`.
-pub fn write(store: &mut Store, ti: usize, kind: WriteKind, body: Map<String, Value>, now: i64) -> Result<WriteResult, Fault> {
+pub fn write(
+    store: &mut Store,
+    ti: usize,
+    kind: WriteKind,
+    body: Map<String, Value>,
+    now: i64,
+) -> Result<WriteResult, Fault> {
     let entity = store.entity(ti).name;
     let (obj, created) = match kind {
         WriteKind::Delete => {
             let stub = entities::delete(store, ti, body, now)?;
-            return Ok(WriteResult { entity, json: stub.to_string(), created: false });
+            return Ok(WriteResult {
+                entity,
+                json: stub.to_string(),
+                created: false,
+            });
         }
         WriteKind::Void(style) => (entities::void(store, ti, body, style, now)?, false),
         WriteKind::Save => {
@@ -79,13 +92,20 @@ pub fn write(store: &mut Store, ti: usize, kind: WriteKind, body: Map<String, Va
             }
         }
     };
-    Ok(WriteResult { entity, json: serde_json::to_string(&obj).unwrap_or_default(), created })
+    Ok(WriteResult {
+        entity,
+        json: serde_json::to_string(&obj).unwrap_or_default(),
+        created,
+    })
 }
 
 /// Reads one object: `(entity name, object JSON)`.
 pub fn read(store: &Store, ti: usize, id: &str) -> Result<(&'static str, String), Fault> {
     let obj = entities::read(store, ti, id)?;
-    Ok((store.entity(ti).name, serde_json::to_string(&obj).unwrap_or_default()))
+    Ok((
+        store.entity(ti).name,
+        serde_json::to_string(&obj).unwrap_or_default(),
+    ))
 }
 
 fn query_fault(e: QueryError) -> Fault {
@@ -110,7 +130,10 @@ pub fn run_query(store: &Store, text: &str) -> Result<String, Fault> {
         });
     }
     let Some(ti) = store.table_index(&q.entity) else {
-        return Err(Fault::invalid_query(format!("invalid context declaration: {}", q.entity)));
+        return Err(Fault::invalid_query(format!(
+            "invalid context declaration: {}",
+            q.entity
+        )));
     };
     let entity = store.entity(ti);
     let active_only = entity.is_name_list() && !q.mentions_active();
@@ -118,7 +141,10 @@ pub fn run_query(store: &Store, text: &str) -> Result<String, Fault> {
         QueryOutput::Count(n) => format!("{{\"totalCount\":{n}}}"),
         QueryOutput::Rows(_, 0) => "{}".to_string(),
         QueryOutput::Rows(rows, n) => {
-            format!("{{\"{}\":[{rows}],\"startPosition\":{},\"maxResults\":{n}}}", entity.name, q.start_position)
+            format!(
+                "{{\"{}\":[{rows}],\"startPosition\":{},\"maxResults\":{n}}}",
+                entity.name, q.start_position
+            )
         }
     })
 }
@@ -130,21 +156,50 @@ mod tests {
     #[test]
     fn write_kinds_from_params() {
         assert_eq!(WriteKind::from_params(None, None), Ok(WriteKind::Save));
-        assert_eq!(WriteKind::from_params(Some("delete"), None), Ok(WriteKind::Delete));
-        assert_eq!(WriteKind::from_params(Some("void"), None), Ok(WriteKind::Void(VoidStyle::OperationVoid)));
-        assert_eq!(WriteKind::from_params(Some("update"), Some("void")), Ok(WriteKind::Void(VoidStyle::UpdateIncludeVoid)));
-        assert_eq!(WriteKind::from_params(Some("merge"), None).map_err(|f| f.code().to_string()), Err("500".to_string()));
-        assert_eq!(WriteKind::from_batch(Some("update"), Some("void")), Ok(WriteKind::Void(VoidStyle::UpdateIncludeVoid)));
+        assert_eq!(
+            WriteKind::from_params(Some("delete"), None),
+            Ok(WriteKind::Delete)
+        );
+        assert_eq!(
+            WriteKind::from_params(Some("void"), None),
+            Ok(WriteKind::Void(VoidStyle::OperationVoid))
+        );
+        assert_eq!(
+            WriteKind::from_params(Some("update"), Some("void")),
+            Ok(WriteKind::Void(VoidStyle::UpdateIncludeVoid))
+        );
+        assert_eq!(
+            WriteKind::from_params(Some("merge"), None).map_err(|f| f.code().to_string()),
+            Err("500".to_string())
+        );
+        assert_eq!(
+            WriteKind::from_batch(Some("update"), Some("void")),
+            Ok(WriteKind::Void(VoidStyle::UpdateIncludeVoid))
+        );
     }
 
     #[test]
     fn query_errors_and_shapes() {
         let s = Store::new();
         let e = run_query(&s, "select * from Custmoer").unwrap_err();
-        assert_eq!(e.errors[0].detail, "QueryValidationError: invalid context declaration: Custmoer");
+        assert_eq!(
+            e.errors[0].detail,
+            "QueryValidationError: invalid context declaration: Custmoer"
+        );
         assert_eq!(e.code(), "4001");
-        assert_eq!(run_query(&s, "select * from Customer where a = 'b' or c = 'd'").unwrap_err().code(), "4000");
-        assert_eq!(run_query(&s, "select * from Customer").expect("empty"), "{}");
-        assert_eq!(run_query(&s, "select count(*) from Customer").expect("count"), "{\"totalCount\":0}");
+        assert_eq!(
+            run_query(&s, "select * from Customer where a = 'b' or c = 'd'")
+                .unwrap_err()
+                .code(),
+            "4000"
+        );
+        assert_eq!(
+            run_query(&s, "select * from Customer").expect("empty"),
+            "{}"
+        );
+        assert_eq!(
+            run_query(&s, "select count(*) from Customer").expect("count"),
+            "{\"totalCount\":0}"
+        );
     }
 }

@@ -75,7 +75,9 @@ pub struct Query {
 impl Query {
     /// Whether any condition names the `Active` field (which disables the implicit active-only filter).
     pub fn mentions_active(&self) -> bool {
-        self.conditions.iter().any(|c| c.field.len() == 1 && c.field[0].eq_ignore_ascii_case("Active"))
+        self.conditions
+            .iter()
+            .any(|c| c.field.len() == 1 && c.field[0].eq_ignore_ascii_case("Active"))
     }
 
     /// Whether every condition holds for `obj`.
@@ -116,7 +118,10 @@ fn tokenize(q: &str) -> Result<Vec<(Tok, usize)>, QueryError> {
             i += 1;
             loop {
                 match chars.get(i) {
-                    None => return Err(QueryError::Parse(format!("Lexical error at line 1, column {}.  Encountered: <EOF> after : \"'{s}\"", chars.len() + 1))),
+                    None => return Err(QueryError::Parse(format!(
+                        "Lexical error at line 1, column {}.  Encountered: <EOF> after : \"'{s}\"",
+                        chars.len() + 1
+                    ))),
                     Some('\\') if chars.get(i + 1) == Some(&'\'') => {
                         s.push('\'');
                         i += 2;
@@ -136,7 +141,9 @@ fn tokenize(q: &str) -> Result<Vec<(Tok, usize)>, QueryError> {
                 }
             }
             out.push((Tok::Str(s), col));
-        } else if c.is_ascii_digit() || (c == '-' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())) {
+        } else if c.is_ascii_digit()
+            || (c == '-' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
+        {
             let start = i;
             i += 1;
             while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
@@ -145,7 +152,9 @@ fn tokenize(q: &str) -> Result<Vec<(Tok, usize)>, QueryError> {
             out.push((Tok::Num(chars[start..i].iter().collect()), col));
         } else if c.is_alphabetic() || c == '_' {
             let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '.') {
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '.')
+            {
                 i += 1;
             }
             out.push((Tok::Word(chars[start..i].iter().collect()), col));
@@ -172,7 +181,9 @@ fn tokenize(q: &str) -> Result<Vec<(Tok, usize)>, QueryError> {
                 ',' => ",",
                 '*' => "*",
                 _ => {
-                    return Err(QueryError::Parse(format!("Lexical error at line 1, column {col}.  Encountered: \"{c}\"")));
+                    return Err(QueryError::Parse(format!(
+                        "Lexical error at line 1, column {col}.  Encountered: \"{c}\""
+                    )));
                 }
             };
             out.push((Tok::Sym(s), col));
@@ -195,8 +206,14 @@ impl Parser {
 
     fn err_here(&self) -> QueryError {
         match self.toks.get(self.pos) {
-            Some((t, col)) => QueryError::Parse(format!("Encountered \" {} \" at line 1, column {col}.", t.show())),
-            None => QueryError::Parse(format!("Encountered \"<EOF>\" at line 1, column {}.", self.end_col)),
+            Some((t, col)) => QueryError::Parse(format!(
+                "Encountered \" {} \" at line 1, column {col}.",
+                t.show()
+            )),
+            None => QueryError::Parse(format!(
+                "Encountered \"<EOF>\" at line 1, column {}.",
+                self.end_col
+            )),
         }
     }
 
@@ -256,12 +273,16 @@ impl Parser {
     fn integer(&mut self, what: &str) -> Result<i64, QueryError> {
         match self.peek() {
             Some(Tok::Num(n)) => {
-                let v = n.parse::<i64>().map_err(|_| QueryError::Invalid(format!("{what} value {n} is not a valid integer")))?;
+                let v = n.parse::<i64>().map_err(|_| {
+                    QueryError::Invalid(format!("{what} value {n} is not a valid integer"))
+                })?;
                 self.pos += 1;
                 Ok(v)
             }
             Some(Tok::Str(s)) => {
-                let v = s.trim().parse::<i64>().map_err(|_| QueryError::Invalid(format!("{what} value {s} is not a valid integer")))?;
+                let v = s.trim().parse::<i64>().map_err(|_| {
+                    QueryError::Invalid(format!("{what} value {s} is not a valid integer"))
+                })?;
                 self.pos += 1;
                 Ok(v)
             }
@@ -271,15 +292,34 @@ impl Parser {
 }
 
 fn is_reserved(w: &str) -> bool {
-    ["select", "from", "where", "and", "or", "orderby", "order", "by", "startposition", "maxresults", "in", "like", "asc", "desc"]
-        .iter()
-        .any(|k| w.eq_ignore_ascii_case(k))
+    [
+        "select",
+        "from",
+        "where",
+        "and",
+        "or",
+        "orderby",
+        "order",
+        "by",
+        "startposition",
+        "maxresults",
+        "in",
+        "like",
+        "asc",
+        "desc",
+    ]
+    .iter()
+    .any(|k| w.eq_ignore_ascii_case(k))
 }
 
 /// Parses a query. Errors carry 4000 (syntax) or 4001 (validation, e.g. MAXRESULTS bounds).
 pub fn parse(q: &str) -> Result<Query, QueryError> {
     let toks = tokenize(q)?;
-    let mut p = Parser { toks, pos: 0, end_col: q.chars().count() + 1 };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        end_col: q.chars().count() + 1,
+    };
     p.expect_kw("select")?;
     let selection = match p.peek() {
         Some(Tok::Sym("*")) => {
@@ -298,7 +338,9 @@ pub fn parse(q: &str) -> Result<Query, QueryError> {
     p.expect_kw("from")?;
     let entity = p.word()?;
     if entity.contains('.') {
-        return Err(QueryError::Invalid(format!("invalid context declaration: {entity}")));
+        return Err(QueryError::Invalid(format!(
+            "invalid context declaration: {entity}"
+        )));
     }
     let mut conditions = Vec::new();
     if p.is_kw("where") {
@@ -334,7 +376,10 @@ pub fn parse(q: &str) -> Result<Query, QueryError> {
                 p.pos += 1;
                 descending = true;
             }
-            order_by = Some(OrderBy { field: split_field(&field), descending });
+            order_by = Some(OrderBy {
+                field: split_field(&field),
+                descending,
+            });
         } else if p.is_kw("startposition") && start.is_none() {
             p.pos += 1;
             start = Some(p.integer("STARTPOSITION")?);
@@ -351,14 +396,27 @@ pub fn parse(q: &str) -> Result<Query, QueryError> {
     let max_results = match max {
         None => DEFAULT_MAX_RESULTS,
         Some(n) if n > MAX_MAX_RESULTS => {
-            return Err(QueryError::Invalid(format!("value {n} is too large. Max allowed value is {MAX_MAX_RESULTS}")))
+            return Err(QueryError::Invalid(format!(
+                "value {n} is too large. Max allowed value is {MAX_MAX_RESULTS}"
+            )))
         }
-        Some(n) if n < 1 => return Err(QueryError::Invalid(format!("value {n} is too small. Min allowed value is 1"))),
+        Some(n) if n < 1 => {
+            return Err(QueryError::Invalid(format!(
+                "value {n} is too small. Min allowed value is 1"
+            )))
+        }
         Some(n) => n as usize,
     };
     // [sim] STARTPOSITION below 1 reads from the first row.
     let start_position = start.unwrap_or(1).max(1) as usize;
-    Ok(Query { selection, entity, conditions, order_by, start_position, max_results })
+    Ok(Query {
+        selection,
+        entity,
+        conditions,
+        order_by,
+        start_position,
+        max_results,
+    })
 }
 
 fn split_field(f: &str) -> Vec<String> {
@@ -395,7 +453,11 @@ fn parse_condition(p: &mut Parser) -> Result<Condition, QueryError> {
     if p.is_kw("or") {
         return Err(p.err_here());
     }
-    Ok(Condition { field: split_field(&field), op, values })
+    Ok(Condition {
+        field: split_field(&field),
+        op,
+        values,
+    })
 }
 
 /// Looks a (dotted, case-insensitive) field up in an object.
@@ -403,7 +465,11 @@ pub fn lookup<'a>(obj: &'a Map<String, Value>, path: &[String]) -> Option<&'a Va
     let mut cur: Option<&Value> = None;
     let mut map = obj;
     for (i, seg) in path.iter().enumerate() {
-        let v = map.get(seg.as_str()).or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(seg)).map(|(_, v)| v))?;
+        let v = map.get(seg.as_str()).or_else(|| {
+            map.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(seg))
+                .map(|(_, v)| v)
+        })?;
         cur = Some(v);
         if i + 1 < path.len() {
             map = v.as_object()?;
@@ -495,16 +561,23 @@ pub fn like(text: &str, pattern: &str) -> bool {
 
 impl Condition {
     pub fn matches(&self, obj: &Map<String, Value>) -> bool {
-        let Some(v) = lookup(obj, &self.field) else { return false };
+        let Some(v) = lookup(obj, &self.field) else {
+            return false;
+        };
         let id = is_id_field(&self.field);
         match self.op {
             Op::Like => match (v, self.values.first()) {
                 (Value::String(s), Some(Literal::Str(p))) => like(s, p),
                 _ => false,
             },
-            Op::In => self.values.iter().any(|l| compare(v, l, id) == Some(Ordering::Equal)),
+            Op::In => self
+                .values
+                .iter()
+                .any(|l| compare(v, l, id) == Some(Ordering::Equal)),
             op => {
-                let Some(l) = self.values.first() else { return false };
+                let Some(l) = self.values.first() else {
+                    return false;
+                };
                 match compare(v, l, id) {
                     Some(o) => match op {
                         Op::Eq => o == Ordering::Equal,
@@ -565,7 +638,13 @@ mod tests {
         let q = parse("SeLeCt * FrOm customer wHeRe displayname = 'A' AnD Active = true OrderBy Id DeSc MaxResults 5").expect("parse");
         assert_eq!(q.entity, "customer");
         assert_eq!(q.conditions.len(), 2);
-        assert_eq!(q.order_by, Some(OrderBy { field: vec!["Id".into()], descending: true }));
+        assert_eq!(
+            q.order_by,
+            Some(OrderBy {
+                field: vec!["Id".into()],
+                descending: true
+            })
+        );
         assert_eq!(q.max_results, 5);
     }
 
@@ -590,31 +669,66 @@ mod tests {
     fn maxresults_bounds_have_the_exact_details() {
         assert_eq!(
             parse("select * from Customer maxresults 1500"),
-            Err(QueryError::Invalid("value 1500 is too large. Max allowed value is 1000".into()))
+            Err(QueryError::Invalid(
+                "value 1500 is too large. Max allowed value is 1000".into()
+            ))
         );
         assert_eq!(
             parse("select * from Customer maxresults 0"),
-            Err(QueryError::Invalid("value 0 is too small. Min allowed value is 1".into()))
+            Err(QueryError::Invalid(
+                "value 0 is too small. Min allowed value is 1".into()
+            ))
         );
-        assert_eq!(parse("select * from Customer maxresults 1000").map(|q| q.max_results), Ok(1000));
-        assert_eq!(parse("select * from Customer maxresults 1").map(|q| q.max_results), Ok(1));
+        assert_eq!(
+            parse("select * from Customer maxresults 1000").map(|q| q.max_results),
+            Ok(1000)
+        );
+        assert_eq!(
+            parse("select * from Customer maxresults 1").map(|q| q.max_results),
+            Ok(1)
+        );
     }
 
     #[test]
     fn or_is_a_parse_error() {
-        let e = parse("select * from Customer where DisplayName = 'a' or DisplayName = 'b'").unwrap_err();
-        assert!(matches!(e, QueryError::Parse(ref d) if d.contains("or")), "{e:?}");
+        let e = parse("select * from Customer where DisplayName = 'a' or DisplayName = 'b'")
+            .unwrap_err();
+        assert!(
+            matches!(e, QueryError::Parse(ref d) if d.contains("or")),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn syntax_errors() {
-        assert!(matches!(parse("select from Customer"), Err(QueryError::Parse(_))));
-        assert!(matches!(parse("select * Customer"), Err(QueryError::Parse(_))));
-        assert!(matches!(parse("select * from Customer where"), Err(QueryError::Parse(_))));
-        assert!(matches!(parse("select * from Customer where Name = 'x"), Err(QueryError::Parse(_))));
-        assert!(matches!(parse("select * from Customer where Name ~ 'x'"), Err(QueryError::Parse(_))));
-        assert!(matches!(parse("select * from Customer group by Name"), Err(QueryError::Parse(_))));
-        assert!(matches!(parse("select Id, Name from Customer"), Err(QueryError::Parse(_))));
+        assert!(matches!(
+            parse("select from Customer"),
+            Err(QueryError::Parse(_))
+        ));
+        assert!(matches!(
+            parse("select * Customer"),
+            Err(QueryError::Parse(_))
+        ));
+        assert!(matches!(
+            parse("select * from Customer where"),
+            Err(QueryError::Parse(_))
+        ));
+        assert!(matches!(
+            parse("select * from Customer where Name = 'x"),
+            Err(QueryError::Parse(_))
+        ));
+        assert!(matches!(
+            parse("select * from Customer where Name ~ 'x'"),
+            Err(QueryError::Parse(_))
+        ));
+        assert!(matches!(
+            parse("select * from Customer group by Name"),
+            Err(QueryError::Parse(_))
+        ));
+        assert!(matches!(
+            parse("select Id, Name from Customer"),
+            Err(QueryError::Parse(_))
+        ));
     }
 
     #[test]
@@ -622,14 +736,20 @@ mod tests {
         let q = parse("select count(*) from Vendor where Active IN (true,false)").expect("count");
         assert_eq!(q.selection, Selection::Count);
         assert!(q.mentions_active());
-        assert!(!parse("select count(*) from Vendor").expect("c").mentions_active());
+        assert!(!parse("select count(*) from Vendor")
+            .expect("c")
+            .mentions_active());
     }
 
     #[test]
     fn in_list_and_escape() {
-        let q = parse(r"select * from Customer where DisplayName IN ('O\'Brien', 'Smith') ").expect("in");
+        let q = parse(r"select * from Customer where DisplayName IN ('O\'Brien', 'Smith') ")
+            .expect("in");
         assert_eq!(q.conditions[0].op, Op::In);
-        assert_eq!(q.conditions[0].values, vec![Literal::Str("O'Brien".into()), Literal::Str("Smith".into())]);
+        assert_eq!(
+            q.conditions[0].values,
+            vec![Literal::Str("O'Brien".into()), Literal::Str("Smith".into())]
+        );
         let row = obj(json!({"DisplayName":"o'brien"}));
         assert!(q.matches(&row));
         assert!(!q.matches(&obj(json!({"DisplayName":"Jones"}))));
@@ -652,28 +772,62 @@ mod tests {
     #[test]
     fn dotted_metadata_either_case() {
         let row = obj(json!({"MetaData":{"LastUpdatedTime":"2024-01-02T10:00:00-08:00"}}));
-        for f in ["MetaData.LastUpdatedTime", "Metadata.LastUpdatedTime", "metadata.lastupdatedtime"] {
-            let q = parse(&format!("select * from Customer where {f} >= '2024-01-01T00:00:00-08:00'")).expect("parse");
+        for f in [
+            "MetaData.LastUpdatedTime",
+            "Metadata.LastUpdatedTime",
+            "metadata.lastupdatedtime",
+        ] {
+            let q = parse(&format!(
+                "select * from Customer where {f} >= '2024-01-01T00:00:00-08:00'"
+            ))
+            .expect("parse");
             assert!(q.matches(&row), "{f}");
-            let q = parse(&format!("select * from Customer where {f} > '2024-01-02T18:00:00Z'")).expect("parse");
+            let q = parse(&format!(
+                "select * from Customer where {f} > '2024-01-02T18:00:00Z'"
+            ))
+            .expect("parse");
             assert!(!q.matches(&row), "{f} strictly later");
         }
-        let q = parse("select * from Customer where MetaData.LastUpdatedTime >= '2024-01-02'").expect("date");
+        let q = parse("select * from Customer where MetaData.LastUpdatedTime >= '2024-01-02'")
+            .expect("date");
         assert!(q.matches(&row));
     }
 
     #[test]
     fn numbers_ids_refs_and_booleans() {
-        let row = obj(json!({"Id":"12","TotalAmt":350.5,"Active":false,"CustomerRef":{"value":"7","name":"X"}}));
-        assert!(parse("select * from Invoice where TotalAmt > '300.00'").expect("p").matches(&row));
-        assert!(parse("select * from Invoice where TotalAmt > 300").expect("p").matches(&row));
-        assert!(!parse("select * from Invoice where TotalAmt < 300").expect("p").matches(&row));
-        assert!(parse("select * from Invoice where Id > '9'").expect("p").matches(&row), "ids compare as numbers");
-        assert!(parse("select * from Invoice where Id IN ('3','12')").expect("p").matches(&row));
-        assert!(parse("select * from Invoice where CustomerRef = '7'").expect("p").matches(&row));
-        assert!(parse("select * from Invoice where Active = false").expect("p").matches(&row));
-        assert!(parse("select * from Invoice where Active IN (true,false)").expect("p").matches(&row));
-        assert!(!parse("select * from Invoice where Missing = 'x'").expect("p").matches(&row));
+        let row = obj(
+            json!({"Id":"12","TotalAmt":350.5,"Active":false,"CustomerRef":{"value":"7","name":"X"}}),
+        );
+        assert!(parse("select * from Invoice where TotalAmt > '300.00'")
+            .expect("p")
+            .matches(&row));
+        assert!(parse("select * from Invoice where TotalAmt > 300")
+            .expect("p")
+            .matches(&row));
+        assert!(!parse("select * from Invoice where TotalAmt < 300")
+            .expect("p")
+            .matches(&row));
+        assert!(
+            parse("select * from Invoice where Id > '9'")
+                .expect("p")
+                .matches(&row),
+            "ids compare as numbers"
+        );
+        assert!(parse("select * from Invoice where Id IN ('3','12')")
+            .expect("p")
+            .matches(&row));
+        assert!(parse("select * from Invoice where CustomerRef = '7'")
+            .expect("p")
+            .matches(&row));
+        assert!(parse("select * from Invoice where Active = false")
+            .expect("p")
+            .matches(&row));
+        assert!(parse("select * from Invoice where Active IN (true,false)")
+            .expect("p")
+            .matches(&row));
+        assert!(!parse("select * from Invoice where Missing = 'x'")
+            .expect("p")
+            .matches(&row));
     }
 
     #[test]
@@ -681,13 +835,22 @@ mod tests {
         let q = parse("SELECT * FROM Customer WHERE Metadata.LastUpdatedTime >= '2024-01-01T00:00:00-08:00' AND Active IN (true,false) ORDERBY Metadata.LastUpdatedTime ASC STARTPOSITION 1 MAXRESULTS 1000").expect("parse");
         assert_eq!(q.conditions.len(), 2);
         assert_eq!(q.max_results, 1000);
-        assert_eq!(q.order_by.map(|o| o.field), Some(vec!["Metadata".to_string(), "LastUpdatedTime".to_string()]));
+        assert_eq!(
+            q.order_by.map(|o| o.field),
+            Some(vec!["Metadata".to_string(), "LastUpdatedTime".to_string()])
+        );
     }
 
     #[test]
     fn start_position_is_one_based_and_floors_at_one() {
-        assert_eq!(parse("select * from Item startposition 0").map(|q| q.start_position), Ok(1));
-        assert_eq!(parse("select * from Item startposition 6 maxresults 5").map(|q| q.start_position), Ok(6));
+        assert_eq!(
+            parse("select * from Item startposition 0").map(|q| q.start_position),
+            Ok(1)
+        );
+        assert_eq!(
+            parse("select * from Item startposition 6 maxresults 5").map(|q| q.start_position),
+            Ok(6)
+        );
     }
 
     #[test]
@@ -696,6 +859,9 @@ mod tests {
         let b = obj(json!({"Id":"10","Name":"A"}));
         assert_eq!(order_values(&a, &b, &["Id".into()]), Ordering::Less);
         assert_eq!(order_values(&a, &b, &["Name".into()]), Ordering::Greater);
-        assert_eq!(order_values(&a, &obj(json!({})), &["Name".into()]), Ordering::Less);
+        assert_eq!(
+            order_values(&a, &obj(json!({})), &["Name".into()]),
+            Ordering::Less
+        );
     }
 }

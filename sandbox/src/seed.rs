@@ -36,14 +36,52 @@ impl Rng {
 }
 
 const FIRST: [&str; 40] = [
-    "Amy", "Bill", "Carla", "Dylan", "Emily", "Frank", "Grace", "Hector", "Irene", "Jack", "Kate", "Liam", "Maria", "Nathan", "Olivia", "Paul",
-    "Quinn", "Rosa", "Sam", "Tina", "Umar", "Vera", "Walter", "Xena", "Yusuf", "Zoe", "Adam", "Bella", "Chris", "Diana", "Ethan", "Fiona",
+    "Amy", "Bill", "Carla", "Dylan", "Emily", "Frank", "Grace", "Hector", "Irene", "Jack", "Kate",
+    "Liam", "Maria", "Nathan", "Olivia", "Paul", "Quinn", "Rosa", "Sam", "Tina", "Umar", "Vera",
+    "Walter", "Xena", "Yusuf", "Zoe", "Adam", "Bella", "Chris", "Diana", "Ethan", "Fiona",
     "George", "Hannah", "Ivan", "Julia", "Kevin", "Laura", "Mike", "Nina",
 ];
 const LAST: [&str; 40] = [
-    "Smith", "Johnson", "Lee", "Brown", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson",
-    "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Thompson", "White", "Harris", "Clark", "Lewis", "Robinson", "Walker",
-    "Young", "Allen", "King", "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Platt",
+    "Smith",
+    "Johnson",
+    "Lee",
+    "Brown",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Thompson",
+    "White",
+    "Harris",
+    "Clark",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Torres",
+    "Nguyen",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+    "Platt",
 ];
 const CITIES: [(&str, &str, &str); 6] = [
     ("Bayshore", "CA", "94326"),
@@ -53,8 +91,24 @@ const CITIES: [(&str, &str, &str); 6] = [
     ("Mountain View", "CA", "94043"),
     ("San Jose", "CA", "95113"),
 ];
-const STREETS: [&str; 6] = ["Main St", "Oak Ave", "Elm St", "Park Blvd", "Cedar Ln", "Hillside Dr"];
-const VENDOR_SUFFIX: [&str; 8] = ["Supply", "Office Supplies", "Hardware", "Utilities", "Insurance", "Books", "Lumber", "Consulting"];
+const STREETS: [&str; 6] = [
+    "Main St",
+    "Oak Ave",
+    "Elm St",
+    "Park Blvd",
+    "Cedar Ln",
+    "Hillside Dr",
+];
+const VENDOR_SUFFIX: [&str; 8] = [
+    "Supply",
+    "Office Supplies",
+    "Hardware",
+    "Utilities",
+    "Insurance",
+    "Books",
+    "Lumber",
+    "Consulting",
+];
 /// (name, type, unit price, service?)
 const ITEMS: [(&str, f64, bool); 10] = [
     ("Design", 75.0, true),
@@ -70,16 +124,36 @@ const ITEMS: [(&str, f64, bool); 10] = [
 ];
 /// (name, AccountType, AccountSubType)
 const ACCOUNTS: [(&str, &str, &str); 11] = [
-    ("Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable"),
-    ("Undeposited Funds", "Other Current Asset", "UndepositedFunds"),
+    (
+        "Accounts Receivable (A/R)",
+        "Accounts Receivable",
+        "AccountsReceivable",
+    ),
+    (
+        "Undeposited Funds",
+        "Other Current Asset",
+        "UndepositedFunds",
+    ),
     ("Checking", "Bank", "Checking"),
     ("Savings", "Bank", "Savings"),
     ("Sales of Product Income", "Income", "SalesOfProductIncome"),
     ("Services", "Income", "ServiceFeeIncome"),
-    ("Cost of Goods Sold", "Cost of Goods Sold", "SuppliesMaterialsCogs"),
-    ("Accounts Payable (A/P)", "Accounts Payable", "AccountsPayable"),
+    (
+        "Cost of Goods Sold",
+        "Cost of Goods Sold",
+        "SuppliesMaterialsCogs",
+    ),
+    (
+        "Accounts Payable (A/P)",
+        "Accounts Payable",
+        "AccountsPayable",
+    ),
     ("Advertising", "Expense", "AdvertisingPromotional"),
-    ("Office Expenses", "Expense", "OfficeGeneralAdministrativeExpenses"),
+    (
+        "Office Expenses",
+        "Expense",
+        "OfficeGeneralAdministrativeExpenses",
+    ),
     ("Opening Balance Equity", "Equity", "OpeningBalanceEquity"),
 ];
 
@@ -101,21 +175,34 @@ fn o(v: Value) -> Map<String, Value> {
 }
 
 fn money(x: f64) -> Value {
-    serde_json::Number::from_f64(round2(x)).map(Value::Number).unwrap_or(Value::from(0))
+    serde_json::Number::from_f64(round2(x))
+        .map(Value::Number)
+        .unwrap_or(Value::from(0))
 }
 
 fn person_name(i: usize) -> (String, String, String) {
     let first = FIRST[i % 40];
     let last = LAST[(i / 40 + i) % 40];
     let round = i / 1600;
-    let display = if round == 0 { format!("{first} {last}") } else { format!("{first} {last} {}", round + 1) };
+    let display = if round == 0 {
+        format!("{first} {last}")
+    } else {
+        format!("{first} {last} {}", round + 1)
+    };
     (first.to_string(), last.to_string(), display)
 }
 
 /// Seeds `store`; `now` is the sandbox time in seconds.
 pub fn seed(store: &mut Store, size: &SeedSize, realm: &str, now: i64) {
     let mut rng = Rng::new(0x5EED_0000_0000_0001);
-    let total = 2 + ACCOUNTS.len() + size.items + size.customers + size.vendors + size.invoices + size.payments + size.sales_receipts;
+    let total = 2
+        + ACCOUNTS.len()
+        + size.items
+        + size.customers
+        + size.vendors
+        + size.invoices
+        + size.payments
+        + size.sales_receipts;
     let start = now - 21 * 86_400;
     let span = (21 * 86_400 - 3_600) as f64;
     let mut k = 0usize;
@@ -149,7 +236,15 @@ pub fn seed(store: &mut Store, size: &SeedSize, realm: &str, now: i64) {
     }));
     store.company_info.remove("RealmId");
 
-    let (Some(acc_ti), Some(item_ti), Some(cust_ti), Some(vend_ti), Some(inv_ti), Some(pay_ti), Some(sr_ti)) = (
+    let (
+        Some(acc_ti),
+        Some(item_ti),
+        Some(cust_ti),
+        Some(vend_ti),
+        Some(inv_ti),
+        Some(pay_ti),
+        Some(sr_ti),
+    ) = (
         store.table_index("Account"),
         store.table_index("Item"),
         store.table_index("Customer"),
@@ -157,7 +252,8 @@ pub fn seed(store: &mut Store, size: &SeedSize, realm: &str, now: i64) {
         store.table_index("Invoice"),
         store.table_index("Payment"),
         store.table_index("SalesReceipt"),
-    ) else {
+    )
+    else {
         return;
     };
     let usd = json!({"value": "USD", "name": "United States Dollar"});
@@ -168,8 +264,10 @@ pub fn seed(store: &mut Store, size: &SeedSize, realm: &str, now: i64) {
         let id = seed_insert(
             store,
             acc_ti,
-            o(json!({"Name": name, "FullyQualifiedName": name, "SubAccount": false, "Active": true, "AccountType": ty, "AccountSubType": sub,
-                "Classification": classification(ty), "CurrentBalance": 0, "CurrentBalanceWithSubAccounts": 0, "CurrencyRef": usd})),
+            o(
+                json!({"Name": name, "FullyQualifiedName": name, "SubAccount": false, "Active": true, "AccountType": ty, "AccountSubType": sub,
+                "Classification": classification(ty), "CurrentBalance": 0, "CurrentBalanceWithSubAccounts": 0, "CurrencyRef": usd}),
+            ),
             t,
         );
         accounts.insert(name, id);
@@ -180,15 +278,25 @@ pub fn seed(store: &mut Store, size: &SeedSize, realm: &str, now: i64) {
     let mut items: Vec<(u64, String, f64)> = Vec::with_capacity(size.items);
     for i in 0..size.items {
         let (base, price, service) = ITEMS[i % ITEMS.len()];
-        let name = if i < ITEMS.len() { base.to_string() } else { format!("{base} {}", i / ITEMS.len() + 1) };
-        let income = if service { "Services" } else { "Sales of Product Income" };
+        let name = if i < ITEMS.len() {
+            base.to_string()
+        } else {
+            format!("{base} {}", i / ITEMS.len() + 1)
+        };
+        let income = if service {
+            "Services"
+        } else {
+            "Sales of Product Income"
+        };
         let t = tick();
         let id = seed_insert(
             store,
             item_ti,
-            o(json!({"Name": name, "FullyQualifiedName": name, "Description": format!("{name} ({})", if service {"service"} else {"product"}),
+            o(
+                json!({"Name": name, "FullyQualifiedName": name, "Description": format!("{name} ({})", if service {"service"} else {"product"}),
                 "Active": true, "Type": if service {"Service"} else {"NonInventory"}, "UnitPrice": price, "Taxable": false, "TrackQtyOnHand": false,
-                "Sku": format!("SKU-{:05}", i + 1), "IncomeAccountRef": acct_ref(income)})),
+                "Sku": format!("SKU-{:05}", i + 1), "IncomeAccountRef": acct_ref(income)}),
+            ),
             t,
         );
         items.push((id, name, price));
@@ -200,7 +308,11 @@ pub fn seed(store: &mut Store, size: &SeedSize, realm: &str, now: i64) {
     for i in 0..size.customers {
         let (first, last, display) = person_name(i);
         let active = i < inactive_from;
-        let shown = if active { display.clone() } else { format!("{display} (deleted)") };
+        let shown = if active {
+            display.clone()
+        } else {
+            format!("{display} (deleted)")
+        };
         let (city, state, zip) = CITIES[i % CITIES.len()];
         let t = tick();
         let mut c = o(json!({
@@ -212,7 +324,13 @@ pub fn seed(store: &mut Store, size: &SeedSize, realm: &str, now: i64) {
             "PreferredDeliveryMethod": "Print", "CurrencyRef": usd,
         }));
         if i % 3 == 0 {
-            c.insert("CompanyName".into(), Value::from(format!("{last} {}", ["Landscaping", "Design", "Builders"][i % 3 / 3 + (i / 3) % 3])));
+            c.insert(
+                "CompanyName".into(),
+                Value::from(format!(
+                    "{last} {}",
+                    ["Landscaping", "Design", "Builders"][i % 3 / 3 + (i / 3) % 3]
+                )),
+            );
         }
         let id = seed_insert(store, cust_ti, c, t);
         customers.push((id, display));
@@ -220,17 +338,27 @@ pub fn seed(store: &mut Store, size: &SeedSize, realm: &str, now: i64) {
     let active_customers = inactive_from;
 
     for i in 0..size.vendors {
-        let base = format!("{} {}", LAST[(i * 7 + 3) % 40], VENDOR_SUFFIX[(i / 40 + i) % VENDOR_SUFFIX.len()]);
+        let base = format!(
+            "{} {}",
+            LAST[(i * 7 + 3) % 40],
+            VENDOR_SUFFIX[(i / 40 + i) % VENDOR_SUFFIX.len()]
+        );
         let round = i / 320;
-        let name = if round == 0 { base } else { format!("{base} {}", round + 1) };
+        let name = if round == 0 {
+            base
+        } else {
+            format!("{base} {}", round + 1)
+        };
         let t = tick();
         seed_insert(
             store,
             vend_ti,
-            o(json!({"DisplayName": name, "FullyQualifiedName": name, "CompanyName": name, "PrintOnCheckName": name, "Active": true,
+            o(
+                json!({"DisplayName": name, "FullyQualifiedName": name, "CompanyName": name, "PrintOnCheckName": name, "Active": true,
                 "PrimaryEmailAddr": {"Address": format!("billing{}@vendor{}.example.com", i + 1, i % 50)},
                 "PrimaryPhone": {"FreeFormNumber": format!("(415) 555-{:04}", i % 10_000)},
-                "AcctNum": format!("V-{:05}", i + 1), "Balance": 0, "Vendor1099": false, "CurrencyRef": usd})),
+                "AcctNum": format!("V-{:05}", i + 1), "Balance": 0, "Vendor1099": false, "CurrencyRef": usd}),
+            ),
             t,
         );
     }
@@ -264,10 +392,12 @@ pub fn seed(store: &mut Store, size: &SeedSize, realm: &str, now: i64) {
             let id = seed_insert(
                 store,
                 inv_ti,
-                o(json!({"DocNumber": doc.to_string(), "TxnDate": local_date(t), "DueDate": local_date(t + 30 * 86_400),
+                o(
+                    json!({"DocNumber": doc.to_string(), "TxnDate": local_date(t), "DueDate": local_date(t + 30 * 86_400),
                     "CustomerRef": {"value": cid.to_string(), "name": cname}, "Line": lines, "TotalAmt": money(total), "Balance": money(total),
                     "LinkedTxn": [], "CurrencyRef": usd, "EmailStatus": "NotSet", "PrintStatus": "NeedToPrint",
-                    "BillEmail": {"Address": format!("customer{cid}@example.com")}})),
+                    "BillEmail": {"Address": format!("customer{cid}@example.com")}}),
+                ),
                 t,
             );
             balances[ci] += total;
@@ -290,23 +420,39 @@ pub fn seed(store: &mut Store, size: &SeedSize, realm: &str, now: i64) {
         paid[idx] = true;
         let (inv_id, ci, total) = invoices[idx];
         let (cid, cname) = &customers[ci];
-        let amount = if p % 2 == 0 { total } else { round2((total / 2.0).max(0.01)) };
+        let amount = if p % 2 == 0 {
+            total
+        } else {
+            round2((total / 2.0).max(0.01))
+        };
         let t = tick();
         let pid = seed_insert(
             store,
             pay_ti,
-            o(json!({"CustomerRef": {"value": cid.to_string(), "name": cname}, "TotalAmt": amount, "UnappliedAmt": 0, "TxnDate": local_date(t),
+            o(
+                json!({"CustomerRef": {"value": cid.to_string(), "name": cname}, "TotalAmt": amount, "UnappliedAmt": 0, "TxnDate": local_date(t),
                 "PaymentRefNum": format!("{}", 5000 + p), "DepositToAccountRef": acct_ref("Undeposited Funds"), "ProcessPayment": false,
-                "Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": inv_id.to_string(), "TxnType": "Invoice"}]}], "CurrencyRef": usd})),
+                "Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": inv_id.to_string(), "TxnType": "Invoice"}]}], "CurrencyRef": usd}),
+            ),
             t,
         );
         if let Some(rec) = store.live(inv_ti, inv_id) {
             let mut inv = rec.obj.clone();
             inv.insert("Balance".into(), money(total - amount));
-            inv.insert("LinkedTxn".into(), json!([{"TxnId": pid.to_string(), "TxnType": "Payment"}]));
+            inv.insert(
+                "LinkedTxn".into(),
+                json!([{"TxnId": pid.to_string(), "TxnType": "Payment"}]),
+            );
             inv.insert("SyncToken".into(), Value::from("1"));
-            let create = inv.get("MetaData").and_then(|m| m.get("CreateTime")).cloned().unwrap_or(Value::Null);
-            inv.insert("MetaData".into(), json!({"CreateTime": create, "LastUpdatedTime": meta_time(t)}));
+            let create = inv
+                .get("MetaData")
+                .and_then(|m| m.get("CreateTime"))
+                .cloned()
+                .unwrap_or(Value::Null);
+            inv.insert(
+                "MetaData".into(),
+                json!({"CreateTime": create, "LastUpdatedTime": meta_time(t)}),
+            );
             store.put(inv_ti, inv_id, inv, t);
         }
         balances[ci] -= amount;
@@ -319,11 +465,16 @@ pub fn seed(store: &mut Store, size: &SeedSize, realm: &str, now: i64) {
         let (lines, total) = sales_lines(&mut rng);
         let t = tick();
         let doc = store.next_doc_number(sr_ti);
-        let mut sr = o(json!({"DocNumber": format!("SR-{doc}"), "TxnDate": local_date(t), "Line": lines, "TotalAmt": money(total), "Balance": 0,
-            "DepositToAccountRef": acct_ref("Undeposited Funds"), "CurrencyRef": usd, "PaymentRefNum": format!("{}", 9000 + doc)}));
+        let mut sr = o(
+            json!({"DocNumber": format!("SR-{doc}"), "TxnDate": local_date(t), "Line": lines, "TotalAmt": money(total), "Balance": 0,
+            "DepositToAccountRef": acct_ref("Undeposited Funds"), "CurrencyRef": usd, "PaymentRefNum": format!("{}", 9000 + doc)}),
+        );
         if active_customers > 0 {
             let (cid, cname) = &customers[rng.below(active_customers)];
-            sr.insert("CustomerRef".into(), json!({"value": cid.to_string(), "name": cname}));
+            sr.insert(
+                "CustomerRef".into(),
+                json!({"value": cid.to_string(), "name": cname}),
+            );
         }
         seed_insert(store, sr_ti, sr, t);
     }
@@ -361,7 +512,10 @@ mod tests {
         assert_eq!(a.count(inv), 40);
         assert_eq!(a.count(a.table_index("Payment").expect("p")), 15);
         let q = query::parse("select count(*) from Customer").expect("q");
-        assert!(matches!(a.query(cust, &q, true), QueryOutput::Count(23)), "two inactive customers are hidden");
+        assert!(
+            matches!(a.query(cust, &q, true), QueryOutput::Count(23)),
+            "two inactive customers are hidden"
+        );
         let first_a = a.tables[inv].rows.values().next().map(|r| r.obj.clone());
         let first_b = b.tables[inv].rows.values().next().map(|r| r.obj.clone());
         assert_eq!(first_a, first_b);
@@ -370,12 +524,23 @@ mod tests {
             let sum: f64 = a.tables[inv]
                 .rows
                 .values()
-                .filter(|r| r.obj["CustomerRef"]["value"].as_str().and_then(|s| s.parse::<u64>().ok()) == Some(*cid))
+                .filter(|r| {
+                    r.obj["CustomerRef"]["value"]
+                        .as_str()
+                        .and_then(|s| s.parse::<u64>().ok())
+                        == Some(*cid)
+                })
                 .map(|r| r.obj["Balance"].as_f64().unwrap_or(0.0))
                 .sum();
-            assert!((c.obj["Balance"].as_f64().unwrap_or(0.0) - sum).abs() < 0.01, "customer {cid}");
+            assert!(
+                (c.obj["Balance"].as_f64().unwrap_or(0.0) - sum).abs() < 0.01,
+                "customer {cid}"
+            );
         }
         // Everything happened before now.
-        assert!(a.tables.iter().all(|t| t.rows.values().all(|r| r.lut < 1_700_000_000)));
+        assert!(a
+            .tables
+            .iter()
+            .all(|t| t.rows.values().all(|r| r.lut < 1_700_000_000)));
     }
 }

@@ -37,16 +37,30 @@ pub struct Reply {
 
 impl Reply {
     pub fn ok(body: String) -> Self {
-        Reply { status: 200, content_type: JSON_OK, body, extra: Vec::new() }
+        Reply {
+            status: 200,
+            content_type: JSON_OK,
+            body,
+            extra: Vec::new(),
+        }
     }
 
     pub fn fault(f: &Fault, now_ms: i64) -> Self {
-        Reply { status: f.status, content_type: JSON_ERR, body: f.envelope(&envelope_time(now_ms)), extra: Vec::new() }
+        Reply {
+            status: f.status,
+            content_type: JSON_ERR,
+            body: f.envelope(&envelope_time(now_ms)),
+            extra: Vec::new(),
+        }
     }
 
     /// `{"<key>":<json>,"time":"..."}`
     pub fn wrapped(key: &str, json: &str, now_ms: i64) -> Self {
-        Reply::ok(format!("{{{}:{json},\"time\":{}}}", json_str(key), json_str(&envelope_time(now_ms))))
+        Reply::ok(format!(
+            "{{{}:{json},\"time\":{}}}",
+            json_str(key),
+            json_str(&envelope_time(now_ms))
+        ))
     }
 }
 
@@ -58,7 +72,8 @@ fn tid() -> String {
 fn finish(reply: Reply, tid: &str, started: Instant) -> Response {
     let total = started.elapsed().as_millis();
     let mut resp = Response::new(Body::from(reply.body));
-    *resp.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *resp.status_mut() =
+        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let h = resp.headers_mut();
     let mut set = |k: &'static str, v: &str| {
         if let Ok(v) = HeaderValue::from_str(v) {
@@ -88,7 +103,12 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-async fn token(State(sh): State<Arc<Shared>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn token(
+    State(sh): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let started = Instant::now();
     let tid = tid();
     let span = tracing::info_span!("oauth_token", tid = %tid);
@@ -100,14 +120,28 @@ async fn token(State(sh): State<Arc<Shared>>, uri: Uri, headers: HeaderMap, body
         }
         let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
         let knobs = sh.knobs();
-        let reply = lock(&sh.oauth).token(header(&headers, "authorization"), &form, now_ms.div_euclid(1000), sh.cfg.access_token_ttl_secs, knobs.rotate_refresh_every_secs);
+        let reply = lock(&sh.oauth).token(
+            header(&headers, "authorization"),
+            &form,
+            now_ms.div_euclid(1000),
+            sh.cfg.access_token_ttl_secs,
+            knobs.rotate_refresh_every_secs,
+        );
         if reply.status == 200 {
             lock(&sh.stats).token_refreshes += 1;
         }
-        tracing::info!(status = reply.status, grant = form.get("grant_type").map(String::as_str).unwrap_or(""), "token request");
+        tracing::info!(
+            status = reply.status,
+            grant = form.get("grant_type").map(String::as_str).unwrap_or(""),
+            "token request"
+        );
         let r = Reply {
             status: reply.status,
-            content_type: if reply.status == 200 { JSON_OK } else { JSON_ERR },
+            content_type: if reply.status == 200 {
+                JSON_OK
+            } else {
+                JSON_ERR
+            },
             body: reply.body.to_string(),
             extra: vec![("intuit_tid", tid.clone())],
         };
@@ -135,37 +169,69 @@ fn route_key(method: &Method, segs: &[&str]) -> String {
     }
 }
 
-async fn api(State(sh): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn api(
+    State(sh): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let started = Instant::now();
     let tid = tid();
     let span = tracing::info_span!("qbo_request", %method, path = %uri.path(), tid = %tid);
     async move {
         let reply = handle(&sh, &method, &uri, &headers, &body).await;
-        tracing::info!(status = reply.status, ms = started.elapsed().as_millis() as u64, "done");
+        tracing::info!(
+            status = reply.status,
+            ms = started.elapsed().as_millis() as u64,
+            "done"
+        );
         finish(reply, &tid, started)
     }
     .instrument(span)
     .await
 }
 
-async fn handle(sh: &Arc<Shared>, method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Reply {
+async fn handle(
+    sh: &Arc<Shared>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Reply {
     let path = uri.path();
     let now_ms = sh.clock.now_ms();
     let Some(rest) = path.strip_prefix("/v3/") else {
         sh.count_route("other");
-        return Reply { status: 404, content_type: "text/plain", body: "Not Found".to_string(), extra: Vec::new() };
+        return Reply {
+            status: 404,
+            content_type: "text/plain",
+            body: "Not Found".to_string(),
+            extra: Vec::new(),
+        };
     };
-    let full = format!("http://{}{}", header(headers, "host").unwrap_or("localhost"), path);
+    let full = format!(
+        "http://{}{}",
+        header(headers, "host").unwrap_or("localhost"),
+        path
+    );
     let segs: Vec<&str> = rest.split('/').collect();
     let (realm, segs) = match segs.as_slice() {
         ["company", realm, tail @ ..] if !realm.is_empty() => (*realm, tail.to_vec()),
         _ => {
-            sh.count_route(&format!("{method} /v3/{}", segs.first().copied().unwrap_or("")));
+            sh.count_route(&format!(
+                "{method} /v3/{}",
+                segs.first().copied().unwrap_or("")
+            ));
             return Reply::fault(&Fault::unsupported_path(path, &full), now_ms);
         }
     };
     sh.count_route(&route_key(method, &segs));
-    let path_q = uri.path_and_query().map(|p| p.as_str()).unwrap_or(path).to_string();
+    let path_q = uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or(path)
+        .to_string();
     let fail = sh.take_fail_rule(&path_q);
     if let Some(rule) = fail.as_ref().filter(|r| !r.after_execute) {
         tracing::warn!(status = rule.status, "injected fault");
@@ -173,20 +239,28 @@ async fn handle(sh: &Arc<Shared>, method: &Method, uri: &Uri, headers: &HeaderMa
     }
 
     // Authentication, then the company.
-    if let Err(e) = lock(&sh.oauth).check_bearer(header(headers, "authorization"), now_ms.div_euclid(1000)) {
+    if let Err(e) =
+        lock(&sh.oauth).check_bearer(header(headers, "authorization"), now_ms.div_euclid(1000))
+    {
         lock(&sh.stats).unauthorized_401 += 1;
         return Reply {
             status: 401,
             content_type: JSON_ERR,
             body: fault::auth_envelope(&e.detail(), now_ms),
-            extra: vec![("www-authenticate", "Bearer realm=\"Intuit\", error=\"invalid_token\"".to_string())],
+            extra: vec![(
+                "www-authenticate",
+                "Bearer realm=\"Intuit\", error=\"invalid_token\"".to_string(),
+            )],
         };
     }
     if realm != sh.cfg.realm_id {
         return Reply::fault(&Fault::wrong_realm(realm), now_ms);
     }
 
-    let params: HashMap<String, String> = uri.query().map(|q| serde_urlencoded::from_str(q).unwrap_or_default()).unwrap_or_default();
+    let params: HashMap<String, String> = uri
+        .query()
+        .map(|q| serde_urlencoded::from_str(q).unwrap_or_default())
+        .unwrap_or_default();
     let route = {
         let store = lock(&sh.store);
         match (method, segs.as_slice()) {
@@ -239,7 +313,13 @@ async fn handle(sh: &Arc<Shared>, method: &Method, uri: &Uri, headers: &HeaderMa
         }
         Route::Cdc => {
             let store = lock(&sh.store);
-            match cdc::cdc(&store, params.get("entities").map(String::as_str), params.get("changedSince").map(String::as_str), now_ms, knobs.strict_cdc) {
+            match cdc::cdc(
+                &store,
+                params.get("entities").map(String::as_str),
+                params.get("changedSince").map(String::as_str),
+                now_ms,
+                knobs.strict_cdc,
+            ) {
                 Ok(c) => Reply::wrapped("CDCResponse", &c, now_ms),
                 Err(f) => Reply::fault(&f, now_ms),
             }
@@ -247,7 +327,11 @@ async fn handle(sh: &Arc<Shared>, method: &Method, uri: &Uri, headers: &HeaderMa
         Route::CompanyInfo(id) => {
             let store = lock(&sh.store);
             if (id == realm || id == "1") && !store.company_info.is_empty() {
-                Reply::wrapped("CompanyInfo", &serde_json::to_string(&store.company_info).unwrap_or_default(), now_ms)
+                Reply::wrapped(
+                    "CompanyInfo",
+                    &serde_json::to_string(&store.company_info).unwrap_or_default(),
+                    now_ms,
+                )
             } else {
                 Reply::fault(&Fault::object_not_found(fault::INACTIVE_DETAIL), now_ms)
             }
@@ -259,13 +343,22 @@ async fn handle(sh: &Arc<Shared>, method: &Method, uri: &Uri, headers: &HeaderMa
                 Err(f) => Reply::fault(&f, now_ms),
             }
         }
-        Route::Write(ti) => idempotent(sh, &params, &knobs, false, now_ms, |store| write(sh, store, ti, &params, body, now_ms)),
+        Route::Write(ti) => idempotent(sh, &params, &knobs, false, now_ms, |store| {
+            write(sh, store, ti, &params, body, now_ms)
+        }),
         Route::Batch => {
             if body.len() > batch::MAX_BODY_BYTES {
-                return Reply { status: 413, content_type: "text/html", body: fault::too_large_html(), extra: Vec::new() };
+                return Reply {
+                    status: 413,
+                    content_type: "text/html",
+                    body: fault::too_large_html(),
+                    extra: Vec::new(),
+                };
             }
             idempotent(sh, &params, &knobs, true, now_ms, |store| {
-                let rid_fault = request_id(&params).filter(|r| r.chars().count() > MAX_BATCH_REQUEST_ID).map(|_| Fault::request_id_too_long(MAX_BATCH_REQUEST_ID));
+                let rid_fault = request_id(&params)
+                    .filter(|r| r.chars().count() > MAX_BATCH_REQUEST_ID)
+                    .map(|_| Fault::request_id_too_long(MAX_BATCH_REQUEST_ID));
                 match batch::run(store, body, now_ms, knobs.strict_cdc, rid_fault.as_ref()) {
                     Ok(out) => {
                         count_creates(sh, &out.created);
@@ -286,7 +379,11 @@ async fn handle(sh: &Arc<Shared>, method: &Method, uri: &Uri, headers: &HeaderMa
 }
 
 fn request_id(params: &HashMap<String, String>) -> Option<&str> {
-    params.iter().find(|(k, _)| k.eq_ignore_ascii_case("requestid")).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+    params
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("requestid"))
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
 }
 
 fn count_creates(sh: &Shared, created: &[&'static str]) {
@@ -308,7 +405,11 @@ fn idempotent(
     now_ms: i64,
     exec: impl FnOnce(&mut crate::store::Store) -> Reply,
 ) -> Reply {
-    let rid = if knobs.ignore_request_id { None } else { request_id(params).map(str::to_string) };
+    let rid = if knobs.ignore_request_id {
+        None
+    } else {
+        request_id(params).map(str::to_string)
+    };
     if let Some(r) = &rid {
         if !is_batch && r.chars().count() > MAX_REQUEST_ID {
             return Reply::fault(&Fault::request_id_too_long(MAX_REQUEST_ID), now_ms);
@@ -319,18 +420,40 @@ fn idempotent(
         if let Some(stored) = lock(&sh.replies).get(r) {
             lock(&sh.stats).request_id_replays += 1;
             tracing::info!(requestid = %r, "replaying stored response");
-            return Reply { status: stored.status, content_type: stored.content_type, body: stored.body.clone(), extra: Vec::new() };
+            return Reply {
+                status: stored.status,
+                content_type: stored.content_type,
+                body: stored.body.clone(),
+                extra: Vec::new(),
+            };
         }
     }
     let reply = exec(&mut store);
     if let Some(r) = rid {
-        lock(&sh.replies).insert(r, StoredReply { status: reply.status, content_type: reply.content_type, body: reply.body.clone() });
+        lock(&sh.replies).insert(
+            r,
+            StoredReply {
+                status: reply.status,
+                content_type: reply.content_type,
+                body: reply.body.clone(),
+            },
+        );
     }
     reply
 }
 
-fn write(sh: &Shared, store: &mut crate::store::Store, ti: usize, params: &HashMap<String, String>, body: &[u8], now_ms: i64) -> Reply {
-    let kind = match WriteKind::from_params(params.get("operation").map(String::as_str), params.get("include").map(String::as_str)) {
+fn write(
+    sh: &Shared,
+    store: &mut crate::store::Store,
+    ti: usize,
+    params: &HashMap<String, String>,
+    body: &[u8],
+    now_ms: i64,
+) -> Reply {
+    let kind = match WriteKind::from_params(
+        params.get("operation").map(String::as_str),
+        params.get("include").map(String::as_str),
+    ) {
         Ok(k) => k,
         Err(f) => return Reply::fault(&f, now_ms),
     };
@@ -358,13 +481,28 @@ fn throttled(sh: &Shared, knobs: &crate::state::Knobs, now_ms: i64) -> Reply {
     let retry = retry_after_secs(knobs.time_scale).to_string();
     tracing::warn!("throttled");
     if knobs.xml_throttle {
-        Reply { status: 429, content_type: "application/xml", body: fault::throttle_xml(&time), extra: vec![("retry-after", retry)] }
+        Reply {
+            status: 429,
+            content_type: "application/xml",
+            body: fault::throttle_xml(&time),
+            extra: vec![("retry-after", retry)],
+        }
     } else {
-        Reply { status: 429, content_type: JSON_ERR, body: fault::throttle_json(&time), extra: vec![("retry-after", retry)] }
+        Reply {
+            status: 429,
+            content_type: JSON_ERR,
+            body: fault::throttle_json(&time),
+            extra: vec![("retry-after", retry)],
+        }
     }
 }
 
-fn throttle(sh: &Shared, is_batch: bool, knobs: &crate::state::Knobs, now_ms: i64) -> Option<Reply> {
+fn throttle(
+    sh: &Shared,
+    is_batch: bool,
+    knobs: &crate::state::Knobs,
+    now_ms: i64,
+) -> Option<Reply> {
     {
         let mut k = lock(&sh.knobs);
         if k.force_throttle_next > 0 {
@@ -375,8 +513,12 @@ fn throttle(sh: &Shared, is_batch: bool, knobs: &crate::state::Knobs, now_ms: i6
     }
     let t = sh.real_secs();
     let mut b = lock(&sh.buckets);
-    let ok = b.api.try_take(sh.cfg.requests_per_minute, knobs.time_scale, t)
-        && (!is_batch || b.batch.try_take(sh.cfg.batch_per_minute, knobs.time_scale, t));
+    let ok = b
+        .api
+        .try_take(sh.cfg.requests_per_minute, knobs.time_scale, t)
+        && (!is_batch
+            || b.batch
+                .try_take(sh.cfg.batch_per_minute, knobs.time_scale, t));
     drop(b);
     (!ok).then(|| throttled(sh, knobs, now_ms))
 }

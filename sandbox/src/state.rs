@@ -46,14 +46,38 @@ fn five_hundred() -> u16 {
 
 impl FailRule {
     pub fn new(path_contains: &str, count: u32, status: u16) -> Self {
-        FailRule { path_contains: path_contains.to_string(), count, status, code: None, message: None, detail: None, after_execute: false }
+        FailRule {
+            path_contains: path_contains.to_string(),
+            count,
+            status,
+            code: None,
+            message: None,
+            detail: None,
+            after_execute: false,
+        }
     }
 
     pub fn fault(&self) -> crate::fault::Fault {
-        let code = self.code.clone().unwrap_or_else(|| if self.status >= 500 { "10000".to_string() } else { "6000".to_string() });
-        let kind = if self.status >= 500 { "SystemFault" } else { "ValidationFault" };
-        let message = self.message.clone().unwrap_or_else(|| crate::fault::default_message(&code).to_string());
-        let detail = self.detail.clone().unwrap_or_else(|| format!("{message} (injected by the sandbox)"));
+        let code = self.code.clone().unwrap_or_else(|| {
+            if self.status >= 500 {
+                "10000".to_string()
+            } else {
+                "6000".to_string()
+            }
+        });
+        let kind = if self.status >= 500 {
+            "SystemFault"
+        } else {
+            "ValidationFault"
+        };
+        let message = self
+            .message
+            .clone()
+            .unwrap_or_else(|| crate::fault::default_message(&code).to_string());
+        let detail = self
+            .detail
+            .clone()
+            .unwrap_or_else(|| format!("{message} (injected by the sandbox)"));
         crate::fault::Fault::new(self.status, kind, &code, &message, detail, Some(""))
     }
 }
@@ -139,8 +163,16 @@ impl Shared {
             fail_next: Vec::new(),
         };
         Shared {
-            oauth: Mutex::new(OAuth::new(&cfg.client_id, &cfg.client_secret, &cfg.refresh_token, now)),
-            buckets: Mutex::new(Buckets { api: TokenBucket::new(cfg.requests_per_minute, 0.0), batch: TokenBucket::new(cfg.batch_per_minute, 0.0) }),
+            oauth: Mutex::new(OAuth::new(
+                &cfg.client_id,
+                &cfg.client_secret,
+                &cfg.refresh_token,
+                now,
+            )),
+            buckets: Mutex::new(Buckets {
+                api: TokenBucket::new(cfg.requests_per_minute, 0.0),
+                batch: TokenBucket::new(cfg.batch_per_minute, 0.0),
+            }),
             knobs: Mutex::new(knobs),
             store: Mutex::new(store),
             in_flight: Arc::new(InFlight::default()),
@@ -170,7 +202,10 @@ impl Shared {
     /// Takes the first fail rule matching `path` (with query), if any.
     pub fn take_fail_rule(&self, path: &str) -> Option<FailRule> {
         let mut k = lock(&self.knobs);
-        let pos = k.fail_next.iter().position(|r| r.count > 0 && path.contains(&r.path_contains))?;
+        let pos = k
+            .fail_next
+            .iter()
+            .position(|r| r.count > 0 && path.contains(&r.path_contains))?;
         let rule = k.fail_next[pos].clone();
         k.fail_next[pos].count -= 1;
         if k.fail_next[pos].count == 0 {

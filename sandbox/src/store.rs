@@ -54,19 +54,32 @@ fn name_group(e: &Entity) -> Option<(&'static str, &'static str)> {
     if key != "DisplayName" && key != "Name" {
         return None;
     }
-    let group = if matches!(e.name, "Customer" | "Vendor" | "Employee") { "party" } else { e.name };
+    let group = if matches!(e.name, "Customer" | "Vendor" | "Employee") {
+        "party"
+    } else {
+        e.name
+    };
     Some((group, key))
 }
 
 pub fn is_lut_field(path: &[String]) -> bool {
-    path.len() == 2 && path[0].eq_ignore_ascii_case("MetaData") && path[1].eq_ignore_ascii_case("LastUpdatedTime")
+    path.len() == 2
+        && path[0].eq_ignore_ascii_case("MetaData")
+        && path[1].eq_ignore_ascii_case("LastUpdatedTime")
 }
 
 impl Store {
     pub fn new() -> Self {
         Store {
             next_id: 1,
-            tables: QBO_ENTITIES.iter().map(|e| Table { entity: e, rows: BTreeMap::new(), by_lut: BTreeSet::new() }).collect(),
+            tables: QBO_ENTITIES
+                .iter()
+                .map(|e| Table {
+                    entity: e,
+                    rows: BTreeMap::new(),
+                    by_lut: BTreeSet::new(),
+                })
+                .collect(),
             names: HashMap::new(),
             doc_numbers: HashMap::new(),
             company_info: Map::new(),
@@ -76,11 +89,15 @@ impl Store {
 
     /// Index of a catalogue entity by its QuickBooks name (case-insensitive).
     pub fn table_index(&self, name: &str) -> Option<usize> {
-        self.tables.iter().position(|t| t.entity.name.eq_ignore_ascii_case(name))
+        self.tables
+            .iter()
+            .position(|t| t.entity.name.eq_ignore_ascii_case(name))
     }
 
     pub fn table_by_resource(&self, resource: &str) -> Option<usize> {
-        self.tables.iter().position(|t| t.entity.resource == resource)
+        self.tables
+            .iter()
+            .position(|t| t.entity.resource == resource)
     }
 
     pub fn entity(&self, ti: usize) -> &'static Entity {
@@ -128,8 +145,12 @@ impl Store {
     }
 
     fn unindex_name(&mut self, ti: usize, id: u64) {
-        let Some((group, key)) = name_group(self.entity(ti)) else { return };
-        let Some(old) = self.tables[ti].rows.get(&id) else { return };
+        let Some((group, key)) = name_group(self.entity(ti)) else {
+            return;
+        };
+        let Some(old) = self.tables[ti].rows.get(&id) else {
+            return;
+        };
         if let Some(name) = old.obj.get(key).and_then(Value::as_str) {
             let k = (group, name.to_lowercase());
             if self.names.get(&k) == Some(&(ti, id)) {
@@ -140,7 +161,9 @@ impl Store {
 
     /// Only active records hold their name: a deactivated one is renamed " (deleted)" anyway.
     fn index_name(&mut self, ti: usize, id: u64, obj: &Map<String, Value>) {
-        let Some((group, key)) = name_group(self.entity(ti)) else { return };
+        let Some((group, key)) = name_group(self.entity(ti)) else {
+            return;
+        };
         if obj.get("Active").and_then(Value::as_bool) == Some(false) {
             return;
         }
@@ -159,7 +182,15 @@ impl Store {
             table.by_lut.remove(&(old.lut, id));
         }
         table.by_lut.insert((lut, id));
-        table.rows.insert(id, Record { obj, lut, deleted: false, active });
+        table.rows.insert(
+            id,
+            Record {
+                obj,
+                lut,
+                deleted: false,
+                active,
+            },
+        );
     }
 
     /// Replaces an object without moving its LastUpdatedTime (derived fields such as a
@@ -174,7 +205,9 @@ impl Store {
     pub fn tombstone(&mut self, ti: usize, id: u64, now: i64) {
         self.unindex_name(ti, id);
         let table = &mut self.tables[ti];
-        let Some(rec) = table.rows.get_mut(&id) else { return };
+        let Some(rec) = table.rows.get_mut(&id) else {
+            return;
+        };
         table.by_lut.remove(&(rec.lut, id));
         table.by_lut.insert((now, id));
         let mut obj = Map::new();
@@ -184,7 +217,12 @@ impl Store {
         let mut meta = Map::new();
         meta.insert("LastUpdatedTime".into(), Value::from(meta_time(now)));
         obj.insert("MetaData".into(), Value::Object(meta));
-        *rec = Record { obj, lut: now, deleted: true, active: false };
+        *rec = Record {
+            obj,
+            lut: now,
+            deleted: true,
+            active: false,
+        };
     }
 
     /// Live objects of an entity, inactive included.
@@ -200,7 +238,9 @@ impl Store {
         let mut other: Vec<&Condition> = Vec::new();
         for c in &q.conditions {
             let lit_ms = match c.values.first() {
-                Some(crate::query::Literal::Str(s)) if c.op != Op::In && c.op != Op::Like => crate::clock::parse_datetime_ms(s),
+                Some(crate::query::Literal::Str(s)) if c.op != Op::In && c.op != Op::Like => {
+                    crate::clock::parse_datetime_ms(s)
+                }
                 _ => None,
             };
             match lit_ms {
@@ -224,17 +264,44 @@ impl Store {
             lut_ok && other.iter().all(|c| c.matches(&r.obj))
         };
         if q.selection == Selection::Count {
-            return QueryOutput::Count(table.rows.iter().filter(|(id, r)| self.visible(**id) && keep(r)).count());
+            return QueryOutput::Count(
+                table
+                    .rows
+                    .iter()
+                    .filter(|(id, r)| self.visible(**id) && keep(r))
+                    .count(),
+            );
         }
         let skip = q.start_position.saturating_sub(1);
         let take = q.max_results;
         let visible = |id: &u64| self.visible(*id);
         let page: Vec<&Record> = match &q.order_by {
-            None => table.rows.iter().filter(|(id, _)| visible(id)).map(|(_, r)| r).filter(|r| keep(r)).skip(skip).take(take).collect(),
+            None => table
+                .rows
+                .iter()
+                .filter(|(id, _)| visible(id))
+                .map(|(_, r)| r)
+                .filter(|r| keep(r))
+                .skip(skip)
+                .take(take)
+                .collect(),
             Some(o) if o.field.len() == 1 && o.field[0].eq_ignore_ascii_case("Id") => {
-                let it = table.rows.iter().filter(|(id, _)| visible(id)).map(|(_, r)| r);
+                let it = table
+                    .rows
+                    .iter()
+                    .filter(|(id, _)| visible(id))
+                    .map(|(_, r)| r);
                 if o.descending {
-                    table.rows.iter().rev().filter(|(id, _)| visible(id)).map(|(_, r)| r).filter(|r| keep(r)).skip(skip).take(take).collect()
+                    table
+                        .rows
+                        .iter()
+                        .rev()
+                        .filter(|(id, _)| visible(id))
+                        .map(|(_, r)| r)
+                        .filter(|r| keep(r))
+                        .skip(skip)
+                        .take(take)
+                        .collect()
                 } else {
                     it.filter(|r| keep(r)).skip(skip).take(take).collect()
                 }
@@ -243,13 +310,36 @@ impl Store {
                 let rows = &table.rows;
                 let lookup = |(_, id): &(i64, u64)| rows.get(id);
                 if o.descending {
-                    table.by_lut.iter().rev().filter(|(_, id)| visible(id)).filter_map(lookup).filter(|r| keep(r)).skip(skip).take(take).collect()
+                    table
+                        .by_lut
+                        .iter()
+                        .rev()
+                        .filter(|(_, id)| visible(id))
+                        .filter_map(lookup)
+                        .filter(|r| keep(r))
+                        .skip(skip)
+                        .take(take)
+                        .collect()
                 } else {
-                    table.by_lut.iter().filter(|(_, id)| visible(id)).filter_map(lookup).filter(|r| keep(r)).skip(skip).take(take).collect()
+                    table
+                        .by_lut
+                        .iter()
+                        .filter(|(_, id)| visible(id))
+                        .filter_map(lookup)
+                        .filter(|r| keep(r))
+                        .skip(skip)
+                        .take(take)
+                        .collect()
                 }
             }
             Some(o) => {
-                let mut all: Vec<&Record> = table.rows.iter().filter(|(id, _)| visible(id)).map(|(_, r)| r).filter(|r| keep(r)).collect();
+                let mut all: Vec<&Record> = table
+                    .rows
+                    .iter()
+                    .filter(|(id, _)| visible(id))
+                    .map(|(_, r)| r)
+                    .filter(|r| keep(r))
+                    .collect();
                 all.sort_by(|a, b| {
                     let ord = order_values(&a.obj, &b.obj, &o.field);
                     if o.descending {
@@ -283,7 +373,9 @@ impl Store {
             if live.len() >= budget {
                 break;
             }
-            let Some(r) = table.rows.get(id) else { continue };
+            let Some(r) = table.rows.get(id) else {
+                continue;
+            };
             if r.deleted {
                 if dead.len() < budget {
                     dead.push(r);

@@ -14,7 +14,10 @@ pub struct TokenBucket {
 
 impl TokenBucket {
     pub fn new(per_minute: u32, now: f64) -> Self {
-        TokenBucket { tokens: f64::from(per_minute), last: now }
+        TokenBucket {
+            tokens: f64::from(per_minute),
+            last: now,
+        }
     }
 
     /// Takes one token if available. `scale` is simulated seconds per real second.
@@ -69,7 +72,10 @@ impl InFlight {
             if cur >= max {
                 return None;
             }
-            match self.current.compare_exchange(cur, cur + 1, Ordering::SeqCst, Ordering::SeqCst) {
+            match self
+                .current
+                .compare_exchange(cur, cur + 1, Ordering::SeqCst, Ordering::SeqCst)
+            {
                 Ok(_) => {
                     self.peak.fetch_max(cur + 1, Ordering::SeqCst);
                     return Some(InFlightGuard(Arc::clone(self)));
@@ -98,7 +104,10 @@ mod tests {
         let mut b = TokenBucket::new(500, 0.0);
         let taken = (0..600).filter(|_| b.try_take(500, 1.0, 0.0)).count();
         assert_eq!(taken, 500);
-        assert!(!b.try_take(500, 1.0, 0.05), "0.05 s refills less than one token");
+        assert!(
+            !b.try_take(500, 1.0, 0.05),
+            "0.05 s refills less than one token"
+        );
         assert!(b.try_take(500, 1.0, 0.2), "0.2 s refills about 1.67 tokens");
         // A full real minute refills everything, capped at the bucket size.
         let _ = b.try_take(500, 1.0, 100.0);

@@ -13,12 +13,19 @@ struct T {
 
 type Resp = (StatusCode, HeaderMap, Value, String);
 
-async fn refresh(http: &reqwest::Client, sb: &RunningSandbox, refresh_token: &str) -> (StatusCode, HeaderMap, Value) {
+async fn refresh(
+    http: &reqwest::Client,
+    sb: &RunningSandbox,
+    refresh_token: &str,
+) -> (StatusCode, HeaderMap, Value) {
     let r = http
         .post(sb.token_url())
         .basic_auth("sandbox-client", Some("sandbox-secret"))
         .header("Accept", "application/json")
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token)])
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ])
         .send()
         .await
         .expect("token request");
@@ -34,7 +41,10 @@ impl T {
         let http = reqwest::Client::new();
         let (status, _, v) = refresh(&http, &sb, "sandbox-refresh-0").await;
         assert_eq!(status, 200);
-        let token = v["access_token"].as_str().expect("access token").to_string();
+        let token = v["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_string();
         T { sb, http, token }
     }
 
@@ -43,7 +53,12 @@ impl T {
     }
 
     fn url(&self, tail: &str) -> String {
-        format!("{}/company/{}/{}", self.sb.api_base(), self.sb.realm_id(), tail)
+        format!(
+            "{}/company/{}/{}",
+            self.sb.api_base(),
+            self.sb.realm_id(),
+            tail
+        )
     }
 
     async fn send(&self, req: reqwest::RequestBuilder) -> Resp {
@@ -56,15 +71,34 @@ impl T {
     }
 
     async fn get(&self, tail: &str) -> Resp {
-        self.send(self.http.get(self.url(tail)).bearer_auth(&self.token).header("Accept", "application/json")).await
+        self.send(
+            self.http
+                .get(self.url(tail))
+                .bearer_auth(&self.token)
+                .header("Accept", "application/json"),
+        )
+        .await
     }
 
     async fn post(&self, tail: &str, body: &Value) -> Resp {
-        self.send(self.http.post(self.url(tail)).bearer_auth(&self.token).header("Content-Type", "application/json").body(body.to_string())).await
+        self.send(
+            self.http
+                .post(self.url(tail))
+                .bearer_auth(&self.token)
+                .header("Content-Type", "application/json")
+                .body(body.to_string()),
+        )
+        .await
     }
 
     async fn query(&self, q: &str) -> Resp {
-        self.send(self.http.get(self.url("query")).query(&[("query", q), ("minorversion", "75")]).bearer_auth(&self.token)).await
+        self.send(
+            self.http
+                .get(self.url("query"))
+                .query(&[("query", q), ("minorversion", "75")])
+                .bearer_auth(&self.token),
+        )
+        .await
     }
 }
 
@@ -97,26 +131,46 @@ async fn token_refresh_rotation_and_invalid_grant() {
     let (s, h, v) = refresh(&t.http, sb, "sandbox-refresh-0").await;
     assert_eq!(s, 400);
     assert!(h.get("intuit_tid").is_some());
-    assert_eq!(v, json!({"error":"invalid_grant","error_description":"Token invalid"}));
+    assert_eq!(
+        v,
+        json!({"error":"invalid_grant","error_description":"Token invalid"})
+    );
     // rotate_refresh_every_secs = 0: every refresh rotates.
     sb.admin().set_rotate_refresh_every_secs(0);
     let (_, _, v) = refresh(&t.http, sb, &rotated).await;
     let next = v["refresh_token"].as_str().expect("rt").to_string();
     assert_ne!(next, rotated);
-    assert_eq!(sb.admin().current_refresh_token().as_deref(), Some(next.as_str()));
+    assert_eq!(
+        sb.admin().current_refresh_token().as_deref(),
+        Some(next.as_str())
+    );
     // Revocation.
     sb.admin().revoke_refresh_tokens();
     let (s, _, v) = refresh(&t.http, sb, &next).await;
-    assert_eq!((s.as_u16(), v["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (s.as_u16(), v["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
     // Wrong client secret.
-    let r = t.http.post(sb.token_url()).basic_auth("sandbox-client", Some("nope")).form(&[("grant_type", "refresh_token"), ("refresh_token", "x")]).send().await.expect("send");
+    let r = t
+        .http
+        .post(sb.token_url())
+        .basic_auth("sandbox-client", Some("nope"))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", "x")])
+        .send()
+        .await
+        .expect("send");
     assert_eq!(r.status(), 401);
     // Re-consent via the authorization code grant.
     let r = t
         .http
         .post(sb.token_url())
         .basic_auth("sandbox-client", Some("sandbox-secret"))
-        .form(&[("grant_type", "authorization_code"), ("code", "sandbox-auth-code"), ("redirect_uri", "http://localhost/cb")])
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", "sandbox-auth-code"),
+            ("redirect_uri", "http://localhost/cb"),
+        ])
         .send()
         .await
         .expect("send");
@@ -130,10 +184,19 @@ async fn unauthorized_envelope() {
     let t = T::small().await;
     let (s, h, v, _) = t.send(t.http.get(t.url("customer/1"))).await;
     assert_eq!(s, 401);
-    assert_eq!(h.get("www-authenticate").and_then(|v| v.to_str().ok()), Some("Bearer realm=\"Intuit\", error=\"invalid_token\""));
-    assert_eq!(h.get("content-type").and_then(|v| v.to_str().ok()), Some("application/json"));
+    assert_eq!(
+        h.get("www-authenticate").and_then(|v| v.to_str().ok()),
+        Some("Bearer realm=\"Intuit\", error=\"invalid_token\"")
+    );
+    assert_eq!(
+        h.get("content-type").and_then(|v| v.to_str().ok()),
+        Some("application/json")
+    );
     assert_eq!(v["fault"]["error"][0]["code"], "3200");
-    assert_eq!(v["fault"]["error"][0]["message"], "message=AuthenticationFailed; errorCode=003200; statusCode=401");
+    assert_eq!(
+        v["fault"]["error"][0]["message"],
+        "message=AuthenticationFailed; errorCode=003200; statusCode=401"
+    );
     assert_eq!(v["fault"]["type"], "AUTHENTICATION");
     assert!(v["time"].is_i64(), "time is epoch milliseconds");
     assert_eq!(v["cdcresponse"], json!([]));
@@ -144,56 +207,101 @@ async fn unauthorized_envelope() {
     t.sb.admin().advance_clock(3_601);
     let (s, _, v, _) = t.get("customer/1").await;
     assert_eq!(s, 401);
-    assert!(v["fault"]["error"][0]["detail"].as_str().unwrap_or("").starts_with("Token expired"));
+    assert!(v["fault"]["error"][0]["detail"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("Token expired"));
     t.sb.shutdown().await;
 }
 
 #[tokio::test]
 async fn create_read_update_and_conflicts() {
     let t = T::small().await;
-    let (s, h, v, _) = t.post("customer?minorversion=75", &json!({"DisplayName":"Jack Sprat","PrimaryEmailAddr":{"Address":"jack@example.com"}})).await;
+    let (s, h, v, _) = t
+        .post(
+            "customer?minorversion=75",
+            &json!({"DisplayName":"Jack Sprat","PrimaryEmailAddr":{"Address":"jack@example.com"}}),
+        )
+        .await;
     assert_eq!(s, 200, "{v}");
-    assert_eq!(h.get("content-type").and_then(|v| v.to_str().ok()), Some("application/json;charset=utf-8"));
+    assert_eq!(
+        h.get("content-type").and_then(|v| v.to_str().ok()),
+        Some("application/json;charset=utf-8")
+    );
     for name in ["intuit-tid", "qbo-version", "service-time"] {
         assert!(h.get(name).is_some(), "{name}");
     }
     let c = &v["Customer"];
-    assert!(v["time"].as_str().is_some_and(|t| t.len() == 29 && t.contains('.')), "{}", v["time"]);
+    assert!(
+        v["time"]
+            .as_str()
+            .is_some_and(|t| t.len() == 29 && t.contains('.')),
+        "{}",
+        v["time"]
+    );
     let id = c["Id"].as_str().expect("id").to_string();
     assert!(id.parse::<u64>().is_ok());
     assert_eq!(c["SyncToken"], "0");
     assert_eq!(c["domain"], "QBO");
     assert_eq!(c["sparse"], false);
-    assert!(c["MetaData"]["CreateTime"].is_string() && c["MetaData"]["LastUpdatedTime"].is_string());
+    assert!(
+        c["MetaData"]["CreateTime"].is_string() && c["MetaData"]["LastUpdatedTime"].is_string()
+    );
 
     let (s, _, v, _) = t.get(&format!("customer/{id}")).await;
     assert_eq!(s, 200);
     assert_eq!(v["Customer"]["DisplayName"], "Jack Sprat");
 
     t.sb.admin().advance_clock(5);
-    let (_, _, v, _) = t.post("customer", &json!({"Id": id, "SyncToken":"0","sparse":true,"Notes":"VIP"})).await;
+    let (_, _, v, _) = t
+        .post(
+            "customer",
+            &json!({"Id": id, "SyncToken":"0","sparse":true,"Notes":"VIP"}),
+        )
+        .await;
     assert_eq!(v["Customer"]["SyncToken"], "1");
-    assert_eq!(v["Customer"]["PrimaryEmailAddr"]["Address"], "jack@example.com", "sparse keeps other fields");
+    assert_eq!(
+        v["Customer"]["PrimaryEmailAddr"]["Address"], "jack@example.com",
+        "sparse keeps other fields"
+    );
     let lut = v["Customer"]["MetaData"]["LastUpdatedTime"].clone();
     assert_ne!(lut, c["MetaData"]["LastUpdatedTime"]);
 
     // No-op update: nothing moves.
     t.sb.admin().advance_clock(5);
-    let (_, _, v, _) = t.post("customer", &json!({"Id": id, "SyncToken":"1","sparse":true,"Notes":"VIP"})).await;
+    let (_, _, v, _) = t
+        .post(
+            "customer",
+            &json!({"Id": id, "SyncToken":"1","sparse":true,"Notes":"VIP"}),
+        )
+        .await;
     assert_eq!(v["Customer"]["SyncToken"], "1");
     assert_eq!(v["Customer"]["MetaData"]["LastUpdatedTime"], lut);
 
     // Stale SyncToken.
-    let (s, h, v, _) = t.post("customer", &json!({"Id": id, "SyncToken":"0","sparse":true,"Notes":"x"})).await;
+    let (s, h, v, _) = t
+        .post(
+            "customer",
+            &json!({"Id": id, "SyncToken":"0","sparse":true,"Notes":"x"}),
+        )
+        .await;
     assert_eq!(s, 400);
-    assert_eq!(h.get("content-type").and_then(|v| v.to_str().ok()), Some("application/json"));
+    assert_eq!(
+        h.get("content-type").and_then(|v| v.to_str().ok()),
+        Some("application/json")
+    );
     assert_eq!(code(&v), "5010");
     assert_eq!(v["Fault"]["Error"][0]["Message"], "Stale Object Error");
     assert!(detail(&v).contains("were working on this at the same time"));
     assert!(v["time"].is_string());
 
     // Full update clears omitted fields.
-    let (_, _, v, _) = t.post("customer", &json!({"Id": id, "SyncToken":"1","DisplayName":"Jack Sprat"})).await;
+    let (_, _, v, _) = t
+        .post(
+            "customer",
+            &json!({"Id": id, "SyncToken":"1","DisplayName":"Jack Sprat"}),
+        )
+        .await;
     assert_eq!(v["Customer"]["SyncToken"], "2");
     assert!(v["Customer"].get("Notes").is_none());
     assert!(v["Customer"].get("PrimaryEmailAddr").is_none());
@@ -201,10 +309,18 @@ async fn create_read_update_and_conflicts() {
     // Duplicate names across customers and vendors.
     let (s, _, v, _) = t.post("vendor", &json!({"DisplayName":"jack sprat"})).await;
     assert_eq!((s.as_u16(), code(&v)), (400, "6240"));
-    assert_eq!(v["Fault"]["Error"][0]["Message"], "Duplicate Name Exists Error");
+    assert_eq!(
+        v["Fault"]["Error"][0]["Message"],
+        "Duplicate Name Exists Error"
+    );
 
     // Deactivate: " (deleted)" appended; name becomes free.
-    let (_, _, v, _) = t.post("customer", &json!({"Id": id, "SyncToken":"2","sparse":true,"Active":false})).await;
+    let (_, _, v, _) = t
+        .post(
+            "customer",
+            &json!({"Id": id, "SyncToken":"2","sparse":true,"Active":false}),
+        )
+        .await;
     assert_eq!(v["Customer"]["DisplayName"], "Jack Sprat (deleted)");
     assert_eq!(v["Customer"]["FullyQualifiedName"], "Jack Sprat (deleted)");
     assert_eq!(v["Customer"]["Active"], false);
@@ -213,7 +329,12 @@ async fn create_read_update_and_conflicts() {
     assert_eq!(s, 200);
 
     // Name lists cannot be deleted; bad ids; unknown paths.
-    let (s, _, v, _) = t.post("customer?operation=delete", &json!({"Id": id, "SyncToken":"3"})).await;
+    let (s, _, v, _) = t
+        .post(
+            "customer?operation=delete",
+            &json!({"Id": id, "SyncToken":"3"}),
+        )
+        .await;
     assert_eq!((s.as_u16(), code(&v)), (400, "500"));
     assert_eq!(v["Fault"]["Error"][0]["Message"], "Unsupported Operation");
     let (s, _, v, _) = t.get("customer/1.5").await;
@@ -244,10 +365,20 @@ async fn first_id(t: &T, entity: &str, q: &str) -> (String, Value) {
 #[tokio::test]
 async fn invoices_delete_void_and_payments() {
     let t = T::small().await;
-    let (cust, _) = first_id(&t, "Customer", "select * from Customer where Balance = '0' maxresults 1").await;
+    let (cust, _) = first_id(
+        &t,
+        "Customer",
+        "select * from Customer where Balance = '0' maxresults 1",
+    )
+    .await;
     let (item, _) = first_id(&t, "Item", "select * from Item maxresults 1").await;
     let line = |amt: f64| json!({"DetailType":"SalesItemLineDetail","Amount":amt,"SalesItemLineDetail":{"ItemRef":{"value":item},"Qty":1,"UnitPrice":amt}});
-    let (s, _, v, _) = t.post("invoice", &json!({"CustomerRef":{"value":cust},"Line":[line(100.0), line(25.0)]})).await;
+    let (s, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"CustomerRef":{"value":cust},"Line":[line(100.0), line(25.0)]}),
+        )
+        .await;
     assert_eq!(s, 200, "{v}");
     let inv = v["Invoice"].clone();
     assert_eq!(inv["TotalAmt"], json!(125.0));
@@ -258,10 +389,21 @@ async fn invoices_delete_void_and_payments() {
     assert_eq!(c["Customer"]["Balance"], json!(125.0));
 
     // Invalid references.
-    let (_, _, v, _) = t.post("invoice", &json!({"CustomerRef":{"value":"99999"},"Line":[line(1.0)]})).await;
+    let (_, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"CustomerRef":{"value":"99999"},"Line":[line(1.0)]}),
+        )
+        .await;
     assert_eq!(code(&v), "2500");
     let (_, _, v, _) = t.post("invoice", &json!({"CustomerRef":{"value":cust},"Line":[{"DetailType":"SalesItemLineDetail","Amount":1,"SalesItemLineDetail":{"ItemRef":{"value":"99999"}}}]})).await;
-    assert_eq!((code(&v), detail(&v)), ("2500", "Invalid Reference Id : Line.SalesItemLineDetail.ItemRef"));
+    assert_eq!(
+        (code(&v), detail(&v)),
+        (
+            "2500",
+            "Invalid Reference Id : Line.SalesItemLineDetail.ItemRef"
+        )
+    );
     let (_, _, v, _) = t.post("invoice", &json!({"Line":[line(1.0)]})).await;
     assert_eq!(code(&v), "2020");
 
@@ -276,59 +418,130 @@ async fn invoices_delete_void_and_payments() {
     assert_eq!(c["Customer"]["Balance"], json!(75.0));
     // The customer now has a balance: cannot be deactivated.
     let st = c["Customer"]["SyncToken"].clone();
-    let (s, _, v, _) = t.post("customer", &json!({"Id":cust,"SyncToken":st,"sparse":true,"Active":false})).await;
+    let (s, _, v, _) = t
+        .post(
+            "customer",
+            &json!({"Id":cust,"SyncToken":st,"sparse":true,"Active":false}),
+        )
+        .await;
     assert_eq!(s, 400);
-    assert_eq!(v["Fault"]["Error"][0]["Message"], "Delete List Has Balance Error");
+    assert_eq!(
+        v["Fault"]["Error"][0]["Message"],
+        "Delete List Has Balance Error"
+    );
 
     let pid = pay["Id"].as_str().expect("pid");
-    let (s, _, v, _) = t.post("payment?operation=update&include=void", &json!({"Id":pid,"SyncToken":pay["SyncToken"],"sparse":true})).await;
+    let (s, _, v, _) = t
+        .post(
+            "payment?operation=update&include=void",
+            &json!({"Id":pid,"SyncToken":pay["SyncToken"],"sparse":true}),
+        )
+        .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["Payment"]["TotalAmt"], json!(0.0));
-    assert_eq!(v["Payment"]["PrivateNote"].as_str().map(|n| n.starts_with("Voided")), Some(true));
-    assert!(v["Payment"]["PrivateNote"].as_str().unwrap_or("").contains("cheque"));
+    assert_eq!(
+        v["Payment"]["PrivateNote"]
+            .as_str()
+            .map(|n| n.starts_with("Voided")),
+        Some(true)
+    );
+    assert!(v["Payment"]["PrivateNote"]
+        .as_str()
+        .unwrap_or("")
+        .contains("cheque"));
     assert_eq!(v["Payment"]["SyncToken"], "1");
     let (_, _, v, _) = t.get(&format!("invoice/{inv_id}")).await;
     assert_eq!(v["Invoice"]["Balance"], json!(125.0));
     // ?operation=void is for invoices only.
-    let (s, _, v, _) = t.post("payment?operation=void", &json!({"Id":pid,"SyncToken":"1"})).await;
+    let (s, _, v, _) = t
+        .post("payment?operation=void", &json!({"Id":pid,"SyncToken":"1"}))
+        .await;
     assert_eq!((s.as_u16(), code(&v)), (400, "500"));
 
     // Void the invoice.
     let (_, _, cur, _) = t.get(&format!("invoice/{inv_id}")).await;
-    let (s, _, v, _) = t.post("invoice?operation=void", &json!({"Id":inv_id,"SyncToken":cur["Invoice"]["SyncToken"]})).await;
+    let (s, _, v, _) = t
+        .post(
+            "invoice?operation=void",
+            &json!({"Id":inv_id,"SyncToken":cur["Invoice"]["SyncToken"]}),
+        )
+        .await;
     assert_eq!(s, 200, "{v}");
     let voided = &v["Invoice"];
     assert_eq!(voided["PrivateNote"], "Voided");
     assert_eq!(voided["TotalAmt"], json!(0.0));
-    assert!(voided["Line"].as_array().is_some_and(|ls| ls.iter().all(|l| l["Amount"] == json!(0.0))));
-    let before: u64 = cur["Invoice"]["SyncToken"].as_str().and_then(|s| s.parse().ok()).unwrap_or(0);
+    assert!(voided["Line"]
+        .as_array()
+        .is_some_and(|ls| ls.iter().all(|l| l["Amount"] == json!(0.0))));
+    let before: u64 = cur["Invoice"]["SyncToken"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     assert_eq!(voided["SyncToken"], (before + 1).to_string());
     let (_, _, c, _) = t.get(&format!("customer/{cust}")).await;
     assert_eq!(c["Customer"]["Balance"], json!(0.0));
 
     // Delete a transaction; every later access is 610.
-    let (_, _, v, _) = t.post("invoice", &json!({"CustomerRef":{"value":cust},"Line":[line(10.0)]})).await;
+    let (_, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"CustomerRef":{"value":cust},"Line":[line(10.0)]}),
+        )
+        .await;
     let del_id = v["Invoice"]["Id"].as_str().expect("id").to_string();
-    let (s, _, v, _) = t.post("invoice?operation=delete", &json!({"Id":del_id,"SyncToken":"0"})).await;
+    let (s, _, v, _) = t
+        .post(
+            "invoice?operation=delete",
+            &json!({"Id":del_id,"SyncToken":"0"}),
+        )
+        .await;
     assert_eq!(s, 200);
-    assert_eq!(v["Invoice"], json!({"domain":"QBO","status":"Deleted","Id":del_id}));
+    assert_eq!(
+        v["Invoice"],
+        json!({"domain":"QBO","status":"Deleted","Id":del_id})
+    );
     assert!(v["time"].is_string());
     let (s, _, v, _) = t.get(&format!("invoice/{del_id}")).await;
     assert_eq!((s.as_u16(), code(&v)), (400, "610"));
-    assert_eq!(detail(&v), "Object Not Found : Another user has deleted this transaction.");
-    let (_, _, v, _) = t.post("invoice", &json!({"Id":del_id,"SyncToken":"0","sparse":true,"PrivateNote":"x"})).await;
+    assert_eq!(
+        detail(&v),
+        "Object Not Found : Another user has deleted this transaction."
+    );
+    let (_, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"Id":del_id,"SyncToken":"0","sparse":true,"PrivateNote":"x"}),
+        )
+        .await;
     assert_eq!(code(&v), "610");
-    let (_, _, v, _) = t.post("invoice?operation=delete", &json!({"Id":del_id,"SyncToken":"0"})).await;
+    let (_, _, v, _) = t
+        .post(
+            "invoice?operation=delete",
+            &json!({"Id":del_id,"SyncToken":"0"}),
+        )
+        .await;
     assert_eq!(code(&v), "610");
     // Delete without SyncToken.
-    let (_, _, v, _) = t.post("invoice?operation=delete", &json!({"Id":inv_id})).await;
+    let (_, _, v, _) = t
+        .post("invoice?operation=delete", &json!({"Id":inv_id}))
+        .await;
     assert_eq!(code(&v), "2020");
 
     // Sales receipt void via update&include=void.
-    let (_, _, v, _) = t.post("salesreceipt", &json!({"CustomerRef":{"value":cust},"Line":[line(40.0)]})).await;
+    let (_, _, v, _) = t
+        .post(
+            "salesreceipt",
+            &json!({"CustomerRef":{"value":cust},"Line":[line(40.0)]}),
+        )
+        .await;
     let sr = v["SalesReceipt"].clone();
     assert_eq!(sr["TotalAmt"], json!(40.0));
-    let (_, _, v, _) = t.post("salesreceipt?operation=update&include=void", &json!({"Id":sr["Id"],"SyncToken":"0","sparse":true})).await;
+    let (_, _, v, _) = t
+        .post(
+            "salesreceipt?operation=update&include=void",
+            &json!({"Id":sr["Id"],"SyncToken":"0","sparse":true}),
+        )
+        .await;
     assert_eq!(v["SalesReceipt"]["TotalAmt"], json!(0.0));
     assert_eq!(v["SalesReceipt"]["PrivateNote"], "Voided");
     t.sb.shutdown().await;
@@ -341,9 +554,16 @@ async fn query_paging_active_filter_and_errors() {
     let mut ids = Vec::new();
     let mut start = 1;
     for _ in 0..10 {
-        let (s, _, v, _) = t.query(&format!("select * from Customer STARTPOSITION {start} MAXRESULTS 5")).await;
+        let (s, _, v, _) = t
+            .query(&format!(
+                "select * from Customer STARTPOSITION {start} MAXRESULTS 5"
+            ))
+            .await;
         assert_eq!(s, 200);
-        let rows = v["QueryResponse"]["Customer"].as_array().cloned().unwrap_or_default();
+        let rows = v["QueryResponse"]["Customer"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         if rows.is_empty() {
             assert_eq!(v["QueryResponse"], json!({}));
             break;
@@ -351,60 +571,99 @@ async fn query_paging_active_filter_and_errors() {
         assert_eq!(v["QueryResponse"]["startPosition"], start);
         assert_eq!(v["QueryResponse"]["maxResults"], rows.len());
         assert!(rows.iter().all(|r| r["Active"] == true));
-        ids.extend(rows.iter().map(|r| r["Id"].as_str().unwrap_or("").to_string()));
+        ids.extend(
+            rows.iter()
+                .map(|r| r["Id"].as_str().unwrap_or("").to_string()),
+        );
         start += 5;
     }
     assert_eq!(ids.len(), 23);
     let mut dedup = ids.clone();
     dedup.dedup();
     assert_eq!(dedup.len(), 23, "no row twice");
-    let (_, _, v, _) = t.query("SELECT COUNT(*) FROM Customer WHERE Active IN (true,false)").await;
+    let (_, _, v, _) = t
+        .query("SELECT COUNT(*) FROM Customer WHERE Active IN (true,false)")
+        .await;
     assert_eq!(v["QueryResponse"], json!({"totalCount": 25}));
     let (_, _, v, _) = t.query("select count(*) from customer").await;
     assert_eq!(v["QueryResponse"]["totalCount"], 23);
     let (_, _, v, _) = t.query("select * from Customer where Active = false").await;
     assert_eq!(v["QueryResponse"]["maxResults"], 2);
-    assert!(v["QueryResponse"]["Customer"][0]["DisplayName"].as_str().unwrap_or("").ends_with(" (deleted)"));
+    assert!(v["QueryResponse"]["Customer"][0]["DisplayName"]
+        .as_str()
+        .unwrap_or("")
+        .ends_with(" (deleted)"));
     // Default page size 100; ordering; LIKE; incremental pattern.
     let (_, _, v, _) = t.query("select * from Invoice").await;
     assert_eq!(v["QueryResponse"]["maxResults"], 40);
-    let (_, _, v, _) = t.query("select * from Invoice ORDER BY TotalAmt DESC MAXRESULTS 3").await;
-    let amts: Vec<f64> = v["QueryResponse"]["Invoice"].as_array().map(|a| a.iter().filter_map(|r| r["TotalAmt"].as_f64()).collect()).unwrap_or_default();
+    let (_, _, v, _) = t
+        .query("select * from Invoice ORDER BY TotalAmt DESC MAXRESULTS 3")
+        .await;
+    let amts: Vec<f64> = v["QueryResponse"]["Invoice"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|r| r["TotalAmt"].as_f64()).collect())
+        .unwrap_or_default();
     assert_eq!(amts.len(), 3);
     assert!(amts[0] >= amts[1] && amts[1] >= amts[2]);
-    let (_, _, v, _) = t.query("select * from Customer where DisplayName LIKE 'Amy%'").await;
-    assert!(v["QueryResponse"]["Customer"].as_array().is_some_and(|a| !a.is_empty()));
+    let (_, _, v, _) = t
+        .query("select * from Customer where DisplayName LIKE 'Amy%'")
+        .await;
+    assert!(v["QueryResponse"]["Customer"]
+        .as_array()
+        .is_some_and(|a| !a.is_empty()));
     let (_, _, v, _) = t
         .query("SELECT * FROM Customer WHERE Metadata.LastUpdatedTime >= '2000-01-01T00:00:00-08:00' AND Active IN (true,false) ORDERBY Metadata.LastUpdatedTime ASC STARTPOSITION 1 MAXRESULTS 1000")
         .await;
     assert_eq!(v["QueryResponse"]["maxResults"], 25);
-    let (_, _, v, _) = t.query("select * from Customer where DisplayName = 'Nobody Here'").await;
+    let (_, _, v, _) = t
+        .query("select * from Customer where DisplayName = 'Nobody Here'")
+        .await;
     assert_eq!(v["QueryResponse"], json!({}));
     assert!(v["time"].is_string());
     // POST /query with application/text.
     let (s, _, v, _) = t
-        .send(t.http.post(t.url("query")).bearer_auth(&t.token).header("Content-Type", "application/text").body("select count(*) from Item"))
+        .send(
+            t.http
+                .post(t.url("query"))
+                .bearer_auth(&t.token)
+                .header("Content-Type", "application/text")
+                .body("select count(*) from Item"),
+        )
         .await;
     assert_eq!(s, 200);
     assert_eq!(v["QueryResponse"]["totalCount"], 10);
     // Errors.
     let (s, _, v, _) = t.query("select * from Customer MAXRESULTS 1500").await;
     assert_eq!((s.as_u16(), code(&v)), (400, "4001"));
-    assert_eq!(detail(&v), "QueryValidationError: value 1500 is too large. Max allowed value is 1000");
+    assert_eq!(
+        detail(&v),
+        "QueryValidationError: value 1500 is too large. Max allowed value is 1000"
+    );
     let (_, _, v, _) = t.query("select * from Customer MAXRESULTS 0").await;
-    assert_eq!(detail(&v), "QueryValidationError: value 0 is too small. Min allowed value is 1");
+    assert_eq!(
+        detail(&v),
+        "QueryValidationError: value 0 is too small. Min allowed value is 1"
+    );
     let (_, _, v, _) = t.query("select * from Custmoer").await;
     assert_eq!(v["Fault"]["Error"][0]["Message"], "Invalid query");
-    assert_eq!(detail(&v), "QueryValidationError: invalid context declaration: Custmoer");
+    assert_eq!(
+        detail(&v),
+        "QueryValidationError: invalid context declaration: Custmoer"
+    );
     assert_eq!(v["Fault"]["type"], "ValidationFault");
-    let (_, _, v, _) = t.query("select * from Customer where DisplayName = 'a' OR DisplayName = 'b'").await;
+    let (_, _, v, _) = t
+        .query("select * from Customer where DisplayName = 'a' OR DisplayName = 'b'")
+        .await;
     assert_eq!(code(&v), "4000");
     // CompanyInfo.
     let (s, _, v, _) = t.get(&format!("companyinfo/{}", t.sb.realm_id())).await;
     assert_eq!(s, 200);
     assert!(v["CompanyInfo"]["CompanyName"].is_string());
     let (_, _, v, _) = t.query("select * from CompanyInfo").await;
-    assert_eq!(v["QueryResponse"]["CompanyInfo"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        v["QueryResponse"]["CompanyInfo"].as_array().map(Vec::len),
+        Some(1)
+    );
     t.sb.shutdown().await;
 }
 
@@ -415,13 +674,33 @@ async fn cdc_changes_deletes_and_cap() {
     let since = chrono_like(admin.now_secs() - 1);
     admin.advance_clock(10);
     // Changes behind the agent's back.
-    let (cust, _) = first_id(&t, "Customer", "select * from Customer where Balance = '0' maxresults 1").await;
-    admin.sparse_update("Customer", &cust, json!({"Notes":"changed by a user"})).expect("update");
-    let (inv, _) = first_id(&t, "Invoice", "select * from Invoice where Balance > '0' maxresults 1").await;
+    let (cust, _) = first_id(
+        &t,
+        "Customer",
+        "select * from Customer where Balance = '0' maxresults 1",
+    )
+    .await;
+    admin
+        .sparse_update("Customer", &cust, json!({"Notes":"changed by a user"}))
+        .expect("update");
+    let (inv, _) = first_id(
+        &t,
+        "Invoice",
+        "select * from Invoice where Balance > '0' maxresults 1",
+    )
+    .await;
     admin.delete("Invoice", &inv).expect("delete");
-    let (s, _, v, _) = t.get(&format!("cdc?entities=Invoice,Customer,Item&changedSince={}", urlenc(&since))).await;
+    let (s, _, v, _) = t
+        .get(&format!(
+            "cdc?entities=Invoice,Customer,Item&changedSince={}",
+            urlenc(&since)
+        ))
+        .await;
     assert_eq!(s, 200, "{v}");
-    let groups = v["CDCResponse"][0]["QueryResponse"].as_array().cloned().unwrap_or_default();
+    let groups = v["CDCResponse"][0]["QueryResponse"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(groups.len(), 3);
     let invs = groups[0]["Invoice"].as_array().cloned().unwrap_or_default();
     let deleted: Vec<&Value> = invs.iter().filter(|o| o["status"] == "Deleted").collect();
@@ -432,37 +711,94 @@ async fn cdc_changes_deletes_and_cap() {
     assert_eq!(keys, vec!["Id", "MetaData", "domain", "status"]);
     assert_eq!(d["Id"], inv);
     assert!(d["MetaData"]["LastUpdatedTime"].is_string());
-    assert_eq!(invs.last().map(|o| o["status"].clone()), Some(json!("Deleted")), "deleted after active");
-    let custs = groups[1]["Customer"].as_array().cloned().unwrap_or_default();
-    assert!(custs.iter().any(|c| c["Id"] == cust.as_str() && c["Notes"] == "changed by a user"));
+    assert_eq!(
+        invs.last().map(|o| o["status"].clone()),
+        Some(json!("Deleted")),
+        "deleted after active"
+    );
+    let custs = groups[1]["Customer"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(custs
+        .iter()
+        .any(|c| c["Id"] == cust.as_str() && c["Notes"] == "changed by a user"));
     assert_eq!(groups[2], json!({}));
     assert!(v["time"].is_string());
 
     // Old cursors: lenient by default, 400 in strict mode.
     let old = chrono_like(admin.now_secs() - 40 * 86_400);
-    let (s, ..) = t.get(&format!("cdc?entities=Customer&changedSince={}", urlenc(&old))).await;
+    let (s, ..) = t
+        .get(&format!(
+            "cdc?entities=Customer&changedSince={}",
+            urlenc(&old)
+        ))
+        .await;
     assert_eq!(s, 200);
     admin.set_strict_cdc(true);
-    let (s, ..) = t.get(&format!("cdc?entities=Customer&changedSince={}", urlenc(&old))).await;
+    let (s, ..) = t
+        .get(&format!(
+            "cdc?entities=Customer&changedSince={}",
+            urlenc(&old)
+        ))
+        .await;
     assert_eq!(s, 400);
     admin.set_strict_cdc(false);
-    let (_, _, v, _) = t.get(&format!("cdc?entities=TaxCode&changedSince={}", urlenc(&since))).await;
+    let (_, _, v, _) = t
+        .get(&format!(
+            "cdc?entities=TaxCode&changedSince={}",
+            urlenc(&since)
+        ))
+        .await;
     assert_eq!(code(&v), "4001");
     t.sb.shutdown().await;
 
     // The 1000-object cap is summed over all entities.
-    let cfg = SandboxConfig { seed: SeedSize::scaled(800), ..SandboxConfig::default() };
+    let cfg = SandboxConfig {
+        seed: SeedSize::scaled(800),
+        ..SandboxConfig::default()
+    };
     let t = T::new(cfg).await;
     let old = chrono_like(t.sb.admin().now_secs() - 25 * 86_400);
-    let (_, _, v, _) = t.get(&format!("cdc?entities=Customer,Invoice,Item&changedSince={}", urlenc(&old))).await;
-    let groups = v["CDCResponse"][0]["QueryResponse"].as_array().cloned().unwrap_or_default();
-    let total: usize = groups.iter().map(|g| g.as_object().map(|m| m.values().filter_map(Value::as_array).map(Vec::len).sum::<usize>()).unwrap_or(0)).sum();
+    let (_, _, v, _) = t
+        .get(&format!(
+            "cdc?entities=Customer,Invoice,Item&changedSince={}",
+            urlenc(&old)
+        ))
+        .await;
+    let groups = v["CDCResponse"][0]["QueryResponse"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let total: usize = groups
+        .iter()
+        .map(|g| {
+            g.as_object()
+                .map(|m| {
+                    m.values()
+                        .filter_map(Value::as_array)
+                        .map(Vec::len)
+                        .sum::<usize>()
+                })
+                .unwrap_or(0)
+        })
+        .sum();
     assert_eq!(total, 1000);
     assert_eq!(groups[0]["maxResults"], 800);
     assert_eq!(groups[1]["maxResults"], 200);
     assert_eq!(groups[2], json!({}));
-    let lut: Vec<&str> = groups[1]["Invoice"].as_array().map(|a| a.iter().filter_map(|o| o["MetaData"]["LastUpdatedTime"].as_str()).collect()).unwrap_or_default();
-    assert!(lut.windows(2).all(|w| w[0] <= w[1]), "ascending LastUpdatedTime");
+    let lut: Vec<&str> = groups[1]["Invoice"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|o| o["MetaData"]["LastUpdatedTime"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        lut.windows(2).all(|w| w[0] <= w[1]),
+        "ascending LastUpdatedTime"
+    );
     t.sb.shutdown().await;
 }
 
@@ -471,7 +807,12 @@ fn chrono_like(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil(days);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 fn civil(z: i64) -> (i64, i64, i64) {
@@ -506,25 +847,48 @@ async fn batch_mixed_results() {
     ]});
     let (s, _, v, _) = t.post("batch", &body).await;
     assert_eq!(s, 200, "{v}");
-    let items = v["BatchItemResponse"].as_array().cloned().unwrap_or_default();
-    let by = |bid: &str| items.iter().find(|i| i["bId"] == bid).cloned().unwrap_or(Value::Null);
+    let items = v["BatchItemResponse"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let by = |bid: &str| {
+        items
+            .iter()
+            .find(|i| i["bId"] == bid)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
     assert_eq!(by("b1")["Vendor"]["DisplayName"], "Batch Vendor");
     assert_eq!(by("b2")["Fault"]["Error"][0]["code"], "610");
     assert_eq!(by("b3")["Fault"]["Error"][0]["code"], "5010");
     assert_eq!(by("b4")["Payment"]["TotalAmt"], json!(0.0));
-    assert!(by("b4")["Payment"]["PrivateNote"].as_str().unwrap_or("").starts_with("Voided"));
-    assert_eq!(by("b5")["QueryResponse"]["totalCount"], 8, "the query does not see b1's vendor");
+    assert!(by("b4")["Payment"]["PrivateNote"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("Voided"));
+    assert_eq!(
+        by("b5")["QueryResponse"]["totalCount"],
+        8,
+        "the query does not see b1's vendor"
+    );
     assert_eq!(by("b6")["Customer"]["Notes"], "batch");
     assert!(v["time"].is_string());
     assert_eq!(t.sb.admin().api_creates("Vendor"), 1);
 
-    let items: Vec<Value> = (0..31).map(|i| json!({"bId":format!("q{i}"),"Query":"select * from Item"})).collect();
+    let items: Vec<Value> = (0..31)
+        .map(|i| json!({"bId":format!("q{i}"),"Query":"select * from Item"}))
+        .collect();
     let (s, _, v, _) = t.post("batch", &json!({"BatchItemRequest":items})).await;
     assert_eq!(s, 400, "{v}");
     let big = "x".repeat(5 * 1024 * 1024);
-    let (s, h, _, text) = t.post("batch", &json!({"BatchItemRequest":[], "pad": big})).await;
+    let (s, h, _, text) = t
+        .post("batch", &json!({"BatchItemRequest":[], "pad": big}))
+        .await;
     assert_eq!(s, 413);
-    assert!(h.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|c| c.starts_with("text/html")));
+    assert!(h
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("text/html")));
     assert!(text.contains("<html>"));
     t.sb.shutdown().await;
 }
@@ -542,8 +906,18 @@ async fn request_id_replay_and_ignore_switch() {
     assert_eq!(t.sb.admin().api_creates("Invoice"), 1);
     assert_eq!(t.sb.admin().find("Invoice", "DocNumber", "RID-1").len(), 1);
     // Error replies replay too.
-    let (_, _, _, e1) = t.post("customer?requestid=dup-name", &json!({"DisplayName":"Amy Smith"})).await;
-    let (_, _, _, e2) = t.post("customer?requestid=dup-name", &json!({"DisplayName":"Someone Else"})).await;
+    let (_, _, _, e1) = t
+        .post(
+            "customer?requestid=dup-name",
+            &json!({"DisplayName":"Amy Smith"}),
+        )
+        .await;
+    let (_, _, _, e2) = t
+        .post(
+            "customer?requestid=dup-name",
+            &json!({"DisplayName":"Someone Else"}),
+        )
+        .await;
     assert_eq!(e1, e2);
     // Too long.
     let long = "r".repeat(51);
@@ -551,9 +925,17 @@ async fn request_id_replay_and_ignore_switch() {
     assert_eq!((s.as_u16(), code(&v)), (400, "6000"));
     assert_eq!(detail(&v), "Business Validation Error: You cannot enter more than 50 characters in the request_id field");
     // Batch ids over 36 fail every item.
-    let (s, _, v, _) = t.post(&format!("batch?requestid={}", "b".repeat(37)), &json!({"BatchItemRequest":[{"bId":"1","Query":"select * from Item"}]})).await;
+    let (s, _, v, _) = t
+        .post(
+            &format!("batch?requestid={}", "b".repeat(37)),
+            &json!({"BatchItemRequest":[{"bId":"1","Query":"select * from Item"}]}),
+        )
+        .await;
     assert_eq!(s, 200);
-    assert_eq!(v["BatchItemResponse"][0]["Fault"]["Error"][0]["code"], "6000");
+    assert_eq!(
+        v["BatchItemResponse"][0]["Fault"]["Error"][0]["code"],
+        "6000"
+    );
     // The switch: duplicates happen.
     t.sb.admin().set_ignore_request_id(true);
     let (_, _, v, _) = t.post("invoice?requestid=abc-123", &inv).await;
@@ -566,24 +948,43 @@ async fn request_id_replay_and_ignore_switch() {
 
 #[tokio::test]
 async fn throttle_429_with_scaled_retry_after() {
-    let cfg = SandboxConfig { requests_per_minute: 5, time_scale: 60.0, ..SandboxConfig::default() };
+    let cfg = SandboxConfig {
+        requests_per_minute: 5,
+        time_scale: 60.0,
+        ..SandboxConfig::default()
+    };
     let t = T::new(cfg).await;
     let info = format!("companyinfo/{}", t.sb.realm_id());
     let before = t.sb.admin().count("Vendor");
     let mut statuses = Vec::new();
     for i in 0..7 {
-        let (s, h, v, text) = t.post("vendor", &json!({"DisplayName": format!("Throttle Vendor {i}")})).await;
+        let (s, h, v, text) = t
+            .post(
+                "vendor",
+                &json!({"DisplayName": format!("Throttle Vendor {i}")}),
+            )
+            .await;
         statuses.push(s.as_u16());
         if s == 429 {
-            assert_eq!(h.get("retry-after").and_then(|v| v.to_str().ok()), Some("1"));
+            assert_eq!(
+                h.get("retry-after").and_then(|v| v.to_str().ok()),
+                Some("1")
+            );
             assert_eq!(v["Fault"]["type"], "SERVICE");
             assert_eq!(code(&v), "3001");
-            assert_eq!(v["Fault"]["Error"][0]["Message"], "message=ThrottleExceeded; errorCode=003001; statusCode=429");
+            assert_eq!(
+                v["Fault"]["Error"][0]["Message"],
+                "message=ThrottleExceeded; errorCode=003001; statusCode=429"
+            );
             assert!(text.contains("The request limit was reached.  Try again later"));
         }
     }
     assert_eq!(statuses, vec![200, 200, 200, 200, 200, 429, 429]);
-    assert_eq!(t.sb.admin().count("Vendor"), before + 5, "throttled requests are not executed");
+    assert_eq!(
+        t.sb.admin().count("Vendor"),
+        before + 5,
+        "throttled requests are not executed"
+    );
     // One simulated minute later (one real second at scale 60) the bucket is full again.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let (s, ..) = t.get(&info).await;
@@ -594,7 +995,10 @@ async fn throttle_429_with_scaled_retry_after() {
     let (s, h, _, text) = t.get(&info).await;
     assert_eq!(s, 429);
     assert!(text.starts_with("<?xml") && text.contains("<Error code=\"3001\">"));
-    assert!(h.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|c| c.contains("xml")));
+    assert!(h
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.contains("xml")));
     let (s, ..) = t.get(&info).await;
     assert_eq!(s, 200);
     assert!(t.sb.admin().stats().throttled_429 >= 3);
@@ -603,13 +1007,21 @@ async fn throttle_429_with_scaled_retry_after() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_flight_cap() {
-    let cfg = SandboxConfig { max_in_flight: 2, ..SandboxConfig::default() };
+    let cfg = SandboxConfig {
+        max_in_flight: 2,
+        ..SandboxConfig::default()
+    };
     let t = std::sync::Arc::new(T::new(cfg).await);
     t.sb.admin().set_latency_ms(300);
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..5 {
         let t = std::sync::Arc::clone(&t);
-        set.spawn(async move { t.get(&format!("companyinfo/{}", t.sb.realm_id())).await.0.as_u16() });
+        set.spawn(async move {
+            t.get(&format!("companyinfo/{}", t.sb.realm_id()))
+                .await
+                .0
+                .as_u16()
+        });
     }
     let mut codes = Vec::new();
     while let Some(r) = set.join_next().await {
@@ -643,11 +1055,22 @@ async fn fault_injection() {
     assert_eq!(s, 503);
     assert_eq!(t.sb.admin().count("Invoice"), before + 2);
     // Over HTTP admin.
-    let r = t.http.post(format!("{}/admin/fail_next", t.sb.base_url())).json(&json!({"path_contains":"/query","status":400,"code":"6000","count":1})).send().await.expect("admin");
+    let r = t
+        .http
+        .post(format!("{}/admin/fail_next", t.sb.base_url()))
+        .json(&json!({"path_contains":"/query","status":400,"code":"6000","count":1}))
+        .send()
+        .await
+        .expect("admin");
     assert_eq!(r.status(), 200);
     let (s, _, v, _) = t.query("select * from Item").await;
     assert_eq!((s.as_u16(), code(&v)), (400, "6000"));
-    let r = t.http.get(format!("{}/admin/count/Customer", t.sb.base_url())).send().await.expect("admin");
+    let r = t
+        .http
+        .get(format!("{}/admin/count/Customer", t.sb.base_url()))
+        .send()
+        .await
+        .expect("admin");
     let v: Value = r.json().await.expect("json");
     assert_eq!(v["count"], 25);
     t.sb.shutdown().await;
@@ -656,8 +1079,19 @@ async fn fault_injection() {
 #[tokio::test]
 async fn large_company_seeds_and_pages_quickly() {
     let began = std::time::Instant::now();
-    let seed = SeedSize { customers: 100_000, vendors: 10, items: 10, invoices: 1_000, payments: 100, sales_receipts: 100 };
-    let cfg = SandboxConfig { seed, requests_per_minute: 100_000, ..SandboxConfig::default() };
+    let seed = SeedSize {
+        customers: 100_000,
+        vendors: 10,
+        items: 10,
+        invoices: 1_000,
+        payments: 100,
+        sales_receipts: 100,
+    };
+    let cfg = SandboxConfig {
+        seed,
+        requests_per_minute: 100_000,
+        ..SandboxConfig::default()
+    };
     let t = T::new(cfg).await;
     let seeded = began.elapsed();
     assert_eq!(t.sb.admin().count("Customer"), 100_000);
@@ -666,7 +1100,13 @@ async fn large_company_seeds_and_pages_quickly() {
     let page = page_start.elapsed();
     assert_eq!(s, 200);
     assert_eq!(v["QueryResponse"]["maxResults"], 1000);
-    assert_eq!(v["QueryResponse"]["Customer"][0]["Id"].as_str().and_then(|i| i.parse::<u64>().ok()).map(|i| i > 90_000), Some(true));
+    assert_eq!(
+        v["QueryResponse"]["Customer"][0]["Id"]
+            .as_str()
+            .and_then(|i| i.parse::<u64>().ok())
+            .map(|i| i > 90_000),
+        Some(true)
+    );
     eprintln!("seeded 100k customers in {seeded:?}; page of 1000 in {page:?}");
     assert!(seeded.as_secs() < 30, "seeding took {seeded:?}");
     assert!(page.as_secs() < 5, "page took {page:?}");

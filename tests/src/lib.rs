@@ -10,6 +10,11 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_postgres::{Client, NoTls, Row};
 
+type AgentHandle = (
+    watch::Sender<bool>,
+    JoinHandle<Result<(), qbsync_agent::AgentError>>,
+);
+
 static DATABASES: AtomicUsize = AtomicUsize::new(0);
 
 pub struct Options {
@@ -20,7 +25,14 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { sandbox: SandboxConfig { seed: SeedSize::small(), ..Default::default() }, start_agent: true, operation_result: false }
+        Options {
+            sandbox: SandboxConfig {
+                seed: SeedSize::small(),
+                ..Default::default()
+            },
+            start_agent: true,
+            operation_result: false,
+        }
     }
 }
 
@@ -32,7 +44,7 @@ pub struct Env {
     dbname: String,
     admin: Client,
     app_cfg: tokio_postgres::Config,
-    agent: Option<(watch::Sender<bool>, JoinHandle<Result<(), qbsync_agent::AgentError>>)>,
+    agent: Option<AgentHandle>,
 }
 
 /// State of one mirror row after a push.
@@ -45,7 +57,10 @@ pub struct RowState {
 }
 
 async fn connect(cfg: &tokio_postgres::Config) -> Client {
-    let (client, conn) = cfg.connect(NoTls).await.expect("connect to PostgreSQL (run scripts/setup.sh)");
+    let (client, conn) = cfg
+        .connect(NoTls)
+        .await
+        .expect("connect to PostgreSQL (run scripts/setup.sh)");
     tokio::spawn(async move {
         let _ = conn.await;
     });
@@ -58,18 +73,41 @@ impl Env {
     }
 
     pub async fn with(opts: Options) -> Env {
-        let mut base = database_config(std::env::var("DATABASE_URL").ok().as_deref()).expect("database config");
+        let mut base = database_config(std::env::var("DATABASE_URL").ok().as_deref())
+            .expect("database config");
         base.dbname("postgres");
         let admin = connect(&base).await;
-        let dbname = format!("qbsync_t_{}_{}", std::process::id(), DATABASES.fetch_add(1, Ordering::SeqCst));
-        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")).await.unwrap();
-        admin.batch_execute(&format!("CREATE DATABASE {dbname}")).await.unwrap();
+        let dbname = format!(
+            "qbsync_t_{}_{}",
+            std::process::id(),
+            DATABASES.fetch_add(1, Ordering::SeqCst)
+        );
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"))
+            .await
+            .unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {dbname}"))
+            .await
+            .unwrap();
         let mut app_cfg = base.clone();
         app_cfg.dbname(&dbname);
         let db = connect(&app_cfg).await;
-        db.batch_execute("CREATE EXTENSION qbsync").await.expect("CREATE EXTENSION qbsync (is it installed?)");
-        let sandbox = qbsync_sandbox::start(opts.sandbox.clone()).await.expect("sandbox");
-        let mut env = Env { db, company_id: 0, sandbox, dbname, admin, app_cfg, agent: None };
+        db.batch_execute("CREATE EXTENSION qbsync")
+            .await
+            .expect("CREATE EXTENSION qbsync (is it installed?)");
+        let sandbox = qbsync_sandbox::start(opts.sandbox.clone())
+            .await
+            .expect("sandbox");
+        let mut env = Env {
+            db,
+            company_id: 0,
+            sandbox,
+            dbname,
+            admin,
+            app_cfg,
+            agent: None,
+        };
         let task: i64 = env
             .db
             .query_one(
@@ -87,7 +125,12 @@ impl Env {
             .await
             .unwrap()
             .get(0);
-        env.company_id = env.db.query_one("SELECT id FROM qbsync.company WHERE name = 'acme'", &[]).await.unwrap().get(0);
+        env.company_id = env
+            .db
+            .query_one("SELECT id FROM qbsync.company WHERE name = 'acme'", &[])
+            .await
+            .unwrap()
+            .get(0);
         if opts.start_agent {
             env.start_agent();
             assert_eq!(env.wait_task(task).await, "done", "connect task");
@@ -118,11 +161,17 @@ impl Env {
     }
 
     pub async fn one(&self, sql: &str) -> Row {
-        self.db.query_one(sql, &[]).await.unwrap_or_else(|e| panic!("{sql}: {e:?}"))
+        self.db
+            .query_one(sql, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e:?}"))
     }
 
     pub async fn exec(&self, sql: &str) {
-        self.db.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+        self.db
+            .batch_execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
     }
 
     /// The SQL error message (with hint) a statement fails with.
@@ -145,8 +194,12 @@ impl Env {
     pub async fn wait_task(&self, task: i64) -> String {
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
-            let status: String =
-                self.db.query_one("SELECT status FROM qbsync.task WHERE id = $1", &[&task]).await.unwrap().get(0);
+            let status: String = self
+                .db
+                .query_one("SELECT status FROM qbsync.task WHERE id = $1", &[&task])
+                .await
+                .unwrap()
+                .get(0);
             if !matches!(status.as_str(), "queued" | "running") {
                 return status;
             }
@@ -167,29 +220,53 @@ impl Env {
         loop {
             let row = self.db.query_opt(sql.as_str(), &[&local_id]).await.unwrap();
             let Some(row) = row else {
-                return RowState { status: "removed".into(), message: None, id: None, operation: None };
+                return RowState {
+                    status: "removed".into(),
+                    message: None,
+                    id: None,
+                    operation: None,
+                };
             };
             let status: String = row.get(0);
             if status != "pending" && status != "sending" {
-                return RowState { status, message: row.get(1), id: row.get(2), operation: row.get(3) };
+                return RowState {
+                    status,
+                    message: row.get(1),
+                    id: row.get(2),
+                    operation: row.get(3),
+                };
             }
-            assert!(Instant::now() < deadline, "{table} local_id={local_id} still {status}");
+            assert!(
+                Instant::now() < deadline,
+                "{table} local_id={local_id} still {status}"
+            );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 
     /// Inserts a row (`columns`/`values` SQL fragments, company_id added) and returns its local_id.
     pub async fn insert(&self, table: &str, columns: &str, values: &str) -> i64 {
-        self.one(&format!("INSERT INTO {table} (company_id, {columns}) VALUES ({}, {values}) RETURNING local_id", self.company_id))
-            .await
-            .get(0)
+        self.one(&format!(
+            "INSERT INTO {table} (company_id, {columns}) VALUES ({}, {values}) RETURNING local_id",
+            self.company_id
+        ))
+        .await
+        .get(0)
     }
 
     pub async fn finish(mut self) {
         self.stop_agent().await;
-        let Env { db, admin, dbname, sandbox, .. } = self;
+        let Env {
+            db,
+            admin,
+            dbname,
+            sandbox,
+            ..
+        } = self;
         drop(db);
         sandbox.shutdown().await;
-        let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")).await;
+        let _ = admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"))
+            .await;
     }
 }

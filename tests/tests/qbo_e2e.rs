@@ -26,7 +26,11 @@ async fn populate_loads_every_entity_with_lines_and_history() {
         ("sales_receipt", "SalesReceipt"),
     ] {
         let local = count(env.one(&format!("SELECT count(*) FROM qbo.{table}")).await);
-        assert_eq!(local as usize, env.qb().count(entity), "{table} rows match QuickBooks");
+        assert_eq!(
+            local as usize,
+            env.qb().count(entity),
+            "{table} rows match QuickBooks"
+        );
         let populated = count(
             env.one(&format!("SELECT count(*) FROM qbsync.history WHERE entity = '{entity}' AND populated_at IS NOT NULL AND row_count = {local}"))
                 .await,
@@ -34,10 +38,18 @@ async fn populate_loads_every_entity_with_lines_and_history() {
         assert_eq!(populated, 1, "history of {entity}");
     }
     // Inactive customers are loaded too (name-list queries hide them unless asked).
-    assert!(count(env.one("SELECT count(*) FROM qbo.customer WHERE NOT active").await) > 0);
+    assert!(
+        count(
+            env.one("SELECT count(*) FROM qbo.customer WHERE NOT active")
+                .await
+        ) > 0
+    );
     // Lines land in child tables, in order, with typed columns.
     let lines = count(env.one("SELECT count(*) FROM qbo.invoice_line l JOIN qbo.invoice i ON i.local_id = l.invoice_local_id").await);
-    let expected: i64 = env.one("SELECT sum(jsonb_array_length(data->'Line'))::bigint FROM qbo.invoice").await.get(0);
+    let expected: i64 = env
+        .one("SELECT sum(jsonb_array_length(data->'Line'))::bigint FROM qbo.invoice")
+        .await
+        .get(0);
     assert_eq!(lines, expected);
     let mismatched = count(
         env.one(
@@ -46,10 +58,16 @@ async fn populate_loads_every_entity_with_lines_and_history() {
         )
         .await,
     );
-    assert_eq!(mismatched, 0, "invoice totals equal the sum of their item lines");
+    assert_eq!(
+        mismatched, 0,
+        "invoice totals equal the sum of their item lines"
+    );
     assert!(count(env.one("SELECT count(*) FROM qbo.payment_line WHERE txn_type = 'Invoice' AND txn_id IS NOT NULL").await) > 0);
     let row = env.one(&format!("SELECT rows_done, entities_done, entities_total, requested_by = current_user FROM qbsync.task WHERE id = {task}")).await;
-    let total: i64 = env.one("SELECT sum(row_count)::bigint FROM qbsync.history").await.get(0);
+    let total: i64 = env
+        .one("SELECT sum(row_count)::bigint FROM qbsync.history")
+        .await
+        .get(0);
     assert_eq!(row.get::<_, i64>(0), total);
     assert_eq!(row.get::<_, i32>(1), 7);
     assert_eq!(row.get::<_, i32>(2), 7);
@@ -63,49 +81,108 @@ async fn populate_loads_every_entity_with_lines_and_history() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sql_functions_refuse_bad_input_with_clear_errors() {
-    let env = Env::with(Options { start_agent: false, ..Default::default() }).await;
-    let e = env.error_of("SELECT qbsync.qb_refresh('acme', '{invoice}')").await;
-    assert!(e.contains("qbo.invoice has never been populated for company \"acme\""), "{e}");
+    let env = Env::with(Options {
+        start_agent: false,
+        ..Default::default()
+    })
+    .await;
+    let e = env
+        .error_of("SELECT qbsync.qb_refresh('acme', '{invoice}')")
+        .await;
+    assert!(
+        e.contains("qbo.invoice has never been populated for company \"acme\""),
+        "{e}"
+    );
     assert!(e.contains("qb_populate('acme'"), "{e}");
     let e = env.error_of("SELECT qbsync.qb_populate('nope')").await;
     assert!(e.contains("company \"nope\" does not exist"), "{e}");
-    let e = env.error_of("SELECT qbsync.qb_populate('acme', '{invoices_typo}')").await;
+    let e = env
+        .error_of("SELECT qbsync.qb_populate('acme', '{invoices_typo}')")
+        .await;
     assert!(e.contains("unknown table \"invoices_typo\""), "{e}");
     // Tasks are queued with the caller's name; qb_stop stops a queued one at once.
-    let task: i64 = env.one("SELECT qbsync.qb_update('acme', '{qbo.customer, Invoice}')").await.get(0);
-    let row = env.one(&format!("SELECT kind, entities, status, requested_by FROM qbsync.task WHERE id = {task}")).await;
+    let task: i64 = env
+        .one("SELECT qbsync.qb_update('acme', '{qbo.customer, Invoice}')")
+        .await
+        .get(0);
+    let row = env
+        .one(&format!(
+            "SELECT kind, entities, status, requested_by FROM qbsync.task WHERE id = {task}"
+        ))
+        .await;
     assert_eq!(row.get::<_, String>(0), "update");
-    assert_eq!(row.get::<_, Vec<String>>(1), vec!["Customer".to_string(), "Invoice".to_string()]);
+    assert_eq!(
+        row.get::<_, Vec<String>>(1),
+        vec!["Customer".to_string(), "Invoice".to_string()]
+    );
     assert_eq!(row.get::<_, String>(2), "queued");
-    let stopped: i64 = env.one(&format!("SELECT qbsync.qb_stop({task})")).await.get(0);
+    let stopped: i64 = env
+        .one(&format!("SELECT qbsync.qb_stop({task})"))
+        .await
+        .get(0);
     assert_eq!(stopped, task);
-    assert_eq!(env.one(&format!("SELECT status FROM qbsync.task WHERE id = {task}")).await.get::<_, String>(0), "stopped");
-    let e = env.error_of(&format!("SELECT qbsync.qb_stop({task})")).await;
+    assert_eq!(
+        env.one(&format!("SELECT status FROM qbsync.task WHERE id = {task}"))
+            .await
+            .get::<_, String>(0),
+        "stopped"
+    );
+    let e = env
+        .error_of(&format!("SELECT qbsync.qb_stop({task})"))
+        .await;
     assert!(e.contains("has already finished (stopped)"), "{e}");
-    let e = env.error_of("SELECT qbsync.qb_update_and_refresh('acme')").await;
+    let e = env
+        .error_of("SELECT qbsync.qb_update_and_refresh('acme')")
+        .await;
     assert!(e.contains("qbo.account has never been populated"), "{e}");
 
     // The trigger checks every operation an application writes.
     let e = env.error_of(&format!("INSERT INTO qbo.customer (company_id, display_name, operation) VALUES ({}, 'X', 'frobnicate')", env.company_id)).await;
-    assert!(e.contains("qbo.customer: row local_id=") && e.contains("unknown operation \"frobnicate\""), "{e}");
+    assert!(
+        e.contains("qbo.customer: row local_id=") && e.contains("unknown operation \"frobnicate\""),
+        "{e}"
+    );
     assert!(e.contains("add, update, refresh, void, delete"), "{e}");
     let e = env.error_of(&format!("INSERT INTO qbo.customer (company_id, display_name, operation) VALUES ({}, 'X', 'update')", env.company_id)).await;
-    assert!(e.contains("has no QuickBooks Id yet") && e.contains("operation = 'add'"), "{e}");
+    assert!(
+        e.contains("has no QuickBooks Id yet") && e.contains("operation = 'add'"),
+        "{e}"
+    );
     let e = env.error_of(&format!("INSERT INTO qbo.customer (company_id, id, display_name, operation) VALUES ({}, '77', 'X', 'add')", env.company_id)).await;
     assert!(e.contains("already in QuickBooks as Id 77"), "{e}");
     let e = env.error_of(&format!("INSERT INTO qbo.customer (company_id, id, display_name, operation) VALUES ({}, '77', 'X', 'void')", env.company_id)).await;
-    assert!(e.contains("cannot void a Customer") && e.contains("makes the record inactive"), "{e}");
-    env.exec("SELECT qbsync.qb_enable_table('acme', 'vendor', direction => 'incoming')").await;
-    let e = env.error_of(&format!("INSERT INTO qbo.vendor (company_id, display_name, operation) VALUES ({}, 'V', 'add')", env.company_id)).await;
+    assert!(
+        e.contains("cannot void a Customer") && e.contains("makes the record inactive"),
+        "{e}"
+    );
+    env.exec("SELECT qbsync.qb_enable_table('acme', 'vendor', direction => 'incoming')")
+        .await;
+    let e = env
+        .error_of(&format!(
+            "INSERT INTO qbo.vendor (company_id, display_name, operation) VALUES ({}, 'V', 'add')",
+            env.company_id
+        ))
+        .await;
     assert!(e.contains("incoming-only for company \"acme\""), "{e}");
     // A valid operation marks the row pending.
-    let local = env.insert("qbo.customer", "display_name, operation", "'Fine', ' ADD '").await;
-    let row = env.one(&format!("SELECT operation, sync_status FROM qbo.customer WHERE local_id = {local}")).await;
-    assert_eq!((row.get::<_, String>(0), row.get::<_, String>(1)), ("add".to_string(), "pending".to_string()));
+    let local = env
+        .insert("qbo.customer", "display_name, operation", "'Fine', ' ADD '")
+        .await;
+    let row = env
+        .one(&format!(
+            "SELECT operation, sync_status FROM qbo.customer WHERE local_id = {local}"
+        ))
+        .await;
+    assert_eq!(
+        (row.get::<_, String>(0), row.get::<_, String>(1)),
+        ("add".to_string(), "pending".to_string())
+    );
     // Secrets are not readable by PUBLIC.
     env.exec("DO $$ BEGIN CREATE ROLE qbsync_test_reader; EXCEPTION WHEN duplicate_object THEN NULL; END $$").await;
     env.exec("SET ROLE qbsync_test_reader").await;
-    let e = env.error_of("SELECT refresh_token FROM qbsync.company_secret").await;
+    let e = env
+        .error_of("SELECT refresh_token FROM qbsync.company_secret")
+        .await;
     assert!(e.contains("permission denied"), "{e}");
     env.exec("RESET ROLE").await;
     env.finish().await;
@@ -115,12 +192,24 @@ async fn sql_functions_refuse_bad_input_with_clear_errors() {
 async fn customer_add_update_refresh_delete_live() {
     let env = Env::start().await;
     env.populate().await;
-    let local = env.insert("qbo.customer", "display_name, email, operation", "'Heron Ltd', 'ap@heron.test', 'add'").await;
+    let local = env
+        .insert(
+            "qbo.customer",
+            "display_name, email, operation",
+            "'Heron Ltd', 'ap@heron.test', 'add'",
+        )
+        .await;
     let row = env.wait_row("qbo.customer", local).await;
     assert_eq!(row.status, "ok", "{:?}", row.message);
-    assert_eq!(row.operation, None, "operation is cleared when the record is written back");
+    assert_eq!(
+        row.operation, None,
+        "operation is cleared when the record is written back"
+    );
     let id = row.id.expect("QuickBooks Id written back");
-    let qb = env.qb().read("Customer", &id).expect("created in QuickBooks");
+    let qb = env
+        .qb()
+        .read("Customer", &id)
+        .expect("created in QuickBooks");
     assert_eq!(qb["PrimaryEmailAddr"]["Address"], "ap@heron.test");
     let r = env.one(&format!("SELECT sync_token, data->>'DisplayName', last_updated_time IS NOT NULL FROM qbo.customer WHERE local_id = {local}")).await;
     assert_eq!(r.get::<_, String>(0), "0");
@@ -133,22 +222,58 @@ async fn customer_add_update_refresh_delete_live() {
     env.exec(&format!("UPDATE qbo.customer SET phone = '+1 555 0199', operation = 'update' WHERE local_id = {local}")).await;
     let row = env.wait_row("qbo.customer", local).await;
     assert_eq!(row.status, "ok", "{:?}", row.message);
-    assert_eq!(env.qb().read("Customer", &id).unwrap()["PrimaryPhone"]["FreeFormNumber"], "+1 555 0199");
-    assert_eq!(env.qb().read("Customer", &id).unwrap()["PrimaryEmailAddr"]["Address"], "ap@heron.test", "sparse keeps other fields");
-    assert_eq!(env.one(&format!("SELECT sync_token FROM qbo.customer WHERE local_id = {local}")).await.get::<_, String>(0), "1");
+    assert_eq!(
+        env.qb().read("Customer", &id).unwrap()["PrimaryPhone"]["FreeFormNumber"],
+        "+1 555 0199"
+    );
+    assert_eq!(
+        env.qb().read("Customer", &id).unwrap()["PrimaryEmailAddr"]["Address"],
+        "ap@heron.test",
+        "sparse keeps other fields"
+    );
+    assert_eq!(
+        env.one(&format!(
+            "SELECT sync_token FROM qbo.customer WHERE local_id = {local}"
+        ))
+        .await
+        .get::<_, String>(0),
+        "1"
+    );
 
     // refresh: re-reads one record changed in QuickBooks.
-    env.qb().sparse_update("Customer", &id, json!({"CompanyName": "Heron Holdings"})).unwrap();
-    env.exec(&format!("UPDATE qbo.customer SET operation = 'refresh' WHERE local_id = {local}")).await;
+    env.qb()
+        .sparse_update("Customer", &id, json!({"CompanyName": "Heron Holdings"}))
+        .unwrap();
+    env.exec(&format!(
+        "UPDATE qbo.customer SET operation = 'refresh' WHERE local_id = {local}"
+    ))
+    .await;
     assert_eq!(env.wait_row("qbo.customer", local).await.status, "ok");
-    assert_eq!(env.one(&format!("SELECT company_name FROM qbo.customer WHERE local_id = {local}")).await.get::<_, String>(0), "Heron Holdings");
+    assert_eq!(
+        env.one(&format!(
+            "SELECT company_name FROM qbo.customer WHERE local_id = {local}"
+        ))
+        .await
+        .get::<_, String>(0),
+        "Heron Holdings"
+    );
 
     // delete on a name list deactivates, and the row says so.
-    env.exec(&format!("UPDATE qbo.customer SET operation = 'delete' WHERE local_id = {local}")).await;
+    env.exec(&format!(
+        "UPDATE qbo.customer SET operation = 'delete' WHERE local_id = {local}"
+    ))
+    .await;
     let row = env.wait_row("qbo.customer", local).await;
     assert_eq!(row.status, "ok");
-    assert!(row.message.unwrap_or_default().contains("cannot delete a Customer; it was made inactive"));
-    let r = env.one(&format!("SELECT active, display_name FROM qbo.customer WHERE local_id = {local}")).await;
+    assert!(row
+        .message
+        .unwrap_or_default()
+        .contains("cannot delete a Customer; it was made inactive"));
+    let r = env
+        .one(&format!(
+            "SELECT active, display_name FROM qbo.customer WHERE local_id = {local}"
+        ))
+        .await;
     assert!(!r.get::<_, bool>(0));
     assert_eq!(r.get::<_, String>(1), "Heron Ltd (deleted)");
     assert_eq!(env.qb().read("Customer", &id).unwrap()["Active"], false);
@@ -156,12 +281,23 @@ async fn customer_add_update_refresh_delete_live() {
 }
 
 async fn first_item(env: &Env) -> String {
-    env.one("SELECT id FROM qbo.item WHERE active ORDER BY local_id LIMIT 1").await.get(0)
+    env.one("SELECT id FROM qbo.item WHERE active ORDER BY local_id LIMIT 1")
+        .await
+        .get(0)
 }
 
 async fn add_customer(env: &Env, name: &str) -> String {
-    let local = env.insert("qbo.customer", "display_name, operation", &format!("'{name}', 'add'")).await;
-    env.wait_row("qbo.customer", local).await.id.expect("customer added")
+    let local = env
+        .insert(
+            "qbo.customer",
+            "display_name, operation",
+            &format!("'{name}', 'add'"),
+        )
+        .await;
+    env.wait_row("qbo.customer", local)
+        .await
+        .id
+        .expect("customer added")
 }
 
 async fn add_invoice(env: &Env, customer: &str, doc: &str, lines: &[(f64, f64)]) -> i64 {
@@ -178,8 +314,16 @@ async fn add_invoice(env: &Env, customer: &str, doc: &str, lines: &[(f64, f64)])
         .collect();
     sql.push_str(&values.join(", "));
     env.exec(&sql).await;
-    let local: i64 = env.one(&format!("SELECT local_id FROM qbo.invoice WHERE doc_number = '{doc}'")).await.get(0);
-    env.exec(&format!("UPDATE qbo.invoice SET operation = 'add' WHERE local_id = {local}")).await;
+    let local: i64 = env
+        .one(&format!(
+            "SELECT local_id FROM qbo.invoice WHERE doc_number = '{doc}'"
+        ))
+        .await
+        .get(0);
+    env.exec(&format!(
+        "UPDATE qbo.invoice SET operation = 'add' WHERE local_id = {local}"
+    ))
+    .await;
     local
 }
 
@@ -198,9 +342,20 @@ async fn invoice_add_with_lines_void_and_delete() {
     assert_eq!(r.get::<_, String>(2), customer);
     // Lines are rewritten from QuickBooks' answer, with their QuickBooks line ids.
     assert_eq!(count(env.one(&format!("SELECT count(*) FROM qbo.invoice_line WHERE invoice_local_id = {local} AND line_id IS NOT NULL")).await), 2);
-    assert_eq!(env.qb().read("Invoice", &id).unwrap()["Line"].as_array().unwrap().iter().filter(|l| l["DetailType"] == "SalesItemLineDetail").count(), 2);
+    assert_eq!(
+        env.qb().read("Invoice", &id).unwrap()["Line"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["DetailType"] == "SalesItemLineDetail")
+            .count(),
+        2
+    );
 
-    env.exec(&format!("UPDATE qbo.invoice SET operation = 'void' WHERE local_id = {local}")).await;
+    env.exec(&format!(
+        "UPDATE qbo.invoice SET operation = 'void' WHERE local_id = {local}"
+    ))
+    .await;
     let row = env.wait_row("qbo.invoice", local).await;
     assert_eq!(row.status, "ok", "{:?}", row.message);
     let r = env.one(&format!("SELECT total_amt::float8, private_note, sync_token FROM qbo.invoice WHERE local_id = {local}")).await;
@@ -212,10 +367,24 @@ async fn invoice_add_with_lines_void_and_delete() {
     // delete of a transaction removes it in QuickBooks and here.
     let other = add_invoice(&env, &customer, "T-101", &[(1.0, 10.0)]).await;
     let other_id = env.wait_row("qbo.invoice", other).await.id.unwrap();
-    env.exec(&format!("UPDATE qbo.invoice SET operation = 'delete' WHERE local_id = {other}")).await;
+    env.exec(&format!(
+        "UPDATE qbo.invoice SET operation = 'delete' WHERE local_id = {other}"
+    ))
+    .await;
     assert_eq!(env.wait_row("qbo.invoice", other).await.status, "removed");
-    assert!(env.qb().read("Invoice", &other_id).is_none(), "deleted in QuickBooks");
-    assert_eq!(count(env.one(&format!("SELECT count(*) FROM qbo.invoice_line WHERE invoice_local_id = {other}")).await), 0);
+    assert!(
+        env.qb().read("Invoice", &other_id).is_none(),
+        "deleted in QuickBooks"
+    );
+    assert_eq!(
+        count(
+            env.one(&format!(
+                "SELECT count(*) FROM qbo.invoice_line WHERE invoice_local_id = {other}"
+            ))
+            .await
+        ),
+        0
+    );
     assert_eq!(count(env.one(&format!("SELECT count(*) FROM qbsync.sync_result WHERE local_id = {other} AND operation = 'delete' AND outcome = 'ok' AND qb_id = '{other_id}'")).await), 1);
     env.finish().await;
 }
@@ -233,21 +402,51 @@ async fn payment_applies_to_an_invoice_and_voids() {
         env.company_id
     ))
     .await;
-    let pay: i64 = env.one("SELECT local_id FROM qbo.payment WHERE payment_ref_num = 'CHK-9'").await.get(0);
-    env.exec(&format!("UPDATE qbo.payment SET operation = 'add' WHERE local_id = {pay}")).await;
+    let pay: i64 = env
+        .one("SELECT local_id FROM qbo.payment WHERE payment_ref_num = 'CHK-9'")
+        .await
+        .get(0);
+    env.exec(&format!(
+        "UPDATE qbo.payment SET operation = 'add' WHERE local_id = {pay}"
+    ))
+    .await;
     let row = env.wait_row("qbo.payment", pay).await;
     assert_eq!(row.status, "ok", "{:?}", row.message);
-    assert_eq!(env.qb().read("Invoice", &inv_id).unwrap()["Balance"].as_f64(), Some(40.0), "partial payment applied");
-    let (_, status) = env.run_task("SELECT qbsync.qb_refresh('acme', '{invoice}')").await;
+    assert_eq!(
+        env.qb().read("Invoice", &inv_id).unwrap()["Balance"].as_f64(),
+        Some(40.0),
+        "partial payment applied"
+    );
+    let (_, status) = env
+        .run_task("SELECT qbsync.qb_refresh('acme', '{invoice}')")
+        .await;
     assert_eq!(status, "done");
-    assert_eq!(env.one(&format!("SELECT balance::float8 FROM qbo.invoice WHERE local_id = {inv}")).await.get::<_, f64>(0), 40.0);
-    env.exec(&format!("UPDATE qbo.payment SET operation = 'void' WHERE local_id = {pay}")).await;
+    assert_eq!(
+        env.one(&format!(
+            "SELECT balance::float8 FROM qbo.invoice WHERE local_id = {inv}"
+        ))
+        .await
+        .get::<_, f64>(0),
+        40.0
+    );
+    env.exec(&format!(
+        "UPDATE qbo.payment SET operation = 'void' WHERE local_id = {pay}"
+    ))
+    .await;
     let row = env.wait_row("qbo.payment", pay).await;
     assert_eq!(row.status, "ok", "{:?}", row.message);
-    let r = env.one(&format!("SELECT total_amt::float8, private_note FROM qbo.payment WHERE local_id = {pay}")).await;
+    let r = env
+        .one(&format!(
+            "SELECT total_amt::float8, private_note FROM qbo.payment WHERE local_id = {pay}"
+        ))
+        .await;
     assert_eq!(r.get::<_, f64>(0), 0.0);
     assert!(r.get::<_, String>(1).starts_with("Voided"));
-    assert_eq!(env.qb().read("Invoice", &inv_id).unwrap()["Balance"].as_f64(), Some(100.0), "void restores the balance");
+    assert_eq!(
+        env.qb().read("Invoice", &inv_id).unwrap()["Balance"].as_f64(),
+        Some(100.0),
+        "void restores the balance"
+    );
     env.finish().await;
 }
 
@@ -255,15 +454,43 @@ async fn payment_applies_to_an_invoice_and_voids() {
 async fn duplicate_name_and_stale_sync_token_are_row_errors() {
     let env = Env::start().await;
     env.populate().await;
-    let taken: String = env.one("SELECT display_name FROM qbo.customer WHERE active ORDER BY local_id LIMIT 1").await.get(0);
-    let local = env.insert("qbo.customer", "display_name, operation", &format!("'{}', 'add'", taken.replace('\'', "''"))).await;
+    let taken: String = env
+        .one("SELECT display_name FROM qbo.customer WHERE active ORDER BY local_id LIMIT 1")
+        .await
+        .get(0);
+    let local = env
+        .insert(
+            "qbo.customer",
+            "display_name, operation",
+            &format!("'{}', 'add'", taken.replace('\'', "''")),
+        )
+        .await;
     let row = env.wait_row("qbo.customer", local).await;
     assert_eq!(row.status, "error");
-    assert_eq!(row.operation.as_deref(), Some("add"), "the row is kept for the user to fix");
-    assert!(row.message.as_deref().unwrap_or("").starts_with("[6240] Duplicate Name Exists Error"), "{:?}", row.message);
+    assert_eq!(
+        row.operation.as_deref(),
+        Some("add"),
+        "the row is kept for the user to fix"
+    );
+    assert!(
+        row.message
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("[6240] Duplicate Name Exists Error"),
+        "{:?}",
+        row.message
+    );
     let r = env.one(&format!("SELECT code, message FROM qbsync.sync_result WHERE local_id = {local} AND outcome = 'error'")).await;
     assert_eq!(r.get::<_, String>(0), "6240");
-    assert_eq!(count(env.one(&format!("SELECT count(*) FROM qbsync.messages WHERE local_id = {local} AND code = '6240'")).await), 1);
+    assert_eq!(
+        count(
+            env.one(&format!(
+                "SELECT count(*) FROM qbsync.messages WHERE local_id = {local} AND code = '6240'"
+            ))
+            .await
+        ),
+        1
+    );
     // Fix and retry.
     env.exec(&format!("UPDATE qbo.customer SET display_name = 'Unique Name 42', operation = 'add' WHERE local_id = {local}")).await;
     let row = env.wait_row("qbo.customer", local).await;
@@ -271,29 +498,66 @@ async fn duplicate_name_and_stale_sync_token_are_row_errors() {
 
     // Someone edits the record in QuickBooks; our update carries the old SyncToken.
     let id = row.id.unwrap();
-    env.qb().sparse_update("Customer", &id, json!({"Notes": "edited in QuickBooks"})).unwrap();
-    env.exec(&format!("UPDATE qbo.customer SET phone = '1', operation = 'update' WHERE local_id = {local}")).await;
+    env.qb()
+        .sparse_update("Customer", &id, json!({"Notes": "edited in QuickBooks"}))
+        .unwrap();
+    env.exec(&format!(
+        "UPDATE qbo.customer SET phone = '1', operation = 'update' WHERE local_id = {local}"
+    ))
+    .await;
     let row = env.wait_row("qbo.customer", local).await;
     assert_eq!(row.status, "error");
     let msg = row.message.unwrap_or_default();
-    assert!(msg.starts_with("[5010] Stale Object Error") && msg.contains("operation = 'refresh'"), "{msg}");
-    assert_eq!(env.qb().read("Customer", &id).unwrap().get("PrimaryPhone"), None, "nothing was applied");
+    assert!(
+        msg.starts_with("[5010] Stale Object Error") && msg.contains("operation = 'refresh'"),
+        "{msg}"
+    );
+    assert_eq!(
+        env.qb().read("Customer", &id).unwrap().get("PrimaryPhone"),
+        None,
+        "nothing was applied"
+    );
     env.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operation_result_setting_writes_only_the_outcome() {
-    let env = Env::with(Options { operation_result: true, ..Default::default() }).await;
-    let local = env.insert("qbo.customer", "display_name, operation", "'Outcome Only', 'add'").await;
+    let env = Env::with(Options {
+        operation_result: true,
+        ..Default::default()
+    })
+    .await;
+    let local = env
+        .insert(
+            "qbo.customer",
+            "display_name, operation",
+            "'Outcome Only', 'add'",
+        )
+        .await;
     let row = env.wait_row("qbo.customer", local).await;
     assert_eq!(row.status, "ok");
     assert_eq!(row.operation.as_deref(), Some("added"));
-    assert!(row.id.is_some(), "the Id is still written: later operations need it");
+    assert!(
+        row.id.is_some(),
+        "the Id is still written: later operations need it"
+    );
     let r = env.one(&format!("SELECT data = '{{}}'::jsonb, last_updated_time IS NULL FROM qbo.customer WHERE local_id = {local}")).await;
-    assert!(r.get::<_, bool>(0) && r.get::<_, bool>(1), "the record itself is not rewritten");
-    let dup = env.insert("qbo.customer", "display_name, operation", "'Outcome Only', 'add'").await;
+    assert!(
+        r.get::<_, bool>(0) && r.get::<_, bool>(1),
+        "the record itself is not rewritten"
+    );
+    let dup = env
+        .insert(
+            "qbo.customer",
+            "display_name, operation",
+            "'Outcome Only', 'add'",
+        )
+        .await;
     let row = env.wait_row("qbo.customer", dup).await;
-    assert_eq!((row.status.as_str(), row.operation.as_deref()), ("error", Some("error")));
+    assert_eq!(
+        (row.status.as_str(), row.operation.as_deref()),
+        ("error", Some("error"))
+    );
     env.finish().await;
 }
 
@@ -302,10 +566,19 @@ async fn refresh_applies_inserts_updates_deletes_and_deactivations() {
     let env = Env::start().await;
     env.populate().await;
     let qb = env.qb();
-    let created = qb.create("Customer", json!({"DisplayName": "Made In QuickBooks"})).unwrap();
-    let changed: String = env.one("SELECT id FROM qbo.customer WHERE active ORDER BY local_id DESC LIMIT 1").await.get(0);
-    qb.sparse_update("Customer", &changed, json!({"CompanyName": "Renamed Co"})).unwrap();
-    let quiet: String = env.one("SELECT id FROM qbo.customer WHERE active AND balance = 0 ORDER BY local_id LIMIT 1").await.get(0);
+    let created = qb
+        .create("Customer", json!({"DisplayName": "Made In QuickBooks"}))
+        .unwrap();
+    let changed: String = env
+        .one("SELECT id FROM qbo.customer WHERE active ORDER BY local_id DESC LIMIT 1")
+        .await
+        .get(0);
+    qb.sparse_update("Customer", &changed, json!({"CompanyName": "Renamed Co"}))
+        .unwrap();
+    let quiet: String = env
+        .one("SELECT id FROM qbo.customer WHERE active AND balance = 0 ORDER BY local_id LIMIT 1")
+        .await
+        .get(0);
     qb.deactivate("Customer", &quiet).unwrap();
     let unpaid: String = env.one("SELECT id FROM qbo.invoice WHERE balance = total_amt AND total_amt > 0 ORDER BY local_id LIMIT 1").await.get(0);
     qb.delete("Invoice", &unpaid).unwrap();
@@ -315,18 +588,54 @@ async fn refresh_applies_inserts_updates_deletes_and_deactivations() {
     let (task, status) = env.run_task("SELECT qbsync.qb_refresh('acme')").await;
     assert_eq!(status, "done");
     let new_id = created["Id"].as_str().unwrap();
-    assert_eq!(env.one(&format!("SELECT display_name FROM qbo.customer WHERE id = '{new_id}'")).await.get::<_, String>(0), "Made In QuickBooks");
-    assert_eq!(env.one(&format!("SELECT company_name FROM qbo.customer WHERE id = '{changed}'")).await.get::<_, String>(0), "Renamed Co");
-    let r = env.one(&format!("SELECT active, display_name LIKE '% (deleted)' FROM qbo.customer WHERE id = '{quiet}'")).await;
+    assert_eq!(
+        env.one(&format!(
+            "SELECT display_name FROM qbo.customer WHERE id = '{new_id}'"
+        ))
+        .await
+        .get::<_, String>(0),
+        "Made In QuickBooks"
+    );
+    assert_eq!(
+        env.one(&format!(
+            "SELECT company_name FROM qbo.customer WHERE id = '{changed}'"
+        ))
+        .await
+        .get::<_, String>(0),
+        "Renamed Co"
+    );
+    let r = env
+        .one(&format!(
+            "SELECT active, display_name LIKE '% (deleted)' FROM qbo.customer WHERE id = '{quiet}'"
+        ))
+        .await;
     assert!(!r.get::<_, bool>(0) && r.get::<_, bool>(1));
-    assert_eq!(count(env.one(&format!("SELECT count(*) FROM qbo.invoice WHERE id = '{unpaid}'")).await), 0);
-    assert_eq!(env.one(&format!("SELECT total_amt::float8 FROM qbo.invoice WHERE id = '{voided}'")).await.get::<_, f64>(0), 0.0);
+    assert_eq!(
+        count(
+            env.one(&format!(
+                "SELECT count(*) FROM qbo.invoice WHERE id = '{unpaid}'"
+            ))
+            .await
+        ),
+        0
+    );
+    assert_eq!(
+        env.one(&format!(
+            "SELECT total_amt::float8 FROM qbo.invoice WHERE id = '{voided}'"
+        ))
+        .await
+        .get::<_, f64>(0),
+        0.0
+    );
     let r = env.one(&format!(
         "SELECT count(*) FILTER (WHERE operation = 'insert' AND entity = 'Customer'), count(*) FILTER (WHERE operation = 'delete' AND qb_id = '{unpaid}'), \
          count(*) FILTER (WHERE operation = 'update' AND entity = 'Invoice' AND qb_id = '{voided}') FROM qbsync.sync_result WHERE task_id = {task} AND direction = 'incoming'"
     ))
     .await;
-    assert_eq!((r.get::<_, i64>(0), r.get::<_, i64>(1), r.get::<_, i64>(2)), (1, 1, 1));
+    assert_eq!(
+        (r.get::<_, i64>(0), r.get::<_, i64>(1), r.get::<_, i64>(2)),
+        (1, 1, 1)
+    );
     // The cursor moved: a second refresh brings nothing new.
     let (task2, _) = env.run_task("SELECT qbsync.qb_refresh('acme')").await;
     let again = count(env.one(&format!("SELECT count(*) FROM qbsync.sync_result WHERE task_id = {task2} AND operation = 'insert'")).await);
@@ -338,23 +647,66 @@ async fn refresh_applies_inserts_updates_deletes_and_deactivations() {
 async fn refresh_falls_back_to_queries_when_the_cursor_is_too_old() {
     let env = Env::start().await;
     env.populate().await;
-    let changed: String = env.one("SELECT id FROM qbo.customer WHERE active ORDER BY local_id LIMIT 1").await.get(0);
-    env.qb().sparse_update("Customer", &changed, json!({"CompanyName": "Old Cursor Co"})).unwrap();
+    let changed: String = env
+        .one("SELECT id FROM qbo.customer WHERE active ORDER BY local_id LIMIT 1")
+        .await
+        .get(0);
+    env.qb()
+        .sparse_update(
+            "Customer",
+            &changed,
+            json!({"CompanyName": "Old Cursor Co"}),
+        )
+        .unwrap();
     let gone: String = env.one("SELECT id FROM qbo.invoice WHERE balance = total_amt AND total_amt > 0 ORDER BY local_id LIMIT 1").await.get(0);
     env.qb().delete("Invoice", &gone).unwrap();
-    env.exec("UPDATE qbsync.history SET change_cursor = change_cursor - interval '40 days'").await;
+    env.exec("UPDATE qbsync.history SET change_cursor = change_cursor - interval '40 days'")
+        .await;
     let before = env.qb().stats();
-    let (_, status) = env.run_task("SELECT qbsync.qb_refresh('acme', '{customer, invoice}')").await;
+    let (_, status) = env
+        .run_task("SELECT qbsync.qb_refresh('acme', '{customer, invoice}')")
+        .await;
     assert_eq!(status, "done");
     let after = env.qb().stats();
-    let routes = |s: &qbsync_sandbox::Stats, k: &str| s.requests_by_route.iter().filter(|(r, _)| r.contains(k)).map(|(_, n)| *n).sum::<u64>();
-    assert_eq!(routes(&after, "cdc"), routes(&before, "cdc"), "no CDC call for a cursor older than 30 days");
+    let routes = |s: &qbsync_sandbox::Stats, k: &str| {
+        s.requests_by_route
+            .iter()
+            .filter(|(r, _)| r.contains(k))
+            .map(|(_, n)| *n)
+            .sum::<u64>()
+    };
+    assert_eq!(
+        routes(&after, "cdc"),
+        routes(&before, "cdc"),
+        "no CDC call for a cursor older than 30 days"
+    );
     assert!(routes(&after, "query") > routes(&before, "query"));
-    assert_eq!(env.one(&format!("SELECT company_name FROM qbo.customer WHERE id = '{changed}'")).await.get::<_, String>(0), "Old Cursor Co");
-    assert_eq!(count(env.one(&format!("SELECT count(*) FROM qbo.invoice WHERE id = '{gone}'")).await), 0, "full reload removed the deleted invoice");
+    assert_eq!(
+        env.one(&format!(
+            "SELECT company_name FROM qbo.customer WHERE id = '{changed}'"
+        ))
+        .await
+        .get::<_, String>(0),
+        "Old Cursor Co"
+    );
+    assert_eq!(
+        count(
+            env.one(&format!(
+                "SELECT count(*) FROM qbo.invoice WHERE id = '{gone}'"
+            ))
+            .await
+        ),
+        0,
+        "full reload removed the deleted invoice"
+    );
     let fresh = count(env.one("SELECT count(*) FROM qbsync.history WHERE change_cursor > now() - interval '1 day' AND entity IN ('Customer', 'Invoice')").await);
     assert_eq!(fresh, 2, "both cursors moved forward");
-    let untouched = count(env.one("SELECT count(*) FROM qbsync.history WHERE change_cursor < now() - interval '30 days'").await);
+    let untouched = count(
+        env.one(
+            "SELECT count(*) FROM qbsync.history WHERE change_cursor < now() - interval '30 days'",
+        )
+        .await,
+    );
     assert_eq!(untouched, 5, "tables not asked for were left alone");
     env.finish().await;
 }
@@ -369,30 +721,85 @@ async fn qb_update_pushes_flagged_rows_in_batches_and_update_and_refresh() {
         env.company_id
     ))
     .await;
-    let task: i64 = env.one("SELECT qbsync.qb_update('acme', '{customer}')").await.get(0);
-    let batches_before = env.qb().stats().requests_by_route.iter().filter(|(r, _)| r.contains("batch")).map(|(_, n)| *n).sum::<u64>();
+    let task: i64 = env
+        .one("SELECT qbsync.qb_update('acme', '{customer}')")
+        .await
+        .get(0);
+    let batches_before = env
+        .qb()
+        .stats()
+        .requests_by_route
+        .iter()
+        .filter(|(r, _)| r.contains("batch"))
+        .map(|(_, n)| *n)
+        .sum::<u64>();
     env.start_agent();
     assert_eq!(env.wait_task(task).await, "done");
     let r = env.one(&format!("SELECT count(*) FILTER (WHERE outcome = 'ok'), count(*) FROM qbsync.sync_result WHERE task_id = {task} AND direction = 'outgoing'")).await;
     assert_eq!((r.get::<_, i64>(0), r.get::<_, i64>(1)), (5, 5));
     assert_eq!(count(env.one("SELECT count(*) FROM qbo.customer WHERE display_name LIKE 'Batch %' AND id IS NOT NULL AND operation IS NULL").await), 5);
     assert_eq!(env.qb().api_creates("Customer"), 5);
-    let batches_after = env.qb().stats().requests_by_route.iter().filter(|(r, _)| r.contains("batch")).map(|(_, n)| *n).sum::<u64>();
-    assert_eq!(batches_after - batches_before, 1, "five adds went in one batch call");
-    assert_eq!(env.one(&format!("SELECT rows_done FROM qbsync.task WHERE id = {task}")).await.get::<_, i64>(0), 5);
+    let batches_after = env
+        .qb()
+        .stats()
+        .requests_by_route
+        .iter()
+        .filter(|(r, _)| r.contains("batch"))
+        .map(|(_, n)| *n)
+        .sum::<u64>();
+    assert_eq!(
+        batches_after - batches_before,
+        1,
+        "five adds went in one batch call"
+    );
+    assert_eq!(
+        env.one(&format!(
+            "SELECT rows_done FROM qbsync.task WHERE id = {task}"
+        ))
+        .await
+        .get::<_, i64>(0),
+        5
+    );
 
     // update_and_refresh: push a local change, then bring in a remote one.
     env.stop_agent().await;
-    let remote = env.qb().create("Customer", json!({"DisplayName": "Remote Arrival"})).unwrap();
+    let remote = env
+        .qb()
+        .create("Customer", json!({"DisplayName": "Remote Arrival"}))
+        .unwrap();
     env.exec("UPDATE qbo.customer SET email = 'b1@x.test', operation = 'update' WHERE display_name = 'Batch 1'").await;
-    let task: i64 = env.one("SELECT qbsync.qb_update_and_refresh('acme', '{customer}')").await.get(0);
+    let task: i64 = env
+        .one("SELECT qbsync.qb_update_and_refresh('acme', '{customer}')")
+        .await
+        .get(0);
     env.start_agent();
     assert_eq!(env.wait_task(task).await, "done");
-    let id: String = env.one("SELECT id FROM qbo.customer WHERE display_name = 'Batch 1'").await.get(0);
-    assert_eq!(env.qb().read("Customer", &id).unwrap()["PrimaryEmailAddr"]["Address"], "b1@x.test");
+    let id: String = env
+        .one("SELECT id FROM qbo.customer WHERE display_name = 'Batch 1'")
+        .await
+        .get(0);
+    assert_eq!(
+        env.qb().read("Customer", &id).unwrap()["PrimaryEmailAddr"]["Address"],
+        "b1@x.test"
+    );
     let rid = remote["Id"].as_str().unwrap();
-    assert_eq!(count(env.one(&format!("SELECT count(*) FROM qbo.customer WHERE id = '{rid}'")).await), 1);
-    assert_eq!(env.one(&format!("SELECT entities_done, entities_total FROM qbsync.task WHERE id = {task}")).await.get::<_, i32>(1), 2);
+    assert_eq!(
+        count(
+            env.one(&format!(
+                "SELECT count(*) FROM qbo.customer WHERE id = '{rid}'"
+            ))
+            .await
+        ),
+        1
+    );
+    assert_eq!(
+        env.one(&format!(
+            "SELECT entities_done, entities_total FROM qbsync.task WHERE id = {task}"
+        ))
+        .await
+        .get::<_, i32>(1),
+        2
+    );
     env.finish().await;
 }
 
@@ -400,7 +807,13 @@ async fn qb_update_pushes_flagged_rows_in_batches_and_update_and_refresh() {
 async fn a_change_made_while_no_agent_listened_is_swept_up() {
     let mut env = Env::start().await;
     env.stop_agent().await;
-    let local = env.insert("qbo.customer", "display_name, operation", "'Nobody Listened', 'add'").await;
+    let local = env
+        .insert(
+            "qbo.customer",
+            "display_name, operation",
+            "'Nobody Listened', 'add'",
+        )
+        .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     env.start_agent();
     let row = env.wait_row("qbo.customer", local).await;
@@ -413,7 +826,10 @@ async fn a_change_made_while_no_agent_listened_is_swept_up() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn qb_stop_stops_a_running_populate_at_an_entity_boundary() {
     let env = Env::with(Options {
-        sandbox: SandboxConfig { seed: SeedSize::scaled(200), ..Default::default() },
+        sandbox: SandboxConfig {
+            seed: SeedSize::scaled(200),
+            ..Default::default()
+        },
         ..Default::default()
     })
     .await;
@@ -421,7 +837,12 @@ async fn qb_stop_stops_a_running_populate_at_an_entity_boundary() {
     let task: i64 = env.one("SELECT qbsync.qb_populate('acme')").await.get(0);
     // Wait until it works on its second entity, then ask it to stop.
     for _ in 0..400 {
-        let e: Option<String> = env.one(&format!("SELECT current_entity FROM qbsync.task WHERE id = {task}")).await.get(0);
+        let e: Option<String> = env
+            .one(&format!(
+                "SELECT current_entity FROM qbsync.task WHERE id = {task}"
+            ))
+            .await
+            .get(0);
         if e.as_deref() == Some("Customer") {
             break;
         }
@@ -432,35 +853,59 @@ async fn qb_stop_stops_a_running_populate_at_an_entity_boundary() {
     let r = env.one(&format!("SELECT entities_done, entities_total, current_entity FROM qbsync.task WHERE id = {task}")).await;
     assert!(r.get::<_, i32>(0) < r.get::<_, i32>(1));
     // Never mid-record: the entity in progress finished whole, the later ones never started.
-    assert_eq!(count(env.one("SELECT count(*) FROM qbo.customer").await) as usize, env.qb().count("Customer"));
-    assert_eq!(count(env.one("SELECT count(*) FROM qbo.sales_receipt").await), 0);
+    assert_eq!(
+        count(env.one("SELECT count(*) FROM qbo.customer").await) as usize,
+        env.qb().count("Customer")
+    );
+    assert_eq!(
+        count(env.one("SELECT count(*) FROM qbo.sales_receipt").await),
+        0
+    );
     env.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_access_token_is_refreshed_and_the_rotated_refresh_token_kept() {
     let env = Env::with(Options {
-        sandbox: SandboxConfig { rotate_refresh_every_secs: 0, ..Default::default() },
+        sandbox: SandboxConfig {
+            rotate_refresh_every_secs: 0,
+            ..Default::default()
+        },
         ..Default::default()
     })
     .await;
-    let first: String = env.one("SELECT refresh_token FROM qbsync.company_secret").await.get(0);
-    assert_eq!(Some(first.clone()), env.qb().current_refresh_token(), "rotated token stored");
+    let first: String = env
+        .one("SELECT refresh_token FROM qbsync.company_secret")
+        .await
+        .get(0);
+    assert_eq!(
+        Some(first.clone()),
+        env.qb().current_refresh_token(),
+        "rotated token stored"
+    );
     env.qb().advance_clock(3700);
     env.populate().await;
-    let r = env.one("SELECT refresh_token, refresh_count FROM qbsync.company_secret").await;
+    let r = env
+        .one("SELECT refresh_token, refresh_count FROM qbsync.company_secret")
+        .await;
     let second: String = r.get(0);
     assert_ne!(second, first);
     assert_eq!(Some(second), env.qb().current_refresh_token());
     assert_eq!(r.get::<_, i64>(1), 2);
-    assert!(env.qb().stats().unauthorized_401 >= 1, "the expired token was refused, then refreshed");
+    assert!(
+        env.qb().stats().unauthorized_401 >= 1,
+        "the expired token was refused, then refreshed"
+    );
     env.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn access_token_is_refreshed_before_it_expires() {
     let env = Env::with(Options {
-        sandbox: SandboxConfig { access_token_ttl_secs: 301, ..Default::default() },
+        sandbox: SandboxConfig {
+            access_token_ttl_secs: 301,
+            ..Default::default()
+        },
         ..Default::default()
     })
     .await;
@@ -480,42 +925,77 @@ async fn invalid_grant_stops_the_company_and_shows_in_status() {
     env.qb().advance_clock(3700);
     let (task, status) = env.run_task("SELECT qbsync.qb_refresh('acme')").await;
     assert_eq!(status, "failed");
-    let err: String = env.one(&format!("SELECT error FROM qbsync.task WHERE id = {task}")).await.get(0);
+    let err: String = env
+        .one(&format!("SELECT error FROM qbsync.task WHERE id = {task}"))
+        .await
+        .get(0);
     assert!(err.contains("invalid_grant"), "{err}");
-    let r = env.one("SELECT state, flag FROM qbsync.status WHERE company = 'acme'").await;
-    assert!(r.get::<_, String>(0).starts_with("Needs attention: QuickBooks refused the refresh token (invalid_grant"));
+    let r = env
+        .one("SELECT state, flag FROM qbsync.status WHERE company = 'acme'")
+        .await;
+    assert!(r
+        .get::<_, String>(0)
+        .starts_with("Needs attention: QuickBooks refused the refresh token (invalid_grant"));
     assert_eq!(r.get::<_, String>(1), "red");
-    assert_eq!(count(env.one("SELECT count(*) FROM qbsync.messages WHERE code = 'company'").await), 1);
+    assert_eq!(
+        count(
+            env.one("SELECT count(*) FROM qbsync.messages WHERE code = 'company'")
+                .await
+        ),
+        1
+    );
     let e = env.error_of("SELECT qbsync.qb_refresh('acme')").await;
-    assert!(e.contains("needs attention") && e.contains("SET error = NULL"), "{e}");
+    assert!(
+        e.contains("needs attention") && e.contains("SET error = NULL"),
+        "{e}"
+    );
     env.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttled_requests_wait_for_retry_after_and_succeed() {
     let env = Env::with(Options {
-        sandbox: SandboxConfig { time_scale: 60.0, ..Default::default() },
+        sandbox: SandboxConfig {
+            time_scale: 60.0,
+            ..Default::default()
+        },
         ..Default::default()
     })
     .await;
     env.qb().force_throttle_next(3);
-    let local = env.insert("qbo.customer", "display_name, operation", "'Patient Customer', 'add'").await;
+    let local = env
+        .insert(
+            "qbo.customer",
+            "display_name, operation",
+            "'Patient Customer', 'add'",
+        )
+        .await;
     let row = env.wait_row("qbo.customer", local).await;
     assert_eq!(row.status, "ok", "{:?}", row.message);
     assert_eq!(env.qb().stats().throttled_429, 3);
-    assert_eq!(env.qb().api_creates("Customer"), 1, "throttled requests were not executed twice");
+    assert_eq!(
+        env.qb().api_creates("Customer"),
+        1,
+        "throttled requests were not executed twice"
+    );
 
     // The sandbox's own 10-in-flight and per-minute limits: a populate under them completes.
     env.qb().set_xml_throttle(true);
     env.qb().force_throttle_next(2);
     env.populate().await;
-    assert_eq!(count(env.one("SELECT count(*) FROM qbo.invoice").await) as usize, env.qb().count("Invoice"));
+    assert_eq!(
+        count(env.one("SELECT count(*) FROM qbo.invoice").await) as usize,
+        env.qb().count("Invoice")
+    );
     env.finish().await;
 }
 
 fn lost_response(path: &str) -> qbsync_sandbox::FailRule {
     // QuickBooks applies the request, then the answer is lost (a 503 reaches the agent).
-    qbsync_sandbox::FailRule { after_execute: true, ..qbsync_sandbox::FailRule::new(path, 1, 503) }
+    qbsync_sandbox::FailRule {
+        after_execute: true,
+        ..qbsync_sandbox::FailRule::new(path, 1, 503)
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -527,22 +1007,47 @@ async fn a_create_whose_answer_is_lost_is_applied_once() {
         env.qb().set_ignore_request_id(ignore);
         let before = env.qb().api_creates("Customer");
         env.qb().fail_next(lost_response("/customer?"));
-        let local = env.insert("qbo.customer", "display_name, operation", &format!("'{name}', 'add'")).await;
+        let local = env
+            .insert(
+                "qbo.customer",
+                "display_name, operation",
+                &format!("'{name}', 'add'"),
+            )
+            .await;
         let row = env.wait_row("qbo.customer", local).await;
         assert_eq!(row.status, "ok", "{:?}", row.message);
-        assert_eq!(env.qb().api_creates("Customer") - before, 1, "ignore_request_id={ignore}");
+        assert_eq!(
+            env.qb().api_creates("Customer") - before,
+            1,
+            "ignore_request_id={ignore}"
+        );
         assert_eq!(env.qb().find("Customer", "DisplayName", name).len(), 1);
-        assert!(row.message.unwrap_or_default().contains("earlier attempt whose answer was lost"));
+        assert!(row
+            .message
+            .unwrap_or_default()
+            .contains("earlier attempt whose answer was lost"));
     }
     // Without a natural key to look for, the same requestid is sent again and replayed.
     env.qb().set_ignore_request_id(false);
-    let customer: String = env.one("SELECT id FROM qbo.customer WHERE active ORDER BY local_id LIMIT 1").await.get(0);
+    let customer: String = env
+        .one("SELECT id FROM qbo.customer WHERE active ORDER BY local_id LIMIT 1")
+        .await
+        .get(0);
     env.qb().fail_next(lost_response("/payment?"));
-    let pay = env.insert("qbo.payment", "customer_ref, total_amt, txn_date, operation", &format!("'{customer}', 12.5, current_date, 'add'")).await;
+    let pay = env
+        .insert(
+            "qbo.payment",
+            "customer_ref, total_amt, txn_date, operation",
+            &format!("'{customer}', 12.5, current_date, 'add'"),
+        )
+        .await;
     let row = env.wait_row("qbo.payment", pay).await;
     assert_eq!(row.status, "ok", "{:?}", row.message);
     assert_eq!(env.qb().api_creates("Payment"), 1);
-    assert!(env.qb().stats().request_id_replays >= 1, "the retry was answered from the requestid store");
+    assert!(
+        env.qb().stats().request_id_replays >= 1,
+        "the retry was answered from the requestid store"
+    );
     env.finish().await;
 }
 
@@ -552,12 +1057,31 @@ async fn a_full_cdc_answer_is_completed_by_queries() {
     env.populate().await;
     let before = count(env.one("SELECT count(*) FROM qbo.customer").await);
     for i in 0..1005 {
-        env.qb().create("Customer", json!({"DisplayName": format!("Bulk Arrival {i:04}")})).unwrap();
+        env.qb()
+            .create(
+                "Customer",
+                json!({"DisplayName": format!("Bulk Arrival {i:04}")}),
+            )
+            .unwrap();
     }
     let (_, status) = env.run_task("SELECT qbsync.qb_refresh('acme')").await;
     assert_eq!(status, "done");
-    assert_eq!(count(env.one("SELECT count(*) FROM qbo.customer").await) - before, 1005, "nothing lost beyond the 1000 cap");
-    let cdc_calls: u64 = env.qb().stats().requests_by_route.iter().filter(|(r, _)| r.contains("cdc")).map(|(_, n)| *n).sum();
-    assert!(cdc_calls >= 2, "the full answer was asked again entity by entity ({cdc_calls} CDC calls)");
+    assert_eq!(
+        count(env.one("SELECT count(*) FROM qbo.customer").await) - before,
+        1005,
+        "nothing lost beyond the 1000 cap"
+    );
+    let cdc_calls: u64 = env
+        .qb()
+        .stats()
+        .requests_by_route
+        .iter()
+        .filter(|(r, _)| r.contains("cdc"))
+        .map(|(_, n)| *n)
+        .sum();
+    assert!(
+        cdc_calls >= 2,
+        "the full answer was asked again entity by entity ({cdc_calls} CDC calls)"
+    );
     env.finish().await;
 }

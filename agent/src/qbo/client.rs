@@ -53,15 +53,27 @@ struct QueryEnvelope<'a> {
 
 impl QueryPage {
     /// The raw objects of `entity` on this page and the server time of the answer.
-    pub fn objects<'a>(&'a self, entity: &str) -> Result<(Vec<&'a RawValue>, Option<DateTime<FixedOffset>>), QboError> {
-        let env: QueryEnvelope<'a> =
-            serde_json::from_str(&self.body).map_err(|e| QboError::Decode(format!("query response: {e}")))?;
-        let objects = match env.response.iter().find(|(k, _)| k.eq_ignore_ascii_case(entity)) {
+    pub fn objects<'a>(
+        &'a self,
+        entity: &str,
+    ) -> Result<(Vec<&'a RawValue>, Option<DateTime<FixedOffset>>), QboError> {
+        let env: QueryEnvelope<'a> = serde_json::from_str(&self.body)
+            .map_err(|e| QboError::Decode(format!("query response: {e}")))?;
+        let objects = match env
+            .response
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(entity))
+        {
             Some((_, raw)) => serde_json::from_str::<Vec<&'a RawValue>>(raw.get())
                 .map_err(|e| QboError::Decode(format!("query response {entity}: {e}")))?,
             None => Vec::new(),
         };
-        Ok((objects, env.time.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok())))
+        Ok((
+            objects,
+            env.time
+                .as_deref()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok()),
+        ))
     }
 }
 
@@ -69,14 +81,22 @@ impl QueryPage {
 pub fn entity_object(mut v: Value) -> Result<Value, QboError> {
     if let Value::Object(map) = &mut v {
         if let Some(key) = map.keys().find(|k| k.as_str() != "time").cloned() {
-            return map.remove(&key).ok_or_else(|| QboError::Decode("empty entity response".into()));
+            return map
+                .remove(&key)
+                .ok_or_else(|| QboError::Decode("empty entity response".into()));
         }
     }
     Err(QboError::Decode("entity response is not an object".into()))
 }
 
 impl QboClient {
-    pub fn new(http: reqwest::Client, api_base: &str, realm: &str, tokens: Arc<TokenSource>, limits: Arc<RealmLimits>) -> Self {
+    pub fn new(
+        http: reqwest::Client,
+        api_base: &str,
+        realm: &str,
+        tokens: Arc<TokenSource>,
+        limits: Arc<RealmLimits>,
+    ) -> Self {
         QboClient {
             http,
             company_base: format!("{}/company/{}", api_base.trim_end_matches('/'), realm),
@@ -87,7 +107,12 @@ impl QboClient {
     }
 
     async fn send_once(&self, req: &ApiRequest) -> Result<String, QboError> {
-        let _permit = self.limits.in_flight.acquire().await.map_err(|_| QboError::Decode("limiter closed".into()))?;
+        let _permit = self
+            .limits
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|_| QboError::Decode("limiter closed".into()))?;
         self.limits.requests.until_ready().await;
         if req.batch {
             self.limits.batches.until_ready().await;
@@ -95,17 +120,26 @@ impl QboClient {
         let token = self.tokens.access_token().await?;
         let mut builder = self
             .http
-            .request(req.method.clone(), format!("{}/{}", self.company_base, req.path))
+            .request(
+                req.method.clone(),
+                format!("{}/{}", self.company_base, req.path),
+            )
             .bearer_auth(&token)
             .header(header::ACCEPT, "application/json")
             .query(&[("minorversion", MINOR_VERSION)])
             .query(&req.query);
         if let Some((body, content_type)) = &req.body {
-            builder = builder.header(header::CONTENT_TYPE, *content_type).body(body.clone());
+            builder = builder
+                .header(header::CONTENT_TYPE, *content_type)
+                .body(body.clone());
         }
         let resp = builder.send().await?;
         let status = resp.status().as_u16();
-        let tid = resp.headers().get("intuit-tid").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let tid = resp
+            .headers()
+            .get("intuit-tid")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let retry_after = resp
             .headers()
             .get(header::RETRY_AFTER)
@@ -113,7 +147,11 @@ impl QboClient {
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
         let body = resp.text().await?;
-        debug!(status, intuit_tid = tid.as_deref().unwrap_or(""), "response");
+        debug!(
+            status,
+            intuit_tid = tid.as_deref().unwrap_or(""),
+            "response"
+        );
         if (200..300).contains(&status) {
             return Ok(body);
         }
@@ -153,23 +191,45 @@ impl QboClient {
     }
 
     fn get(path: String, query: Vec<(&'static str, String)>) -> ApiRequest {
-        ApiRequest { method: Method::GET, path, query, body: None, batch: false, retry_unknown: true }
+        ApiRequest {
+            method: Method::GET,
+            path,
+            query,
+            body: None,
+            batch: false,
+            retry_unknown: true,
+        }
     }
 
     /// `GET /query`: one page, as text.
     #[instrument(skip(self))]
     pub async fn query(&self, query: &str) -> Result<QueryPage, QboError> {
-        let body = self.send(Self::get("query".into(), vec![("query", query.to_string())])).await?;
+        let body = self
+            .send(Self::get(
+                "query".into(),
+                vec![("query", query.to_string())],
+            ))
+            .await?;
         Ok(QueryPage { body })
     }
 
     /// `GET /cdc` for `entities` changed since `since`.
     #[instrument(skip(self))]
-    pub async fn cdc(&self, entities: &[&str], since: DateTime<FixedOffset>) -> Result<Value, QboError> {
+    pub async fn cdc(
+        &self,
+        entities: &[&str],
+        since: DateTime<FixedOffset>,
+    ) -> Result<Value, QboError> {
         let body = self
             .send(Self::get(
                 "cdc".into(),
-                vec![("entities", entities.join(",")), ("changedSince", since.to_rfc3339_opts(chrono::SecondsFormat::Millis, false))],
+                vec![
+                    ("entities", entities.join(",")),
+                    (
+                        "changedSince",
+                        since.to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
+                    ),
+                ],
             ))
             .await?;
         serde_json::from_str(&body).map_err(|e| QboError::Decode(format!("cdc response: {e}")))
@@ -178,7 +238,9 @@ impl QboClient {
     /// `GET /{resource}/{id}`: the entity object.
     #[instrument(skip(self))]
     pub async fn read(&self, resource: &str, id: &str) -> Result<Value, QboError> {
-        let body = self.send(Self::get(format!("{resource}/{id}"), vec![])).await?;
+        let body = self
+            .send(Self::get(format!("{resource}/{id}"), vec![]))
+            .await?;
         entity_object(serde_json::from_str(&body).map_err(|e| QboError::Decode(e.to_string()))?)
     }
 
@@ -186,15 +248,28 @@ impl QboClient {
     /// returns the entity object QuickBooks answered with. Updates, deletes and voids carry
     /// the SyncToken, so QuickBooks refuses a second application: they are retried here.
     #[instrument(skip(self, body))]
-    pub async fn write(&self, resource: &str, params: &[(&'static str, &str)], body: &Value, request_id: &str) -> Result<Value, QboError> {
-        self.post_entity(resource, params, body, request_id, true).await
+    pub async fn write(
+        &self,
+        resource: &str,
+        params: &[(&'static str, &str)],
+        body: &Value,
+        request_id: &str,
+    ) -> Result<Value, QboError> {
+        self.post_entity(resource, params, body, request_id, true)
+            .await
     }
 
     /// `POST /{resource}` creating a record. Only a throttled request (never executed) is
     /// retried here; after any other failure the caller must look before creating again.
     #[instrument(skip(self, body))]
-    pub async fn create(&self, resource: &str, body: &Value, request_id: &str) -> Result<Value, QboError> {
-        self.post_entity(resource, &[], body, request_id, false).await
+    pub async fn create(
+        &self,
+        resource: &str,
+        body: &Value,
+        request_id: &str,
+    ) -> Result<Value, QboError> {
+        self.post_entity(resource, &[], body, request_id, false)
+            .await
     }
 
     async fn post_entity(
@@ -205,7 +280,8 @@ impl QboClient {
         request_id: &str,
         retry_unknown: bool,
     ) -> Result<Value, QboError> {
-        let mut query: Vec<(&'static str, String)> = params.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        let mut query: Vec<(&'static str, String)> =
+            params.iter().map(|(k, v)| (*k, v.to_string())).collect();
         query.push(("requestid", request_id.to_string()));
         let req = ApiRequest {
             method: Method::POST,
@@ -233,10 +309,13 @@ impl QboClient {
             retry_unknown: false,
         };
         let text = self.send(req).await?;
-        let mut v: Value = serde_json::from_str(&text).map_err(|e| QboError::Decode(format!("batch response: {e}")))?;
+        let mut v: Value = serde_json::from_str(&text)
+            .map_err(|e| QboError::Decode(format!("batch response: {e}")))?;
         match v.get_mut("BatchItemResponse").map(Value::take) {
             Some(Value::Array(items)) => Ok(items),
-            _ => Err(QboError::Decode("batch response without BatchItemResponse".into())),
+            _ => Err(QboError::Decode(
+                "batch response without BatchItemResponse".into(),
+            )),
         }
     }
 

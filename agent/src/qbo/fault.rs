@@ -41,13 +41,21 @@ impl fmt::Display for FaultError {
 pub enum QboError {
     /// A definitive answer about the request (validation, business rule, not found, ...).
     #[error("QuickBooks fault (HTTP {status}, {kind}): {}", first(.errors))]
-    Fault { status: u16, kind: String, errors: Vec<FaultError> },
+    Fault {
+        status: u16,
+        kind: String,
+        errors: Vec<FaultError>,
+    },
     #[error("throttled by QuickBooks (HTTP 429)")]
     Throttled { retry_after: Option<Duration> },
     #[error("QuickBooks rejected the access token (HTTP 401): {detail}")]
     Unauthorized { detail: String },
     #[error("QuickBooks service error (HTTP {status}): {detail}")]
-    Server { status: u16, retry_after: Option<Duration>, detail: String },
+    Server {
+        status: u16,
+        retry_after: Option<Duration>,
+        detail: String,
+    },
     #[error("network error talking to QuickBooks: {0}")]
     Network(#[from] reqwest::Error),
     #[error("QuickBooks refused the refresh token ({error}: {description}); reconnect the company to QuickBooks")]
@@ -76,7 +84,9 @@ impl QboError {
 
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            QboError::Throttled { retry_after } => Some(retry_after.unwrap_or(Duration::from_secs(60))),
+            QboError::Throttled { retry_after } => {
+                Some(retry_after.unwrap_or(Duration::from_secs(60)))
+            }
             QboError::Server { retry_after, .. } => *retry_after,
             _ => None,
         }
@@ -153,7 +163,9 @@ pub fn parse_fault_body(body: &str) -> Option<(String, Vec<FaultError>)> {
 
 /// Parses the `Fault` object of a batch item.
 pub fn parse_fault_value(v: &serde_json::Value) -> Option<(String, Vec<FaultError>)> {
-    serde_json::from_value::<FaultJson>(v.clone()).ok().map(from_json_fault)
+    serde_json::from_value::<FaultJson>(v.clone())
+        .ok()
+        .map(from_json_fault)
 }
 
 fn parse_xml_fault(xml: &str) -> Option<(String, Vec<FaultError>)> {
@@ -214,18 +226,37 @@ pub fn parse_fault(status: u16, retry_after: Option<Duration>, body: &str) -> Qb
     let detail = parsed
         .as_ref()
         .and_then(|(_, e)| e.first())
-        .map(|e| if e.detail.is_empty() { e.message.clone() } else { e.detail.clone() })
+        .map(|e| {
+            if e.detail.is_empty() {
+                e.message.clone()
+            } else {
+                e.detail.clone()
+            }
+        })
         .unwrap_or_else(|| body.chars().take(200).collect());
     match status {
         401 => QboError::Unauthorized { detail },
         429 => QboError::Throttled { retry_after },
-        500..=599 => QboError::Server { status, retry_after, detail },
+        500..=599 => QboError::Server {
+            status,
+            retry_after,
+            detail,
+        },
         _ => match parsed {
-            Some((kind, errors)) if !errors.is_empty() => QboError::Fault { status, kind, errors },
+            Some((kind, errors)) if !errors.is_empty() => QboError::Fault {
+                status,
+                kind,
+                errors,
+            },
             _ => QboError::Fault {
                 status,
                 kind: "HTTP".into(),
-                errors: vec![FaultError { code: status.to_string(), message: format!("HTTP {status}"), detail, element: None }],
+                errors: vec![FaultError {
+                    code: status.to_string(),
+                    message: format!("HTTP {status}"),
+                    detail,
+                    element: None,
+                }],
             },
         },
     }
@@ -241,7 +272,9 @@ mod tests {
         let e = parse_fault(400, None, body);
         let f = e.fault().unwrap();
         assert_eq!(f.code, "6240");
-        assert!(f.to_string().starts_with("[6240] Duplicate Name Exists Error: The name supplied"));
+        assert!(f
+            .to_string()
+            .starts_with("[6240] Duplicate Name Exists Error: The name supplied"));
         assert!(!e.is_transient());
     }
 
@@ -263,12 +296,18 @@ mod tests {
         let (kind, errors) = parse_fault_body(body).unwrap();
         assert_eq!(kind, "SERVICE");
         assert_eq!(errors[0].code, "3001");
-        assert_eq!(errors[0].detail, "The request limit was reached.  Try again later");
+        assert_eq!(
+            errors[0].detail,
+            "The request limit was reached.  Try again later"
+        );
     }
 
     #[test]
     fn throttle_without_retry_after_waits_a_minute() {
-        assert_eq!(parse_fault(429, None, "").retry_after(), Some(Duration::from_secs(60)));
+        assert_eq!(
+            parse_fault(429, None, "").retry_after(),
+            Some(Duration::from_secs(60))
+        );
     }
 
     #[test]
@@ -281,7 +320,11 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let e = parse_fault(413, None, "<html><body>Request Entity Too Large</body></html>");
+        let e = parse_fault(
+            413,
+            None,
+            "<html><body>Request Entity Too Large</body></html>",
+        );
         assert_eq!(e.fault().unwrap().code, "413");
         assert!(parse_fault(503, None, "").is_transient());
     }

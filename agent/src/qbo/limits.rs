@@ -16,7 +16,8 @@ pub struct RealmLimits {
 
 impl RealmLimits {
     pub fn new(per_minute: u32, batch_per_minute: u32, max_in_flight: usize) -> Self {
-        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
+        let quota =
+            |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
         RealmLimits {
             requests: RateLimiter::direct(quota(per_minute)),
             batches: RateLimiter::direct(quota(batch_per_minute)),
@@ -31,11 +32,23 @@ pub struct RealmLimitsRegistry {
 }
 
 impl RealmLimitsRegistry {
-    pub fn get(&self, realm: &str, per_minute: u32, batch_per_minute: u32, max_in_flight: usize) -> Arc<RealmLimits> {
+    pub fn get(
+        &self,
+        realm: &str,
+        per_minute: u32,
+        batch_per_minute: u32,
+        max_in_flight: usize,
+    ) -> Arc<RealmLimits> {
         let mut realms = self.realms.lock().unwrap_or_else(|p| p.into_inner());
         realms
             .entry(realm.to_string())
-            .or_insert_with(|| Arc::new(RealmLimits::new(per_minute, batch_per_minute, max_in_flight)))
+            .or_insert_with(|| {
+                Arc::new(RealmLimits::new(
+                    per_minute,
+                    batch_per_minute,
+                    max_in_flight,
+                ))
+            })
             .clone()
     }
 }

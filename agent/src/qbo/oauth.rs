@@ -43,8 +43,19 @@ struct TokenErrorResponse {
 }
 
 impl TokenSource {
-    pub fn new(db: tokio_postgres::Config, company_id: i64, token_url: String, http: reqwest::Client) -> Self {
-        TokenSource { db, company_id, token_url, http, cache: Mutex::new(None) }
+    pub fn new(
+        db: tokio_postgres::Config,
+        company_id: i64,
+        token_url: String,
+        http: reqwest::Client,
+    ) -> Self {
+        TokenSource {
+            db,
+            company_id,
+            token_url,
+            http,
+            cache: Mutex::new(None),
+        }
     }
 
     /// A valid access token, refreshing it first when it is missing or about to expire.
@@ -66,7 +77,10 @@ impl TokenSource {
     pub async fn reject(&self, rejected: &str) {
         let mut cache = self.cache.lock().await;
         if cache.as_ref().is_some_and(|c| c.access == rejected) {
-            *cache = Some(Cached { access: rejected.to_string(), expires_at: DateTime::<Utc>::MIN_UTC });
+            *cache = Some(Cached {
+                access: rejected.to_string(),
+                expires_at: DateTime::<Utc>::MIN_UTC,
+            });
         }
     }
 
@@ -81,12 +95,15 @@ impl TokenSource {
                 &[&self.company_id],
             )
             .await?;
-        let (client_id, client_secret, refresh_token): (String, String, String) = (row.get(0), row.get(1), row.get(2));
+        let (client_id, client_secret, refresh_token): (String, String, String) =
+            (row.get(0), row.get(1), row.get(2));
         let stored: Option<String> = row.get(3);
         let stored_expiry: Option<DateTime<Utc>> = row.get(4);
         // Another agent (or an earlier run) may have refreshed already: use its token.
         if let (Some(access), Some(expires_at)) = (stored, stored_expiry) {
-            if (expires_at - Utc::now()).num_seconds() > EXPIRY_MARGIN_SECS && rejected.as_deref() != Some(access.as_str()) {
+            if (expires_at - Utc::now()).num_seconds() > EXPIRY_MARGIN_SECS
+                && rejected.as_deref() != Some(access.as_str())
+            {
                 tx.commit().await?;
                 return Ok(Cached { access, expires_at });
             }
@@ -96,7 +113,10 @@ impl TokenSource {
             .post(&self.token_url)
             .basic_auth(&client_id, Some(&client_secret))
             .header(reqwest::header::ACCEPT, "application/json")
-            .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token.as_str())])
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token.as_str()),
+            ])
             .send()
             .await?;
         let status = resp.status().as_u16();
@@ -116,17 +136,27 @@ impl TokenSource {
                             &[&self.company_id, &message],
                         )
                         .await?;
-                    return Err(QboError::InvalidGrant { error: err.error, description: err.error_description });
+                    return Err(QboError::InvalidGrant {
+                        error: err.error,
+                        description: err.error_description,
+                    });
                 }
             }
             return Err(if status >= 500 {
-                QboError::Server { status, retry_after: None, detail: body.chars().take(200).collect() }
+                QboError::Server {
+                    status,
+                    retry_after: None,
+                    detail: body.chars().take(200).collect(),
+                }
             } else {
-                QboError::TokenEndpoint { status, body: body.chars().take(200).collect() }
+                QboError::TokenEndpoint {
+                    status,
+                    body: body.chars().take(200).collect(),
+                }
             });
         }
-        let token: TokenResponse =
-            serde_json::from_str(&body).map_err(|e| QboError::Decode(format!("token response: {e}")))?;
+        let token: TokenResponse = serde_json::from_str(&body)
+            .map_err(|e| QboError::Decode(format!("token response: {e}")))?;
         let row = tx
             .query_one(
                 "UPDATE qbsync.company_secret SET access_token = $2, \
@@ -145,7 +175,13 @@ impl TokenSource {
             )
             .await?;
         tx.commit().await?;
-        info!(rotated = token.refresh_token != refresh_token, "access token refreshed");
-        Ok(Cached { access: token.access_token, expires_at: row.get(0) })
+        info!(
+            rotated = token.refresh_token != refresh_token,
+            "access token refreshed"
+        );
+        Ok(Cached {
+            access: token.access_token,
+            expires_at: row.get(0),
+        })
     }
 }

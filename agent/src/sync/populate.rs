@@ -18,13 +18,24 @@ const PAGES_AHEAD: usize = 2;
 /// The populate query for page `start` (1-based). Name lists need `Active IN (true,false)`,
 /// or QuickBooks silently leaves inactive rows out.
 pub fn page_query(entity: &Entity, start: u64, page_size: u32) -> String {
-    let filter = if entity.is_name_list() { " WHERE Active IN (true,false)" } else { "" };
-    format!("SELECT * FROM {}{filter} ORDERBY Id STARTPOSITION {start} MAXRESULTS {page_size}", entity.name)
+    let filter = if entity.is_name_list() {
+        " WHERE Active IN (true,false)"
+    } else {
+        ""
+    };
+    format!(
+        "SELECT * FROM {}{filter} ORDERBY Id STARTPOSITION {start} MAXRESULTS {page_size}",
+        entity.name
+    )
 }
 
 /// Loads every `entity` record of the company; returns the number of records read.
 #[instrument(skip_all, fields(company = %ctx.company.name, entity = entity.name))]
-pub async fn populate(ctx: &mut CompanyCtx, entity: &'static Entity, task: Option<i64>) -> Result<i64, AgentError> {
+pub async fn populate(
+    ctx: &mut CompanyCtx,
+    entity: &'static Entity,
+    task: Option<i64>,
+) -> Result<i64, AgentError> {
     let began = std::time::Instant::now();
     stage::prepare(&ctx.db).await?;
     let db_start: DateTime<Utc> = ctx.db.query_one("SELECT now()", &[]).await?.get(0);
@@ -108,11 +119,22 @@ pub async fn populate(ctx: &mut CompanyCtx, entity: &'static Entity, task: Optio
         .await?;
     db_tx.commit().await?;
     let secs = began.elapsed().as_secs_f64();
-    info!(rows = total, removed, secs, rows_per_sec = (total as f64 / secs.max(1e-9)) as u64, "populated");
+    info!(
+        rows = total,
+        removed,
+        secs,
+        rows_per_sec = (total as f64 / secs.max(1e-9)) as u64,
+        "populated"
+    );
     Ok(total)
 }
 
-async fn write_pages(ctx: &mut CompanyCtx, entity: &Entity, pages: &[QueryPage], task: Option<i64>) -> Result<i64, AgentError> {
+async fn write_pages(
+    ctx: &mut CompanyCtx,
+    entity: &Entity,
+    pages: &[QueryPage],
+    task: Option<i64>,
+) -> Result<i64, AgentError> {
     let mut objects: Vec<&str> = Vec::new();
     for p in pages {
         objects.extend(p.objects(entity.name)?.0.into_iter().map(|o| o.get()));
@@ -135,6 +157,9 @@ mod tests {
         let q = page_query(qbo_entity("Customer").unwrap(), 1001, 1000);
         assert_eq!(q, "SELECT * FROM Customer WHERE Active IN (true,false) ORDERBY Id STARTPOSITION 1001 MAXRESULTS 1000");
         let q = page_query(qbo_entity("Invoice").unwrap(), 1, 1000);
-        assert_eq!(q, "SELECT * FROM Invoice ORDERBY Id STARTPOSITION 1 MAXRESULTS 1000");
+        assert_eq!(
+            q,
+            "SELECT * FROM Invoice ORDERBY Id STARTPOSITION 1 MAXRESULTS 1000"
+        );
     }
 }

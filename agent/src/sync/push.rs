@@ -10,7 +10,9 @@
 use super::{query_literal, stage, Company, CompanyCtx};
 use crate::error::AgentError;
 use crate::qbo::{FaultError, QboError};
-use qbsync_catalog::{body_from_row, child_parent_column, writeback_sql, Entity, VoidStyle, QBO_SCHEMA};
+use qbsync_catalog::{
+    body_from_row, child_parent_column, writeback_sql, Entity, VoidStyle, QBO_SCHEMA,
+};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::time::Instant;
@@ -77,7 +79,11 @@ impl Claimed {
 #[derive(Debug)]
 enum Outcome {
     /// The object as QuickBooks now has it; `what` is the past tense shown to the user.
-    Done { object: Value, what: &'static str, message: Option<String> },
+    Done {
+        object: Value,
+        what: &'static str,
+        message: Option<String>,
+    },
     /// A transaction that no longer exists in QuickBooks.
     Deleted { message: Option<String> },
     /// QuickBooks refused: the row keeps the user's version, with the reason.
@@ -98,7 +104,11 @@ pub struct PushSummary {
 /// Pushes every pending row of `entity`, 30 at a time, until none is left or QuickBooks stops
 /// answering definitively.
 #[instrument(skip_all, fields(company = %ctx.company.name, entity = entity.name))]
-pub async fn push_entity(ctx: &mut CompanyCtx, entity: &'static Entity, task: Option<i64>) -> Result<PushSummary, AgentError> {
+pub async fn push_entity(
+    ctx: &mut CompanyCtx,
+    entity: &'static Entity,
+    task: Option<i64>,
+) -> Result<PushSummary, AgentError> {
     let mut summary = PushSummary::default();
     loop {
         ctx.check_shutdown()?;
@@ -106,11 +116,12 @@ pub async fn push_entity(ctx: &mut CompanyCtx, entity: &'static Entity, task: Op
         if claimed.is_empty() {
             return Ok(summary);
         }
-        let (mut single, mut batchable): (Vec<Claimed>, Vec<Claimed>) = claimed.into_iter().partition(|c| {
-            c.recovering
-                || c.op == Operation::Refresh
-                || (c.op == Operation::Void && entity.void == VoidStyle::OperationVoid)
-        });
+        let (mut single, mut batchable): (Vec<Claimed>, Vec<Claimed>) =
+            claimed.into_iter().partition(|c| {
+                c.recovering
+                    || c.op == Operation::Refresh
+                    || (c.op == Operation::Void && entity.void == VoidStyle::OperationVoid)
+            });
         if batchable.len() == 1 {
             single.append(&mut batchable);
         }
@@ -118,7 +129,12 @@ pub async fn push_entity(ctx: &mut CompanyCtx, entity: &'static Entity, task: Op
         for c in single {
             let started = Instant::now();
             let outcome = push_one(ctx, entity, &c).await;
-            info!(local_id = c.local_id, op = c.op.as_str(), ms = started.elapsed().as_millis() as u64, "pushed");
+            info!(
+                local_id = c.local_id,
+                op = c.op.as_str(),
+                ms = started.elapsed().as_millis() as u64,
+                "pushed"
+            );
             outcomes.push((c, outcome));
         }
         if !batchable.is_empty() {
@@ -141,7 +157,10 @@ pub async fn push_entity(ctx: &mut CompanyCtx, entity: &'static Entity, task: Op
         summary.failed += round.failed;
         summary.deferred += round.deferred;
         if round.deferred > 0 {
-            warn!(deferred = round.deferred, "QuickBooks gave no answer for some rows; they will be retried");
+            warn!(
+                deferred = round.deferred,
+                "QuickBooks gave no answer for some rows; they will be retried"
+            );
             return Ok(summary);
         }
     }
@@ -197,12 +216,21 @@ async fn claim(ctx: &mut CompanyCtx, entity: &Entity) -> Result<Vec<Claimed>, Ag
     let mut claimed = Vec::new();
     for r in rows {
         let local_id: i64 = r.get(0);
-        let Value::Object(row) = r.get::<_, Value>(1) else { continue };
-        let op_text = row.get("operation").and_then(Value::as_str).unwrap_or_default().to_string();
+        let Value::Object(row) = r.get::<_, Value>(1) else {
+            continue;
+        };
+        let op_text = row
+            .get("operation")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         let Some(op) = Operation::parse(&op_text) else {
             // Only the agent's own outcome words can be here without passing the trigger.
             ctx.db
-                .execute(&format!("UPDATE {t} SET sync_status = 'ok' WHERE local_id = $1"), &[&local_id])
+                .execute(
+                    &format!("UPDATE {t} SET sync_status = 'ok' WHERE local_id = $1"),
+                    &[&local_id],
+                )
                 .await?;
             continue;
         };
@@ -218,19 +246,34 @@ async fn claim(ctx: &mut CompanyCtx, entity: &Entity) -> Result<Vec<Claimed>, Ag
     Ok(claimed)
 }
 
-fn outcome_of(result: Result<Value, QboError>, what: &'static str, message: Option<String>) -> Outcome {
+fn outcome_of(
+    result: Result<Value, QboError>,
+    what: &'static str,
+    message: Option<String>,
+) -> Outcome {
     match result {
-        Ok(object) => Outcome::Done { object, what, message },
+        Ok(object) => Outcome::Done {
+            object,
+            what,
+            message,
+        },
         Err(e) => failure(e),
     }
 }
 
 fn failure(e: QboError) -> Outcome {
     match e {
-        QboError::Fault { errors, .. } if !errors.is_empty() => Outcome::Failed(errors[0].clone(), errors),
+        QboError::Fault { errors, .. } if !errors.is_empty() => {
+            Outcome::Failed(errors[0].clone(), errors)
+        }
         other if other.is_transient() => Outcome::Unknown(other.to_string()),
         other => Outcome::Failed(
-            FaultError { code: "qbsync".into(), message: other.to_string(), detail: String::new(), element: None },
+            FaultError {
+                code: "qbsync".into(),
+                message: other.to_string(),
+                detail: String::new(),
+                element: None,
+            },
             vec![],
         ),
     }
@@ -253,18 +296,36 @@ fn entity_body(entity: &Entity, c: &Claimed) -> Value {
 }
 
 /// Looks for a record an earlier, unanswered add of `c` may have created.
-async fn find_by_natural_key(ctx: &CompanyCtx, entity: &Entity, c: &Claimed) -> Result<Option<Value>, QboError> {
-    let Some(key) = entity.natural_key else { return Ok(None) };
+async fn find_by_natural_key(
+    ctx: &CompanyCtx,
+    entity: &Entity,
+    c: &Claimed,
+) -> Result<Option<Value>, QboError> {
+    let Some(key) = entity.natural_key else {
+        return Ok(None);
+    };
     let body = body_from_row(entity, &c.row, None);
-    let Some(value) = body.get(key).and_then(Value::as_str) else { return Ok(None) };
-    let active = if entity.is_name_list() { " AND Active IN (true,false)" } else { "" };
-    let q = format!("SELECT * FROM {} WHERE {key} = {}{active} MAXRESULTS 2", entity.name, query_literal(value));
+    let Some(value) = body.get(key).and_then(Value::as_str) else {
+        return Ok(None);
+    };
+    let active = if entity.is_name_list() {
+        " AND Active IN (true,false)"
+    } else {
+        ""
+    };
+    let q = format!(
+        "SELECT * FROM {} WHERE {key} = {}{active} MAXRESULTS 2",
+        entity.name,
+        query_literal(value)
+    );
     let page = ctx.qbo.query(&q).await?;
     let (objects, _) = page.objects(entity.name)?;
     if objects.len() != 1 {
         return Ok(None);
     }
-    serde_json::from_str(objects[0].get()).map(Some).map_err(|e| QboError::Decode(e.to_string()))
+    serde_json::from_str(objects[0].get())
+        .map(Some)
+        .map_err(|e| QboError::Decode(e.to_string()))
 }
 
 /// Answer-less attempts at one create before leaving it for a later round.
@@ -291,7 +352,13 @@ async fn add_once(ctx: &CompanyCtx, entity: &Entity, c: &Claimed) -> Outcome {
             }
         }
         match ctx.qbo.create(entity.resource, &body, &c.request_id).await {
-            Ok(object) => return Outcome::Done { object, what: "added", message: None },
+            Ok(object) => {
+                return Outcome::Done {
+                    object,
+                    what: "added",
+                    message: None,
+                }
+            }
             Err(e) if e.is_transient() && attempt + 1 < CREATE_ATTEMPTS => {
                 attempt += 1;
                 warn!(local_id = c.local_id, error = %e, attempt, "create not confirmed; checking QuickBooks before sending it again");
@@ -309,14 +376,22 @@ async fn push_one(ctx: &CompanyCtx, entity: &Entity, c: &Claimed) -> Outcome {
         Operation::Add => add_once(ctx, entity, c).await,
         Operation::Update => {
             let body = entity_body(entity, c);
-            outcome_of(ctx.qbo.write(resource, &[], &body, &c.request_id).await, "updated", None)
+            outcome_of(
+                ctx.qbo.write(resource, &[], &body, &c.request_id).await,
+                "updated",
+                None,
+            )
         }
         Operation::Refresh => match ctx.qbo.read(resource, c.qb_id().unwrap_or_default()).await {
-            Ok(object) => Outcome::Done { object, what: "refreshed", message: None },
+            Ok(object) => Outcome::Done {
+                object,
+                what: "refreshed",
+                message: None,
+            },
             Err(e) => match failure(e) {
-                Outcome::Failed(f, _) if is_already_deleted(&f) => {
-                    Outcome::Deleted { message: Some("no longer in QuickBooks: it was deleted there".into()) }
-                }
+                Outcome::Failed(f, _) if is_already_deleted(&f) => Outcome::Deleted {
+                    message: Some("no longer in QuickBooks: it was deleted there".into()),
+                },
                 other => other,
             },
         },
@@ -329,7 +404,11 @@ async fn push_one(ctx: &CompanyCtx, entity: &Entity, c: &Claimed) -> Outcome {
                     (&[("operation", "update"), ("include", "void")], b)
                 }
             };
-            outcome_of(ctx.qbo.write(resource, params, &body, &c.request_id).await, "voided", None)
+            outcome_of(
+                ctx.qbo.write(resource, params, &body, &c.request_id).await,
+                "voided",
+                None,
+            )
         }
         Operation::Delete if entity.is_name_list() => {
             let mut body = c.id_and_token();
@@ -338,16 +417,28 @@ async fn push_one(ctx: &CompanyCtx, entity: &Entity, c: &Claimed) -> Outcome {
             outcome_of(
                 ctx.qbo.write(resource, &[], &body, &c.request_id).await,
                 "deactivated",
-                Some(format!("QuickBooks cannot delete a {}; it was made inactive instead", entity.name)),
+                Some(format!(
+                    "QuickBooks cannot delete a {}; it was made inactive instead",
+                    entity.name
+                )),
             )
         }
         Operation::Delete => {
-            match ctx.qbo.write(resource, &[("operation", "delete")], &c.id_and_token(), &c.request_id).await {
+            match ctx
+                .qbo
+                .write(
+                    resource,
+                    &[("operation", "delete")],
+                    &c.id_and_token(),
+                    &c.request_id,
+                )
+                .await
+            {
                 Ok(_) => Outcome::Deleted { message: None },
                 Err(e) => match failure(e) {
-                    Outcome::Failed(f, _) if is_already_deleted(&f) => {
-                        Outcome::Deleted { message: Some("was already deleted in QuickBooks".into()) }
-                    }
+                    Outcome::Failed(f, _) if is_already_deleted(&f) => Outcome::Deleted {
+                        message: Some("was already deleted in QuickBooks".into()),
+                    },
                     other => other,
                 },
             }
@@ -377,7 +468,8 @@ async fn push_batch(ctx: &CompanyCtx, entity: &Entity, rows: &[Claimed]) -> Vec<
                 }
                 Operation::Delete | Operation::Refresh => ("delete", None, c.id_and_token()),
             };
-            let mut item = json!({"bId": format!("b{i}"), "operation": operation, entity.name: body});
+            let mut item =
+                json!({"bId": format!("b{i}"), "operation": operation, entity.name: body});
             if let Some(o) = options {
                 item["optionsData"] = Value::String(o.into());
             }
@@ -392,13 +484,24 @@ async fn push_batch(ctx: &CompanyCtx, entity: &Entity, rows: &[Claimed]) -> Vec<
             let definitive = !e.is_transient() && e.fault().is_some();
             return rows
                 .iter()
-                .map(|_| if definitive { failure_clone(&e) } else { Outcome::Unknown(reason.clone()) })
+                .map(|_| {
+                    if definitive {
+                        failure_clone(&e)
+                    } else {
+                        Outcome::Unknown(reason.clone())
+                    }
+                })
                 .collect();
         }
     };
     let mut by_bid: HashMap<String, Value> = answers
         .into_iter()
-        .filter_map(|a| a.get("bId").and_then(Value::as_str).map(str::to_owned).map(|b| (b, a)))
+        .filter_map(|a| {
+            a.get("bId")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .map(|b| (b, a))
+        })
         .collect();
     rows.iter()
         .enumerate()
@@ -407,27 +510,57 @@ async fn push_batch(ctx: &CompanyCtx, entity: &Entity, rows: &[Claimed]) -> Vec<
                 return Outcome::Unknown("batch answer has no item for this row".into());
             };
             if let Some(fault) = answer.get("Fault") {
-                let errors = crate::qbo::parse_fault_value(fault).map(|(_, e)| e).unwrap_or_default();
+                let errors = crate::qbo::parse_fault_value(fault)
+                    .map(|(_, e)| e)
+                    .unwrap_or_default();
                 return match errors.first() {
-                    Some(f) if c.op == Operation::Delete && !entity.is_name_list() && is_already_deleted(f) => {
-                        Outcome::Deleted { message: Some("was already deleted in QuickBooks".into()) }
+                    Some(f)
+                        if c.op == Operation::Delete
+                            && !entity.is_name_list()
+                            && is_already_deleted(f) =>
+                    {
+                        Outcome::Deleted {
+                            message: Some("was already deleted in QuickBooks".into()),
+                        }
                     }
                     Some(f) => Outcome::Failed(f.clone(), errors.clone()),
                     None => Outcome::Unknown("batch item fault without errors".into()),
                 };
             }
-            let object = answer.get_mut(entity.name).map(Value::take).unwrap_or(Value::Null);
+            let object = answer
+                .get_mut(entity.name)
+                .map(Value::take)
+                .unwrap_or(Value::Null);
             match c.op {
                 Operation::Delete if !entity.is_name_list() => Outcome::Deleted { message: None },
                 Operation::Delete => Outcome::Done {
                     object,
                     what: "deactivated",
-                    message: Some(format!("QuickBooks cannot delete a {}; it was made inactive instead", entity.name)),
+                    message: Some(format!(
+                        "QuickBooks cannot delete a {}; it was made inactive instead",
+                        entity.name
+                    )),
                 },
-                Operation::Add => Outcome::Done { object, what: "added", message: None },
-                Operation::Update => Outcome::Done { object, what: "updated", message: None },
-                Operation::Void => Outcome::Done { object, what: "voided", message: None },
-                Operation::Refresh => Outcome::Done { object, what: "refreshed", message: None },
+                Operation::Add => Outcome::Done {
+                    object,
+                    what: "added",
+                    message: None,
+                },
+                Operation::Update => Outcome::Done {
+                    object,
+                    what: "updated",
+                    message: None,
+                },
+                Operation::Void => Outcome::Done {
+                    object,
+                    what: "voided",
+                    message: None,
+                },
+                Operation::Refresh => Outcome::Done {
+                    object,
+                    what: "refreshed",
+                    message: None,
+                },
             }
         })
         .collect()
@@ -446,17 +579,28 @@ enum Written {
     Deferred,
 }
 
+/// One outgoing `qbsync.sync_result` row.
+struct ResultRow<'a> {
+    qb_id: Option<&'a str>,
+    operation: &'a str,
+    fault: Option<(&'a FaultError, &'a [FaultError])>,
+    message: Option<&'a str>,
+}
+
 async fn log_result(
     tx: &tokio_postgres::Transaction<'_>,
     company: &Company,
     entity: &Entity,
     c: &Claimed,
-    qb_id: Option<&str>,
-    operation: &str,
-    fault: Option<(&FaultError, &[FaultError])>,
-    message: Option<&str>,
+    r: ResultRow<'_>,
     task: Option<i64>,
 ) -> Result<(), tokio_postgres::Error> {
+    let ResultRow {
+        qb_id,
+        operation,
+        fault,
+        message,
+    } = r;
     let (outcome, code, msg, detail) = match fault {
         Some((f, all)) => (
             "error",
@@ -486,7 +630,11 @@ async fn write_back(
     let t = format!("{QBO_SCHEMA}.{}", entity.table);
     let op_result = company.operation_result;
     match outcome {
-        Outcome::Done { object, what, message } => {
+        Outcome::Done {
+            object,
+            what,
+            message,
+        } => {
             let qb_id = object.get("Id").and_then(Value::as_str);
             let token = object.get("SyncToken").and_then(Value::as_str);
             // A refresh may already have brought the new record in as its own row: this row wins.
@@ -507,11 +655,32 @@ async fn write_back(
                 )
                 .await?;
             } else {
-                tx.execute(writeback_sql(QBO_SCHEMA, entity).as_str(), &[&c.local_id, object, message]).await?;
+                tx.execute(
+                    writeback_sql(QBO_SCHEMA, entity).as_str(),
+                    &[&c.local_id, object, message],
+                )
+                .await?;
                 stage::rewrite_children(tx, entity, c.local_id).await?;
             }
-            let op = if *what == "deactivated" { "deactivate" } else { c.op.as_str() };
-            log_result(tx, company, entity, c, qb_id, op, None, message.as_deref(), task).await?;
+            let op = if *what == "deactivated" {
+                "deactivate"
+            } else {
+                c.op.as_str()
+            };
+            log_result(
+                tx,
+                company,
+                entity,
+                c,
+                ResultRow {
+                    qb_id,
+                    operation: op,
+                    fault: None,
+                    message: message.as_deref(),
+                },
+                task,
+            )
+            .await?;
             Ok(Written::Ok)
         }
         Outcome::Deleted { message } => {
@@ -525,9 +694,19 @@ async fn write_back(
                 )
                 .await?;
             } else {
-                tx.execute(&format!("DELETE FROM {t} WHERE local_id = $1"), &[&c.local_id]).await?;
+                tx.execute(
+                    &format!("DELETE FROM {t} WHERE local_id = $1"),
+                    &[&c.local_id],
+                )
+                .await?;
             }
-            log_result(tx, company, entity, c, c.qb_id(), c.op.as_str(), None, message.as_deref(), task).await?;
+            let row = ResultRow {
+                qb_id: c.qb_id(),
+                operation: c.op.as_str(),
+                fault: None,
+                message: message.as_deref(),
+            };
+            log_result(tx, company, entity, c, row, task).await?;
             Ok(Written::Ok)
         }
         Outcome::Failed(f, all) => {
@@ -545,14 +724,23 @@ async fn write_back(
                 &[&c.local_id, &message, &op_result],
             )
             .await?;
-            log_result(tx, company, entity, c, c.qb_id(), c.op.as_str(), Some((f, all)), None, task).await?;
+            let row = ResultRow {
+                qb_id: c.qb_id(),
+                operation: c.op.as_str(),
+                fault: Some((f, all)),
+                message: None,
+            };
+            log_result(tx, company, entity, c, row, task).await?;
             Ok(Written::Failed)
         }
         Outcome::Unknown(reason) => {
             // Stays `sending` with its requestid: the next attempt replays it safely.
             tx.execute(
                 &format!("UPDATE {t} SET sync_message = $2 WHERE local_id = $1"),
-                &[&c.local_id, &format!("not yet confirmed by QuickBooks, will retry: {reason}")],
+                &[
+                    &c.local_id,
+                    &format!("not yet confirmed by QuickBooks, will retry: {reason}"),
+                ],
             )
             .await?;
             Ok(Written::Deferred)

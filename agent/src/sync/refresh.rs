@@ -36,9 +36,16 @@ pub fn changed_since(cursor: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
 #[derive(Debug)]
 pub enum Changes {
     /// From CDC: changed objects (in full) and ids of deleted ones, as of `cursor`.
-    Cdc { changed: Vec<Value>, deleted: Vec<String>, cursor: DateTime<FixedOffset> },
+    Cdc {
+        changed: Vec<Value>,
+        deleted: Vec<String>,
+        cursor: DateTime<FixedOffset>,
+    },
     /// CDC cannot serve this entity; query instead.
-    Fallback { since: Option<DateTime<FixedOffset>>, reason: &'static str },
+    Fallback {
+        since: Option<DateTime<FixedOffset>>,
+        reason: &'static str,
+    },
 }
 
 /// Splits one CDC answer into objects per entity (tolerating missing or empty groups).
@@ -55,7 +62,9 @@ pub fn parse_cdc(resp: &Value) -> HashMap<String, Vec<Value>> {
         if let Value::Object(map) = group {
             for (k, v) in map {
                 if let (Some(e), Value::Array(items)) = (qbo_entity(k), v) {
-                    out.entry(e.name.to_string()).or_default().extend(items.iter().cloned());
+                    out.entry(e.name.to_string())
+                        .or_default()
+                        .extend(items.iter().cloned());
                 }
             }
         }
@@ -64,12 +73,17 @@ pub fn parse_cdc(resp: &Value) -> HashMap<String, Vec<Value>> {
 }
 
 fn server_time(resp: &Value) -> Option<DateTime<FixedOffset>> {
-    resp.get("time").and_then(Value::as_str).and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+    resp.get("time")
+        .and_then(Value::as_str)
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
 }
 
 /// Asks QuickBooks what changed for `entities` since their cursors.
 #[instrument(skip_all, fields(company = %ctx.company.name))]
-pub async fn fetch_changes(ctx: &CompanyCtx, entities: &[&'static Entity]) -> Result<HashMap<&'static str, Changes>, AgentError> {
+pub async fn fetch_changes(
+    ctx: &CompanyCtx,
+    entities: &[&'static Entity],
+) -> Result<HashMap<&'static str, Changes>, AgentError> {
     let names: Vec<&str> = entities.iter().map(|e| e.name).collect();
     let rows = ctx
         .db
@@ -80,24 +94,53 @@ pub async fn fetch_changes(ctx: &CompanyCtx, entities: &[&'static Entity]) -> Re
         .await?;
     let now: DateTime<FixedOffset> = match rows.first() {
         Some(r) => r.get::<_, DateTime<chrono::Utc>>(2).fixed_offset(),
-        None => ctx.db.query_one("SELECT now()", &[]).await?.get::<_, DateTime<chrono::Utc>>(0).fixed_offset(),
+        None => ctx
+            .db
+            .query_one("SELECT now()", &[])
+            .await?
+            .get::<_, DateTime<chrono::Utc>>(0)
+            .fixed_offset(),
     };
     let cursors: HashMap<String, Option<DateTime<FixedOffset>>> = rows
         .iter()
-        .map(|r| (r.get::<_, String>(0), r.get::<_, Option<DateTime<chrono::Utc>>>(1).map(|d| d.fixed_offset())))
+        .map(|r| {
+            (
+                r.get::<_, String>(0),
+                r.get::<_, Option<DateTime<chrono::Utc>>>(1)
+                    .map(|d| d.fixed_offset()),
+            )
+        })
         .collect();
     let mut result = HashMap::new();
     let mut via_cdc: Vec<(&'static Entity, DateTime<FixedOffset>)> = Vec::new();
     for e in entities {
         match cursors.get(e.name).copied().flatten() {
             None => {
-                result.insert(e.name, Changes::Fallback { since: None, reason: "no change cursor" });
+                result.insert(
+                    e.name,
+                    Changes::Fallback {
+                        since: None,
+                        reason: "no change cursor",
+                    },
+                );
             }
             Some(c) if !e.cdc => {
-                result.insert(e.name, Changes::Fallback { since: Some(c), reason: "not covered by CDC" });
+                result.insert(
+                    e.name,
+                    Changes::Fallback {
+                        since: Some(c),
+                        reason: "not covered by CDC",
+                    },
+                );
             }
             Some(c) if now - c > ChronoDuration::days(CDC_MAX_AGE_DAYS) => {
-                result.insert(e.name, Changes::Fallback { since: Some(c), reason: "cursor older than CDC's 30 days" });
+                result.insert(
+                    e.name,
+                    Changes::Fallback {
+                        since: Some(c),
+                        reason: "cursor older than CDC's 30 days",
+                    },
+                );
             }
             Some(c) => via_cdc.push((e, c)),
         }
@@ -131,13 +174,24 @@ pub async fn fetch_changes(ctx: &CompanyCtx, entities: &[&'static Entity]) -> Re
 
 fn split(objects: Vec<Value>, cursor: DateTime<FixedOffset>, full: bool, _e: &Entity) -> Changes {
     if full {
-        return Changes::Fallback { since: None, reason: "CDC answer hit its 1000-object cap" }
-            .with_since_from(&objects);
+        return Changes::Fallback {
+            since: None,
+            reason: "CDC answer hit its 1000-object cap",
+        }
+        .with_since_from(&objects);
     }
-    let (deleted, changed): (Vec<Value>, Vec<Value>) =
-        objects.into_iter().partition(|o| o.get("status").and_then(Value::as_str) == Some("Deleted"));
-    let deleted = deleted.iter().filter_map(|o| o.get("Id").and_then(Value::as_str).map(str::to_owned)).collect();
-    Changes::Cdc { changed, deleted, cursor }
+    let (deleted, changed): (Vec<Value>, Vec<Value>) = objects
+        .into_iter()
+        .partition(|o| o.get("status").and_then(Value::as_str) == Some("Deleted"));
+    let deleted = deleted
+        .iter()
+        .filter_map(|o| o.get("Id").and_then(Value::as_str).map(str::to_owned))
+        .collect();
+    Changes::Cdc {
+        changed,
+        deleted,
+        cursor,
+    }
 }
 
 impl Changes {
@@ -147,7 +201,10 @@ impl Changes {
             Changes::Fallback { reason, .. } => {
                 let since = objects
                     .iter()
-                    .filter_map(|o| o.pointer("/MetaData/LastUpdatedTime").and_then(Value::as_str))
+                    .filter_map(|o| {
+                        o.pointer("/MetaData/LastUpdatedTime")
+                            .and_then(Value::as_str)
+                    })
                     .filter_map(|t| DateTime::parse_from_rfc3339(t).ok())
                     .min();
                 Changes::Fallback { since, reason }
@@ -159,19 +216,40 @@ impl Changes {
 
 /// Applies `changes` to `entity`; returns the number of records changed locally.
 #[instrument(skip_all, fields(company = %ctx.company.name, entity = entity.name))]
-pub async fn apply(ctx: &mut CompanyCtx, entity: &'static Entity, changes: Changes, task: Option<i64>) -> Result<i64, AgentError> {
+pub async fn apply(
+    ctx: &mut CompanyCtx,
+    entity: &'static Entity,
+    changes: Changes,
+    task: Option<i64>,
+) -> Result<i64, AgentError> {
     match changes {
-        Changes::Cdc { changed, deleted, cursor } => {
+        Changes::Cdc {
+            changed,
+            deleted,
+            cursor,
+        } => {
             stage::prepare(&ctx.db).await?;
             let texts: Vec<String> = changed.iter().map(Value::to_string).collect();
             let tx = ctx.db.transaction().await?;
-            let up = stage::upsert(&tx, ctx.company.id, entity, &texts.iter().map(String::as_str).collect::<Vec<_>>(), Some(task)).await?;
+            let up = stage::upsert(
+                &tx,
+                ctx.company.id,
+                entity,
+                &texts.iter().map(String::as_str).collect::<Vec<_>>(),
+                Some(task),
+            )
+            .await?;
             let removed = apply_deletes(&tx, ctx.company.id, entity, &deleted, task).await?;
             stage::record_history(&tx, ctx.company.id, entity, cursor, false).await?;
             let n = up.inserted + up.updated + removed;
             crate::tasks::progress(&tx, task, n, 0).await?;
             tx.commit().await?;
-            info!(inserted = up.inserted, updated = up.updated, deleted = removed, "refreshed by CDC");
+            info!(
+                inserted = up.inserted,
+                updated = up.updated,
+                deleted = removed,
+                "refreshed by CDC"
+            );
             Ok(n)
         }
         Changes::Fallback { since, reason } => match (since, entity.is_name_list()) {
@@ -223,9 +301,15 @@ async fn apply_deletes(
 }
 
 /// Name-list fallback: every record changed since `since`, paged by LastUpdatedTime.
-async fn query_since(ctx: &mut CompanyCtx, entity: &'static Entity, since: DateTime<FixedOffset>, task: Option<i64>) -> Result<i64, AgentError> {
+async fn query_since(
+    ctx: &mut CompanyCtx,
+    entity: &'static Entity,
+    since: DateTime<FixedOffset>,
+    task: Option<i64>,
+) -> Result<i64, AgentError> {
     stage::prepare(&ctx.db).await?;
-    let since_lit = query_literal(&changed_since(since).to_rfc3339_opts(SecondsFormat::Secs, false));
+    let since_lit =
+        query_literal(&changed_since(since).to_rfc3339_opts(SecondsFormat::Secs, false));
     let page_size = ctx.cfg.page_size;
     let mut start = 1u64;
     let mut total = 0i64;
@@ -242,7 +326,14 @@ async fn query_since(ctx: &mut CompanyCtx, entity: &'static Entity, since: DateT
         cursor = cursor.or(time);
         let n = objects.len();
         let tx = ctx.db.transaction().await?;
-        let up = stage::upsert(&tx, ctx.company.id, entity, &objects.iter().map(|o| o.get()).collect::<Vec<_>>(), Some(task)).await?;
+        let up = stage::upsert(
+            &tx,
+            ctx.company.id,
+            entity,
+            &objects.iter().map(|o| o.get()).collect::<Vec<_>>(),
+            Some(task),
+        )
+        .await?;
         crate::tasks::progress(&tx, task, up.inserted + up.updated, 0).await?;
         tx.commit().await?;
         total += up.inserted + up.updated;
@@ -254,7 +345,11 @@ async fn query_since(ctx: &mut CompanyCtx, entity: &'static Entity, since: DateT
     let tx = ctx.db.transaction().await?;
     let cursor = match cursor {
         Some(c) => c,
-        None => tx.query_one("SELECT now()", &[]).await?.get::<_, DateTime<chrono::Utc>>(0).fixed_offset(),
+        None => tx
+            .query_one("SELECT now()", &[])
+            .await?
+            .get::<_, DateTime<chrono::Utc>>(0)
+            .fixed_offset(),
     };
     stage::record_history(&tx, ctx.company.id, entity, cursor, false).await?;
     tx.commit().await?;
@@ -276,8 +371,15 @@ mod tests {
         let mut parsed = parse_cdc(&resp);
         assert_eq!(parsed["Customer"].len(), 1);
         let cursor = server_time(&resp).unwrap();
-        match split(parsed.remove("Invoice").unwrap(), cursor, false, qbo_entity("Invoice").unwrap()) {
-            Changes::Cdc { changed, deleted, .. } => {
+        match split(
+            parsed.remove("Invoice").unwrap(),
+            cursor,
+            false,
+            qbo_entity("Invoice").unwrap(),
+        ) {
+            Changes::Cdc {
+                changed, deleted, ..
+            } => {
                 assert_eq!(changed.len(), 1);
                 assert_eq!(deleted, vec!["9".to_string()]);
             }
@@ -298,7 +400,9 @@ mod tests {
             .collect();
         let now = DateTime::parse_from_rfc3339("2026-11-02T00:00:00-08:00").unwrap();
         match split(objects, now, true, qbo_entity("Customer").unwrap()) {
-            Changes::Fallback { since: Some(s), .. } => assert_eq!(s.to_rfc3339(), "2026-11-01T00:00:00-08:00"),
+            Changes::Fallback { since: Some(s), .. } => {
+                assert_eq!(s.to_rfc3339(), "2026-11-01T00:00:00-08:00")
+            }
             other => panic!("{other:?}"),
         }
     }

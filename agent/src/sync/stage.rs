@@ -14,7 +14,11 @@ use tokio_postgres::{Client, Transaction};
 pub struct RawJsonb<'a>(pub &'a str);
 
 impl ToSql for RawJsonb<'_> {
-    fn to_sql(&self, _ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+    fn to_sql(
+        &self,
+        _ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
         out.put_u8(1);
         out.put_slice(self.0.as_bytes());
         Ok(IsNull::No)
@@ -51,12 +55,18 @@ pub async fn upsert(
     objects: &[&str],
     log: Option<Option<i64>>,
 ) -> Result<Upserted, tokio_postgres::Error> {
-    tx.batch_execute(&format!("TRUNCATE {STAGE_TABLE}, {UPSERTED_TABLE}")).await?;
-    let sink = tx.copy_in(&format!("COPY {STAGE_TABLE} (data) FROM STDIN BINARY")).await?;
+    tx.batch_execute(&format!("TRUNCATE {STAGE_TABLE}, {UPSERTED_TABLE}"))
+        .await?;
+    let sink = tx
+        .copy_in(&format!("COPY {STAGE_TABLE} (data) FROM STDIN BINARY"))
+        .await?;
     let writer = BinaryCopyInWriter::new(sink, &[Type::JSONB]);
     pin_mut!(writer);
     for o in objects {
-        writer.as_mut().write(&[&RawJsonb(o) as &(dyn ToSql + Sync)]).await?;
+        writer
+            .as_mut()
+            .write(&[&RawJsonb(o) as &(dyn ToSql + Sync)])
+            .await?;
     }
     writer.finish().await?;
     let sql = upsert_sql(QBO_SCHEMA, entity);
@@ -82,17 +92,28 @@ pub async fn upsert(
             &[],
         )
         .await?;
-    Ok(Upserted { inserted: row.get(0), updated: row.get(1) })
+    Ok(Upserted {
+        inserted: row.get(0),
+        updated: row.get(1),
+    })
 }
 
 /// Rewrites the child lines of the one row `local_id` from its `data` (after a push write-back).
-pub async fn rewrite_children(tx: &Transaction<'_>, entity: &Entity, local_id: i64) -> Result<(), tokio_postgres::Error> {
+pub async fn rewrite_children(
+    tx: &Transaction<'_>,
+    entity: &Entity,
+    local_id: i64,
+) -> Result<(), tokio_postgres::Error> {
     if entity.children.is_empty() {
         return Ok(());
     }
-    tx.batch_execute(&format!("TRUNCATE {UPSERTED_TABLE}")).await?;
-    tx.execute(&format!("INSERT INTO {UPSERTED_TABLE} (local_id, inserted) VALUES ($1, false)"), &[&local_id])
+    tx.batch_execute(&format!("TRUNCATE {UPSERTED_TABLE}"))
         .await?;
+    tx.execute(
+        &format!("INSERT INTO {UPSERTED_TABLE} (local_id, inserted) VALUES ($1, false)"),
+        &[&local_id],
+    )
+    .await?;
     for (delete, insert) in &upsert_sql(QBO_SCHEMA, entity).children {
         tx.execute(delete.as_str(), &[]).await?;
         tx.execute(insert.as_str(), &[]).await?;
@@ -108,7 +129,10 @@ pub async fn record_history(
     cursor: chrono::DateTime<chrono::FixedOffset>,
     populated: bool,
 ) -> Result<(), tokio_postgres::Error> {
-    let count_sql = format!("SELECT count(*) FROM {}.{} WHERE company_id = $1", QBO_SCHEMA, entity.table);
+    let count_sql = format!(
+        "SELECT count(*) FROM {}.{} WHERE company_id = $1",
+        QBO_SCHEMA, entity.table
+    );
     let count: i64 = tx.query_one(count_sql.as_str(), &[&company]).await?.get(0);
     tx.execute(
         "INSERT INTO qbsync.history AS h (company_id, entity, populated_at, change_cursor, last_refresh_at, row_count) \
