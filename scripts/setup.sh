@@ -10,6 +10,9 @@ PACKAGES=(postgresql-15 postgresql-server-dev-15 libclang-dev postgresql-15-cron
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 log() { printf '== setup: %s\n' "$*"; }
+as_postgres() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi
+}
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -40,8 +43,8 @@ if ! pg_lsclusters -h | awk '$1 == "15" && $2 == "main" {print $4}' | grep -q on
   $SUDO pg_ctlcluster 15 main start
 fi
 me="$(id -un)"
-$SUDO -u postgres psql -qAtc "SELECT 1 FROM pg_roles WHERE rolname = '$me'" | grep -q 1 \
-  || $SUDO -u postgres psql -qc "CREATE ROLE \"$me\" SUPERUSER LOGIN"
+as_postgres psql -qAtc "SELECT 1 FROM pg_roles WHERE rolname = '$me'" | grep -q 1 \
+  || as_postgres psql -qc "CREATE ROLE \"$me\" SUPERUSER LOGIN"
 
 log "building and installing the qbsync extension"
 cargo pgrx install --pg-config "$PG_CONFIG" -p qbsync 2>&1 | grep -E "error|warning: unused|Finished|Installing" || true
