@@ -118,10 +118,12 @@ fn tokenize(q: &str) -> Result<Vec<(Tok, usize)>, QueryError> {
             i += 1;
             loop {
                 match chars.get(i) {
-                    None => return Err(QueryError::Parse(format!(
+                    None => {
+                        return Err(QueryError::Parse(format!(
                         "Lexical error at line 1, column {}.  Encountered: <EOF> after : \"'{s}\"",
                         chars.len() + 1
-                    ))),
+                    )))
+                    }
                     Some('\\') if chars.get(i + 1) == Some(&'\'') => {
                         s.push('\'');
                         i += 2;

@@ -246,21 +246,6 @@ async fn claim(ctx: &mut CompanyCtx, entity: &Entity) -> Result<Vec<Claimed>, Ag
     Ok(claimed)
 }
 
-fn outcome_of(
-    result: Result<Value, QboError>,
-    what: &'static str,
-    message: Option<String>,
-) -> Outcome {
-    match result {
-        Ok(object) => Outcome::Done {
-            object,
-            what,
-            message,
-        },
-        Err(e) => failure(e),
-    }
-}
-
 fn failure(e: QboError) -> Outcome {
     match e {
         QboError::Fault { errors, .. } if !errors.is_empty() => {
@@ -370,107 +355,137 @@ async fn add_once(ctx: &CompanyCtx, entity: &Entity, c: &Claimed) -> Outcome {
     }
 }
 
-async fn push_one(ctx: &CompanyCtx, entity: &Entity, c: &Claimed) -> Outcome {
-    let resource = entity.resource;
-    match c.op {
-        Operation::Add => add_once(ctx, entity, c).await,
-        Operation::Update => {
-            let body = entity_body(entity, c);
-            outcome_of(
-                ctx.qbo.write(resource, &[], &body, &c.request_id).await,
-                "updated",
-                None,
-            )
+/// How QuickBooks is asked to apply a write (everything but add's body and refresh).
+struct WriteRequest {
+    /// `operation` of a batch item.
+    batch_operation: &'static str,
+    /// `optionsData` of a batch item.
+    batch_options: Option<&'static str>,
+    /// Query parameters of the single-entity call.
+    params: &'static [(&'static str, &'static str)],
+    body: Value,
+}
+
+/// The request for an add, update, void or delete of `c` (reference sheet §3); None for a
+/// refresh, which is a read.
+fn write_request(entity: &Entity, c: &Claimed) -> Option<WriteRequest> {
+    let sparse = |mut b: Value| {
+        b["sparse"] = Value::Bool(true);
+        b
+    };
+    let (batch_operation, batch_options, params, body): (
+        _,
+        _,
+        &'static [(&'static str, &'static str)],
+        _,
+    ) = match c.op {
+        Operation::Add => ("create", None, &[], entity_body(entity, c)),
+        Operation::Update => ("update", None, &[], entity_body(entity, c)),
+        Operation::Void if entity.void == VoidStyle::OperationVoid => {
+            ("void", None, &[("operation", "void")], c.id_and_token())
         }
-        Operation::Refresh => match ctx.qbo.read(resource, c.qb_id().unwrap_or_default()).await {
-            Ok(object) => Outcome::Done {
-                object,
-                what: "refreshed",
-                message: None,
-            },
-            Err(e) => match failure(e) {
-                Outcome::Failed(f, _) if is_already_deleted(&f) => Outcome::Deleted {
-                    message: Some("no longer in QuickBooks: it was deleted there".into()),
-                },
-                other => other,
-            },
-        },
-        Operation::Void => {
-            let (params, body): (&[(&'static str, &str)], Value) = match entity.void {
-                VoidStyle::OperationVoid => (&[("operation", "void")], c.id_and_token()),
-                _ => {
-                    let mut b = c.id_and_token();
-                    b["sparse"] = Value::Bool(true);
-                    (&[("operation", "update"), ("include", "void")], b)
-                }
-            };
-            outcome_of(
-                ctx.qbo.write(resource, params, &body, &c.request_id).await,
-                "voided",
-                None,
-            )
-        }
+        Operation::Void => (
+            "update",
+            Some("void"),
+            &[("operation", "update"), ("include", "void")],
+            sparse(c.id_and_token()),
+        ),
+        // Name lists cannot be deleted: QuickBooks' delete is deactivation.
+        Operation::Refresh => return None,
         Operation::Delete if entity.is_name_list() => {
-            let mut body = c.id_and_token();
-            body["sparse"] = Value::Bool(true);
-            body["Active"] = Value::Bool(false);
-            outcome_of(
-                ctx.qbo.write(resource, &[], &body, &c.request_id).await,
-                "deactivated",
-                Some(format!(
-                    "QuickBooks cannot delete a {}; it was made inactive instead",
-                    entity.name
-                )),
-            )
+            let mut b = sparse(c.id_and_token());
+            b["Active"] = Value::Bool(false);
+            ("update", None, &[], b)
         }
-        Operation::Delete => {
-            match ctx
-                .qbo
-                .write(
-                    resource,
-                    &[("operation", "delete")],
-                    &c.id_and_token(),
-                    &c.request_id,
-                )
-                .await
-            {
-                Ok(_) => Outcome::Deleted { message: None },
-                Err(e) => match failure(e) {
-                    Outcome::Failed(f, _) if is_already_deleted(&f) => Outcome::Deleted {
-                        message: Some("was already deleted in QuickBooks".into()),
-                    },
-                    other => other,
-                },
-            }
-        }
+        Operation::Delete => ("delete", None, &[("operation", "delete")], c.id_and_token()),
+    };
+    Some(WriteRequest {
+        batch_operation,
+        batch_options,
+        params,
+        body,
+    })
+}
+
+/// What a successful answer to `c`'s request means for the row.
+fn success(entity: &Entity, c: &Claimed, object: Value) -> Outcome {
+    let (what, message) = match c.op {
+        Operation::Delete if !entity.is_name_list() => return Outcome::Deleted { message: None },
+        Operation::Delete => (
+            "deactivated",
+            Some(format!(
+                "QuickBooks cannot delete a {}; it was made inactive instead",
+                entity.name
+            )),
+        ),
+        Operation::Add => ("added", None),
+        Operation::Update => ("updated", None),
+        Operation::Void => ("voided", None),
+        Operation::Refresh => ("refreshed", None),
+    };
+    Outcome::Done {
+        object,
+        what,
+        message,
     }
 }
 
-/// Sends rows as one batch call; items are matched to rows by `bId`.
+/// What a refusal means for the row: asking to delete (or re-read) a transaction QuickBooks
+/// already deleted is not an error.
+fn refusal(entity: &Entity, c: &Claimed, first: FaultError, all: Vec<FaultError>) -> Outcome {
+    match c.op {
+        Operation::Delete if !entity.is_name_list() && is_already_deleted(&first) => {
+            Outcome::Deleted {
+                message: Some("was already deleted in QuickBooks".into()),
+            }
+        }
+        Operation::Refresh if is_already_deleted(&first) => Outcome::Deleted {
+            message: Some("no longer in QuickBooks: it was deleted there".into()),
+        },
+        _ => Outcome::Failed(first, all),
+    }
+}
+
+fn answered(entity: &Entity, c: &Claimed, result: Result<Value, QboError>) -> Outcome {
+    match result.map_err(failure) {
+        Ok(object) => success(entity, c, object),
+        Err(Outcome::Failed(first, all)) => refusal(entity, c, first, all),
+        Err(other) => other,
+    }
+}
+
+async fn push_one(ctx: &CompanyCtx, entity: &Entity, c: &Claimed) -> Outcome {
+    match c.op {
+        Operation::Add => add_once(ctx, entity, c).await,
+        _ => match write_request(entity, c) {
+            Some(req) => answered(
+                entity,
+                c,
+                ctx.qbo
+                    .write(entity.resource, req.params, &req.body, &c.request_id)
+                    .await,
+            ),
+            None => answered(
+                entity,
+                c,
+                ctx.qbo
+                    .read(entity.resource, c.qb_id().unwrap_or_default())
+                    .await,
+            ),
+        },
+    }
+}
+
+/// Sends rows (writes only: refreshes go alone) as one batch call; items are matched to rows
+/// by `bId`.
 async fn push_batch(ctx: &CompanyCtx, entity: &Entity, rows: &[Claimed]) -> Vec<Outcome> {
     let items: Vec<Value> = rows
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            let (operation, options, body) = match c.op {
-                Operation::Add => ("create", None, entity_body(entity, c)),
-                Operation::Update => ("update", None, entity_body(entity, c)),
-                Operation::Void => {
-                    let mut b = c.id_and_token();
-                    b["sparse"] = Value::Bool(true);
-                    ("update", Some("void"), b)
-                }
-                Operation::Delete if entity.is_name_list() => {
-                    let mut b = c.id_and_token();
-                    b["sparse"] = Value::Bool(true);
-                    b["Active"] = Value::Bool(false);
-                    ("update", None, b)
-                }
-                Operation::Delete | Operation::Refresh => ("delete", None, c.id_and_token()),
-            };
-            let mut item =
-                json!({"bId": format!("b{i}"), "operation": operation, entity.name: body});
-            if let Some(o) = options {
+        .filter_map(|(i, c)| write_request(entity, c).map(|req| (i, req)))
+        .map(|(i, req)| {
+            let mut item = json!({"bId": format!("b{i}"), "operation": req.batch_operation, entity.name: req.body});
+            if let Some(o) = req.batch_options {
                 item["optionsData"] = Value::String(o.into());
             }
             item
@@ -479,20 +494,7 @@ async fn push_batch(ctx: &CompanyCtx, entity: &Entity, rows: &[Claimed]) -> Vec<
     let batch_id = uuid::Uuid::new_v4().to_string();
     let answers = match ctx.qbo.batch(items, &batch_id).await {
         Ok(a) => a,
-        Err(e) => {
-            let reason = e.to_string();
-            let definitive = !e.is_transient() && e.fault().is_some();
-            return rows
-                .iter()
-                .map(|_| {
-                    if definitive {
-                        failure_clone(&e)
-                    } else {
-                        Outcome::Unknown(reason.clone())
-                    }
-                })
-                .collect();
-        }
+        Err(e) => return rows.iter().map(|_| failure_clone(&e)).collect(),
     };
     let mut by_bid: HashMap<String, Value> = answers
         .into_iter()
@@ -514,60 +516,24 @@ async fn push_batch(ctx: &CompanyCtx, entity: &Entity, rows: &[Claimed]) -> Vec<
                     .map(|(_, e)| e)
                     .unwrap_or_default();
                 return match errors.first() {
-                    Some(f)
-                        if c.op == Operation::Delete
-                            && !entity.is_name_list()
-                            && is_already_deleted(f) =>
-                    {
-                        Outcome::Deleted {
-                            message: Some("was already deleted in QuickBooks".into()),
-                        }
-                    }
-                    Some(f) => Outcome::Failed(f.clone(), errors.clone()),
+                    Some(f) => refusal(entity, c, f.clone(), errors.clone()),
                     None => Outcome::Unknown("batch item fault without errors".into()),
                 };
             }
-            let object = answer
-                .get_mut(entity.name)
-                .map(Value::take)
-                .unwrap_or(Value::Null);
-            match c.op {
-                Operation::Delete if !entity.is_name_list() => Outcome::Deleted { message: None },
-                Operation::Delete => Outcome::Done {
-                    object,
-                    what: "deactivated",
-                    message: Some(format!(
-                        "QuickBooks cannot delete a {}; it was made inactive instead",
-                        entity.name
-                    )),
-                },
-                Operation::Add => Outcome::Done {
-                    object,
-                    what: "added",
-                    message: None,
-                },
-                Operation::Update => Outcome::Done {
-                    object,
-                    what: "updated",
-                    message: None,
-                },
-                Operation::Void => Outcome::Done {
-                    object,
-                    what: "voided",
-                    message: None,
-                },
-                Operation::Refresh => Outcome::Done {
-                    object,
-                    what: "refreshed",
-                    message: None,
-                },
-            }
+            success(
+                entity,
+                c,
+                answer
+                    .get_mut(entity.name)
+                    .map(Value::take)
+                    .unwrap_or(Value::Null),
+            )
         })
         .collect()
 }
 
 fn failure_clone(e: &QboError) -> Outcome {
-    match e.fault() {
+    match e.fault().filter(|_| !e.is_transient()) {
         Some(f) => Outcome::Failed(f.clone(), vec![f.clone()]),
         None => Outcome::Unknown(e.to_string()),
     }
