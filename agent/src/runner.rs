@@ -81,7 +81,7 @@ pub async fn run(cfg: AgentConfig, shutdown: watch::Receiver<bool>) -> Result<()
                 _ => db.query(work_sql.as_str(), &[]).await?.iter().map(|r| r.get(0)).collect(),
             },
             _ = sweep.tick() => {
-                let requeued = tasks::requeue_stale(&db, cfg.stale_task_after).await?;
+                let requeued = tasks::requeue_stale(&db, cfg.stale_task_after, LEASE_KEY).await?;
                 if requeued > 0 { warn!(requeued, "re-queued tasks of an agent that stopped answering"); }
                 db.query(work_sql.as_str(), &[]).await?.iter().map(|r| r.get(0)).collect()
             }

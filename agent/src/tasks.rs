@@ -110,15 +110,20 @@ pub async fn finish(
     Ok(())
 }
 
-/// Puts back in the queue the tasks of agents that died (no heartbeat for `after`).
+/// Puts back in the queue the tasks of agents that died: no heartbeat for `after`, and no
+/// agent holds the company's lease (a live worker waiting out a long throttle still does).
 pub async fn requeue_stale(
     db: &Client,
     after: std::time::Duration,
+    lease_key: i32,
 ) -> Result<u64, tokio_postgres::Error> {
     db.execute(
-        "UPDATE qbsync.task SET status = 'queued', locked_by = NULL \
-         WHERE status = 'running' AND heartbeat_at < now() - make_interval(secs => $1::float8)",
-        &[&after.as_secs_f64()],
+        "UPDATE qbsync.task t SET status = 'queued', locked_by = NULL \
+         WHERE t.status = 'running' AND t.heartbeat_at < now() - make_interval(secs => $1::float8) \
+           AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted \
+                           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+                           AND l.classid::int8 = $2::int8 AND l.objid::int8 = t.company_id AND l.objsubid = 2)",
+        &[&after.as_secs_f64(), &i64::from(lease_key)],
     )
     .await
 }

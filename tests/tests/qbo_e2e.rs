@@ -1085,3 +1085,26 @@ async fn a_full_cdc_answer_is_completed_by_queries() {
     );
     env.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_left_running_by_a_dead_agent_is_queued_again_and_finished() {
+    let mut env = Env::start().await;
+    env.stop_agent().await;
+    // What a killed agent leaves behind: a running task with an old heartbeat and no lease.
+    let task: i64 = env
+        .one(&format!(
+            "INSERT INTO qbsync.task (company_id, kind, entities, status, started_at, heartbeat_at, locked_by, entities_total) \
+             VALUES ({}, 'populate', '{{Customer}}', 'running', now() - interval '20 minutes', now() - interval '10 minutes', 'dead-agent', 1) \
+             RETURNING id",
+            env.company_id
+        ))
+        .await
+        .get(0);
+    env.start_agent();
+    assert_eq!(env.wait_task(task).await, "done");
+    assert_eq!(
+        count(env.one("SELECT count(*) FROM qbo.customer").await) as usize,
+        env.qb().count("Customer")
+    );
+    env.finish().await;
+}

@@ -1,0 +1,91 @@
+//! Claiming pending rows: SKIP LOCKED, marked `sending`, requestid committed before any request.
+
+use super::{Claimed, Operation, BATCH_MAX};
+use crate::error::AgentError;
+use crate::sync::CompanyCtx;
+use qbsync_catalog::{child_parent_column, Entity, QBO_SCHEMA};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// Claims up to 30 pending rows (SKIP LOCKED), marks them `sending` and gives each a requestid,
+/// committed before any request is sent.
+pub(super) async fn claim(
+    ctx: &mut CompanyCtx,
+    entity: &Entity,
+) -> Result<Vec<Claimed>, AgentError> {
+    let t = format!("{QBO_SCHEMA}.{}", entity.table);
+    let tx = ctx.db.transaction().await?;
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT t.local_id, to_jsonb(t), t.sync_status = 'sending' FROM {t} t \
+                 WHERE t.company_id = $1 AND t.sync_status IN ('pending', 'sending') AND t.operation IS NOT NULL \
+                 ORDER BY t.local_id LIMIT $2 FOR UPDATE SKIP LOCKED"
+            ),
+            &[&ctx.company.id, &BATCH_MAX],
+        )
+        .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+    let rids: HashMap<i64, String> = tx
+        .query(
+            &format!(
+                "UPDATE {t} SET sync_status = 'sending', request_id = coalesce(request_id, gen_random_uuid()::text) \
+                 WHERE local_id = ANY($1) RETURNING local_id, request_id"
+            ),
+            &[&ids],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let mut lines: HashMap<i64, Vec<Map<String, Value>>> = HashMap::new();
+    if let Some(child) = entity.children.first() {
+        let pc = child_parent_column(entity);
+        for r in tx
+            .query(
+                &format!("SELECT l.{pc}, to_jsonb(l) FROM {QBO_SCHEMA}.{} l WHERE l.{pc} = ANY($1) ORDER BY l.{pc}, l.line_num", child.table),
+                &[&ids],
+            )
+            .await?
+        {
+            if let Value::Object(m) = r.get::<_, Value>(1) {
+                lines.entry(r.get(0)).or_default().push(m);
+            }
+        }
+    }
+    tx.commit().await?;
+    let mut claimed = Vec::new();
+    for r in rows {
+        let local_id: i64 = r.get(0);
+        let Value::Object(row) = r.get::<_, Value>(1) else {
+            continue;
+        };
+        let op_text = row
+            .get("operation")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let Some(op) = Operation::parse(&op_text) else {
+            // Only the agent's own outcome words can be here without passing the trigger.
+            ctx.db
+                .execute(
+                    &format!("UPDATE {t} SET sync_status = 'ok' WHERE local_id = $1"),
+                    &[&local_id],
+                )
+                .await?;
+            continue;
+        };
+        claimed.push(Claimed {
+            local_id,
+            op,
+            request_id: rids.get(&local_id).cloned().unwrap_or_default(),
+            recovering: r.get(2),
+            lines: lines.remove(&local_id),
+            row,
+        });
+    }
+    Ok(claimed)
+}

@@ -1,0 +1,172 @@
+//! Push: rows whose `operation` is set go to QuickBooks, and the outcome is written back on the
+//! row and in `qbsync.sync_result`.
+//!
+//! Exactly once: a row is marked `sending` with its `request_id` committed before the request
+//! leaves. A row found `sending` at claim time is one whose answer never arrived (crash, network
+//! loss): it is sent alone, with its own requestid so QuickBooks can replay its first answer,
+//! and, for an add, only after a query by its natural key shows QuickBooks does not have it yet
+//! (real QuickBooks is reported to be unreliable about requestid).
+
+use super::CompanyCtx;
+use crate::error::AgentError;
+use crate::qbo::FaultError;
+use qbsync_catalog::{Entity, VoidStyle};
+use serde_json::{json, Map, Value};
+use std::time::Instant;
+use tracing::{info, instrument, warn};
+
+mod claim;
+mod send;
+mod writeback;
+
+use claim::claim;
+use send::{push_batch, push_one};
+use writeback::{write_back, Written};
+
+/// QuickBooks accepts at most 30 items in one batch.
+const BATCH_MAX: i64 = 30;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Add,
+    Update,
+    Refresh,
+    Void,
+    Delete,
+}
+
+impl Operation {
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "add" => Operation::Add,
+            "update" => Operation::Update,
+            "refresh" => Operation::Refresh,
+            "void" => Operation::Void,
+            "delete" => Operation::Delete,
+            _ => return None,
+        })
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Operation::Add => "add",
+            Operation::Update => "update",
+            Operation::Refresh => "refresh",
+            Operation::Void => "void",
+            Operation::Delete => "delete",
+        }
+    }
+}
+
+/// A row claimed for pushing.
+#[derive(Debug)]
+struct Claimed {
+    local_id: i64,
+    row: Map<String, Value>,
+    lines: Option<Vec<Map<String, Value>>>,
+    op: Operation,
+    request_id: String,
+    /// A previous push of this row may have reached QuickBooks without its answer reaching us.
+    recovering: bool,
+}
+
+impl Claimed {
+    fn qb_id(&self) -> Option<&str> {
+        self.row.get("id").and_then(Value::as_str)
+    }
+
+    fn id_and_token(&self) -> Value {
+        json!({"Id": self.qb_id().unwrap_or_default(), "SyncToken": self.row.get("sync_token").and_then(Value::as_str).unwrap_or("0")})
+    }
+}
+
+/// What QuickBooks did with one row.
+#[derive(Debug)]
+enum Outcome {
+    /// The object as QuickBooks now has it; `what` is the past tense shown to the user.
+    Done {
+        object: Value,
+        what: &'static str,
+        message: Option<String>,
+    },
+    /// A transaction that no longer exists in QuickBooks.
+    Deleted { message: Option<String> },
+    /// QuickBooks refused: the row keeps the user's version, with the reason.
+    Failed(FaultError, Vec<FaultError>),
+    /// No definitive answer (network, throttled past retries, service down): try again later.
+    Unknown(String),
+}
+
+/// Counts of one push round.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PushSummary {
+    pub ok: i64,
+    pub failed: i64,
+    /// Rows left for a later attempt because QuickBooks gave no definitive answer.
+    pub deferred: i64,
+}
+
+/// Pushes every pending row of `entity`, 30 at a time, until none is left or QuickBooks stops
+/// answering definitively.
+#[instrument(skip_all, fields(company = %ctx.company.name, entity = entity.name))]
+pub async fn push_entity(
+    ctx: &mut CompanyCtx,
+    entity: &'static Entity,
+    task: Option<i64>,
+) -> Result<PushSummary, AgentError> {
+    let mut summary = PushSummary::default();
+    loop {
+        ctx.check_shutdown()?;
+        let claimed = claim(ctx, entity).await?;
+        if claimed.is_empty() {
+            return Ok(summary);
+        }
+        let (mut single, mut batchable): (Vec<Claimed>, Vec<Claimed>) =
+            claimed.into_iter().partition(|c| {
+                c.recovering
+                    || c.op == Operation::Refresh
+                    || (c.op == Operation::Void && entity.void == VoidStyle::OperationVoid)
+            });
+        if batchable.len() == 1 {
+            single.append(&mut batchable);
+        }
+        let mut outcomes: Vec<(Claimed, Outcome)> = Vec::new();
+        for c in single {
+            let started = Instant::now();
+            let outcome = push_one(ctx, entity, &c).await;
+            info!(
+                local_id = c.local_id,
+                op = c.op.as_str(),
+                ms = started.elapsed().as_millis() as u64,
+                "pushed"
+            );
+            outcomes.push((c, outcome));
+        }
+        if !batchable.is_empty() {
+            let results = push_batch(ctx, entity, &batchable).await;
+            outcomes.extend(batchable.into_iter().zip(results));
+        }
+        let company = ctx.company.clone();
+        let tx = ctx.db.transaction().await?;
+        let mut round = PushSummary::default();
+        for (c, outcome) in &outcomes {
+            match write_back(&tx, &company, entity, c, outcome, task).await? {
+                Written::Ok => round.ok += 1,
+                Written::Failed => round.failed += 1,
+                Written::Deferred => round.deferred += 1,
+            }
+        }
+        crate::tasks::progress(&tx, task, round.ok + round.failed, round.failed as i32).await?;
+        tx.commit().await?;
+        summary.ok += round.ok;
+        summary.failed += round.failed;
+        summary.deferred += round.deferred;
+        if round.deferred > 0 {
+            warn!(
+                deferred = round.deferred,
+                "QuickBooks gave no answer for some rows; they will be retried"
+            );
+            return Ok(summary);
+        }
+    }
+}

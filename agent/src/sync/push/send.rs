@@ -1,0 +1,307 @@
+//! Sending claimed rows to QuickBooks, one by one or in a batch, and reading what each answer
+//! means for the row.
+
+use super::{Claimed, Operation, Outcome};
+use crate::qbo::{FaultError, QboError};
+use crate::sync::{query_literal, CompanyCtx};
+use qbsync_catalog::{body_from_row, Entity, VoidStyle};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use tracing::warn;
+
+fn failure(e: QboError) -> Outcome {
+    match e {
+        QboError::Fault { errors, .. } if !errors.is_empty() => {
+            Outcome::Failed(errors[0].clone(), errors)
+        }
+        other if other.is_transient() => Outcome::Unknown(other.to_string()),
+        other => Outcome::Failed(
+            FaultError {
+                code: "qbsync".into(),
+                message: other.to_string(),
+                detail: String::new(),
+                element: None,
+            },
+            vec![],
+        ),
+    }
+}
+
+fn is_already_deleted(f: &FaultError) -> bool {
+    f.code == "610" && f.detail.contains("deleted")
+}
+
+/// The body sent for an add or an update of `c`.
+fn entity_body(entity: &Entity, c: &Claimed) -> Value {
+    let mut body = body_from_row(entity, &c.row, c.lines.as_deref());
+    if c.op == Operation::Update {
+        if let (Value::Object(b), Value::Object(keys)) = (&mut body, c.id_and_token()) {
+            b.extend(keys);
+            b.insert("sparse".into(), Value::Bool(true));
+        }
+    }
+    body
+}
+
+/// Looks for a record an earlier, unanswered add of `c` may have created.
+async fn find_by_natural_key(
+    ctx: &CompanyCtx,
+    entity: &Entity,
+    c: &Claimed,
+) -> Result<Option<Value>, QboError> {
+    let Some(key) = entity.natural_key else {
+        return Ok(None);
+    };
+    let body = body_from_row(entity, &c.row, None);
+    let Some(value) = body.get(key).and_then(Value::as_str) else {
+        return Ok(None);
+    };
+    let active = if entity.is_name_list() {
+        " AND Active IN (true,false)"
+    } else {
+        ""
+    };
+    let q = format!(
+        "SELECT * FROM {} WHERE {key} = {}{active} MAXRESULTS 2",
+        entity.name,
+        query_literal(value)
+    );
+    let page = ctx.qbo.query(&q).await?;
+    let (objects, _) = page.objects(entity.name)?;
+    if objects.len() != 1 {
+        return Ok(None);
+    }
+    serde_json::from_str(objects[0].get())
+        .map(Some)
+        .map_err(|e| QboError::Decode(e.to_string()))
+}
+
+/// Answer-less attempts at one create before leaving it for a later round.
+const CREATE_ATTEMPTS: u32 = 4;
+
+/// Creates `c` once: after a failure without an answer (the create may have been applied),
+/// QuickBooks is asked by natural key before the same request (same requestid) is sent again.
+async fn add_once(ctx: &CompanyCtx, entity: &Entity, c: &Claimed) -> Outcome {
+    let body = entity_body(entity, c);
+    let mut look_first = c.recovering;
+    let mut attempt = 0;
+    loop {
+        if look_first {
+            match find_by_natural_key(ctx, entity, c).await {
+                Ok(Some(object)) => {
+                    return Outcome::Done {
+                        object,
+                        what: "added",
+                        message: Some("already in QuickBooks from an earlier attempt whose answer was lost; linked to it".into()),
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => return failure(e),
+            }
+        }
+        match ctx.qbo.create(entity.resource, &body, &c.request_id).await {
+            Ok(object) => {
+                return Outcome::Done {
+                    object,
+                    what: "added",
+                    message: None,
+                }
+            }
+            Err(e) if e.is_transient() && attempt + 1 < CREATE_ATTEMPTS => {
+                attempt += 1;
+                warn!(local_id = c.local_id, error = %e, attempt, "create not confirmed; checking QuickBooks before sending it again");
+                tokio::time::sleep(std::time::Duration::from_millis(250 << attempt)).await;
+                look_first = true;
+            }
+            Err(e) => return failure(e),
+        }
+    }
+}
+
+/// How QuickBooks is asked to apply a write (everything but add's body and refresh).
+struct WriteRequest {
+    /// `operation` of a batch item.
+    batch_operation: &'static str,
+    /// `optionsData` of a batch item.
+    batch_options: Option<&'static str>,
+    /// Query parameters of the single-entity call.
+    params: &'static [(&'static str, &'static str)],
+    body: Value,
+}
+
+/// The request for an add, update, void or delete of `c` (reference sheet §3); None for a
+/// refresh, which is a read.
+fn write_request(entity: &Entity, c: &Claimed) -> Option<WriteRequest> {
+    let sparse = |mut b: Value| {
+        b["sparse"] = Value::Bool(true);
+        b
+    };
+    let (batch_operation, batch_options, params, body): (
+        _,
+        _,
+        &'static [(&'static str, &'static str)],
+        _,
+    ) = match c.op {
+        Operation::Add => ("create", None, &[], entity_body(entity, c)),
+        Operation::Update => ("update", None, &[], entity_body(entity, c)),
+        Operation::Void if entity.void == VoidStyle::OperationVoid => {
+            ("void", None, &[("operation", "void")], c.id_and_token())
+        }
+        Operation::Void => (
+            "update",
+            Some("void"),
+            &[("operation", "update"), ("include", "void")],
+            sparse(c.id_and_token()),
+        ),
+        // Name lists cannot be deleted: QuickBooks' delete is deactivation.
+        Operation::Refresh => return None,
+        Operation::Delete if entity.is_name_list() => {
+            let mut b = sparse(c.id_and_token());
+            b["Active"] = Value::Bool(false);
+            ("update", None, &[], b)
+        }
+        Operation::Delete => ("delete", None, &[("operation", "delete")], c.id_and_token()),
+    };
+    Some(WriteRequest {
+        batch_operation,
+        batch_options,
+        params,
+        body,
+    })
+}
+
+/// What a successful answer to `c`'s request means for the row.
+fn success(entity: &Entity, c: &Claimed, object: Value) -> Outcome {
+    let (what, message) = match c.op {
+        Operation::Delete if !entity.is_name_list() => return Outcome::Deleted { message: None },
+        Operation::Delete => (
+            "deactivated",
+            Some(format!(
+                "QuickBooks cannot delete a {}; it was made inactive instead",
+                entity.name
+            )),
+        ),
+        Operation::Add => ("added", None),
+        Operation::Update => ("updated", None),
+        Operation::Void => ("voided", None),
+        Operation::Refresh => ("refreshed", None),
+    };
+    Outcome::Done {
+        object,
+        what,
+        message,
+    }
+}
+
+/// What a refusal means for the row: asking to delete (or re-read) a transaction QuickBooks
+/// already deleted is not an error.
+fn refusal(entity: &Entity, c: &Claimed, first: FaultError, all: Vec<FaultError>) -> Outcome {
+    match c.op {
+        Operation::Delete if !entity.is_name_list() && is_already_deleted(&first) => {
+            Outcome::Deleted {
+                message: Some("was already deleted in QuickBooks".into()),
+            }
+        }
+        Operation::Refresh if is_already_deleted(&first) => Outcome::Deleted {
+            message: Some("no longer in QuickBooks: it was deleted there".into()),
+        },
+        _ => Outcome::Failed(first, all),
+    }
+}
+
+fn answered(entity: &Entity, c: &Claimed, result: Result<Value, QboError>) -> Outcome {
+    match result.map_err(failure) {
+        Ok(object) => success(entity, c, object),
+        Err(Outcome::Failed(first, all)) => refusal(entity, c, first, all),
+        Err(other) => other,
+    }
+}
+
+pub(super) async fn push_one(ctx: &CompanyCtx, entity: &Entity, c: &Claimed) -> Outcome {
+    match c.op {
+        Operation::Add => add_once(ctx, entity, c).await,
+        _ => match write_request(entity, c) {
+            Some(req) => answered(
+                entity,
+                c,
+                ctx.qbo
+                    .write(entity.resource, req.params, &req.body, &c.request_id)
+                    .await,
+            ),
+            None => answered(
+                entity,
+                c,
+                ctx.qbo
+                    .read(entity.resource, c.qb_id().unwrap_or_default())
+                    .await,
+            ),
+        },
+    }
+}
+
+/// Sends rows (writes only: refreshes go alone) as one batch call; items are matched to rows
+/// by `bId`.
+pub(super) async fn push_batch(
+    ctx: &CompanyCtx,
+    entity: &Entity,
+    rows: &[Claimed],
+) -> Vec<Outcome> {
+    let items: Vec<Value> = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| write_request(entity, c).map(|req| (i, req)))
+        .map(|(i, req)| {
+            let mut item = json!({"bId": format!("b{i}"), "operation": req.batch_operation, entity.name: req.body});
+            if let Some(o) = req.batch_options {
+                item["optionsData"] = Value::String(o.into());
+            }
+            item
+        })
+        .collect();
+    let batch_id = uuid::Uuid::new_v4().to_string();
+    let answers = match ctx.qbo.batch(items, &batch_id).await {
+        Ok(a) => a,
+        Err(e) => return rows.iter().map(|_| failure_clone(&e)).collect(),
+    };
+    let mut by_bid: HashMap<String, Value> = answers
+        .into_iter()
+        .filter_map(|a| {
+            a.get("bId")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .map(|b| (b, a))
+        })
+        .collect();
+    rows.iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let Some(mut answer) = by_bid.remove(&format!("b{i}")) else {
+                return Outcome::Unknown("batch answer has no item for this row".into());
+            };
+            if let Some(fault) = answer.get("Fault") {
+                let errors = crate::qbo::parse_fault_value(fault)
+                    .map(|(_, e)| e)
+                    .unwrap_or_default();
+                return match errors.first() {
+                    Some(f) => refusal(entity, c, f.clone(), errors.clone()),
+                    None => Outcome::Unknown("batch item fault without errors".into()),
+                };
+            }
+            success(
+                entity,
+                c,
+                answer
+                    .get_mut(entity.name)
+                    .map(Value::take)
+                    .unwrap_or(Value::Null),
+            )
+        })
+        .collect()
+}
+
+fn failure_clone(e: &QboError) -> Outcome {
+    match e.fault().filter(|_| !e.is_transient()) {
+        Some(f) => Outcome::Failed(f.clone(), vec![f.clone()]),
+        None => Outcome::Unknown(e.to_string()),
+    }
+}
