@@ -142,6 +142,29 @@ const ACTIVE: Column = col(
     "Active: false once the record is deactivated (QuickBooks' delete for name lists)",
 );
 
+const DISPLAY_NAME: Column = col(
+    "display_name",
+    Text,
+    &["DisplayName"],
+    true,
+    "DisplayName: unique across customers, vendors and employees",
+);
+const COMPANY_NAME: Column = col("company_name", Text, &["CompanyName"], true, "CompanyName");
+const EMAIL: Column = col(
+    "email",
+    Text,
+    &["PrimaryEmailAddr", "Address"],
+    true,
+    "PrimaryEmailAddr.Address",
+);
+const PHONE: Column = col(
+    "phone",
+    Text,
+    &["PrimaryPhone", "FreeFormNumber"],
+    true,
+    "PrimaryPhone.FreeFormNumber",
+);
+
 const SALES_LINE_COLUMNS: &[Column] = &[
     col(
         "line_id",
@@ -264,30 +287,12 @@ pub static QBO_ENTITIES: &[Entity] = &[
         cdc: true,
         natural_key: Some("DisplayName"),
         columns: &[
-            col(
-                "display_name",
-                Text,
-                &["DisplayName"],
-                true,
-                "DisplayName: unique across customers, vendors and employees",
-            ),
-            col("company_name", Text, &["CompanyName"], true, "CompanyName"),
+            DISPLAY_NAME,
+            COMPANY_NAME,
             col("given_name", Text, &["GivenName"], true, "GivenName"),
             col("family_name", Text, &["FamilyName"], true, "FamilyName"),
-            col(
-                "email",
-                Text,
-                &["PrimaryEmailAddr", "Address"],
-                true,
-                "PrimaryEmailAddr.Address",
-            ),
-            col(
-                "phone",
-                Text,
-                &["PrimaryPhone", "FreeFormNumber"],
-                true,
-                "PrimaryPhone.FreeFormNumber",
-            ),
+            EMAIL,
+            PHONE,
             col(
                 "balance",
                 Numeric,
@@ -310,28 +315,10 @@ pub static QBO_ENTITIES: &[Entity] = &[
         cdc: true,
         natural_key: Some("DisplayName"),
         columns: &[
-            col(
-                "display_name",
-                Text,
-                &["DisplayName"],
-                true,
-                "DisplayName: unique across customers, vendors and employees",
-            ),
-            col("company_name", Text, &["CompanyName"], true, "CompanyName"),
-            col(
-                "email",
-                Text,
-                &["PrimaryEmailAddr", "Address"],
-                true,
-                "PrimaryEmailAddr.Address",
-            ),
-            col(
-                "phone",
-                Text,
-                &["PrimaryPhone", "FreeFormNumber"],
-                true,
-                "PrimaryPhone.FreeFormNumber",
-            ),
+            DISPLAY_NAME,
+            COMPANY_NAME,
+            EMAIL,
+            PHONE,
             col(
                 "acct_num",
                 Text,

@@ -72,6 +72,15 @@ impl Env {
         Self::with(Options::default()).await
     }
 
+    /// A default environment whose sandbox is configured as given.
+    pub async fn with_sandbox(sandbox: SandboxConfig) -> Env {
+        Self::with(Options {
+            sandbox,
+            ..Default::default()
+        })
+        .await
+    }
+
     pub async fn with(opts: Options) -> Env {
         let mut base = database_config(std::env::var("DATABASE_URL").ok().as_deref())
             .expect("database config");

@@ -825,11 +825,8 @@ async fn a_change_made_while_no_agent_listened_is_swept_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn qb_stop_stops_a_running_populate_at_an_entity_boundary() {
-    let env = Env::with(Options {
-        sandbox: SandboxConfig {
-            seed: SeedSize::scaled(200),
-            ..Default::default()
-        },
+    let env = Env::with_sandbox(SandboxConfig {
+        seed: SeedSize::scaled(200),
         ..Default::default()
     })
     .await;
@@ -866,11 +863,8 @@ async fn qb_stop_stops_a_running_populate_at_an_entity_boundary() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_access_token_is_refreshed_and_the_rotated_refresh_token_kept() {
-    let env = Env::with(Options {
-        sandbox: SandboxConfig {
-            rotate_refresh_every_secs: 0,
-            ..Default::default()
-        },
+    let env = Env::with_sandbox(SandboxConfig {
+        rotate_refresh_every_secs: 0,
         ..Default::default()
     })
     .await;
@@ -901,11 +895,8 @@ async fn expired_access_token_is_refreshed_and_the_rotated_refresh_token_kept() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn access_token_is_refreshed_before_it_expires() {
-    let env = Env::with(Options {
-        sandbox: SandboxConfig {
-            access_token_ttl_secs: 301,
-            ..Default::default()
-        },
+    let env = Env::with_sandbox(SandboxConfig {
+        access_token_ttl_secs: 301,
         ..Default::default()
     })
     .await;
@@ -954,11 +945,8 @@ async fn invalid_grant_stops_the_company_and_shows_in_status() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttled_requests_wait_for_retry_after_and_succeed() {
-    let env = Env::with(Options {
-        sandbox: SandboxConfig {
-            time_scale: 60.0,
-            ..Default::default()
-        },
+    let env = Env::with_sandbox(SandboxConfig {
+        time_scale: 60.0,
         ..Default::default()
     })
     .await;
