@@ -21,6 +21,17 @@ pub enum VoidStyle {
     UpdateIncludeVoid,
 }
 
+/// What `delete` does to an entity in QuickBooks Online.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteStyle {
+    /// `?operation=delete` removes the record (transactions).
+    Delete,
+    /// Name lists cannot be deleted: a sparse `Active:false` makes them inactive.
+    Deactivate,
+    /// Neither: the entity is read-only or cannot be changed once created.
+    Refused,
+}
+
 /// Postgres type of a typed mirror column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SqlType {
@@ -78,6 +89,13 @@ pub struct Entity {
     /// REST resource segment: `/v3/company/{realm}/{resource}`.
     pub resource: &'static str,
     pub kind: EntityKind,
+    /// Whether QuickBooks Online lets an application create it (false: read-only, or made
+    /// only inside QuickBooks, e.g. tax codes through the TaxService).
+    pub create: bool,
+    /// Whether it can be updated (and so, for a name list, deactivated).
+    pub update: bool,
+    /// Whether queries hide inactive rows unless asked `Active IN (true,false)` (§4).
+    pub active_filter: bool,
     pub void: VoidStyle,
     /// Whether `/cdc` reports this entity (reference sheet §5).
     pub cdc: bool,
@@ -96,6 +114,15 @@ impl Entity {
 
     pub fn can_void(&self) -> bool {
         self.void != VoidStyle::None
+    }
+
+    /// What `delete` means for this entity.
+    pub fn delete_style(&self) -> DeleteStyle {
+        match self.kind {
+            EntityKind::Transaction => DeleteStyle::Delete,
+            EntityKind::NameList if self.update => DeleteStyle::Deactivate,
+            EntityKind::NameList => DeleteStyle::Refused,
+        }
     }
 
     /// `qbo.customer`
@@ -165,6 +192,22 @@ const PHONE: Column = col(
     "PrimaryPhone.FreeFormNumber",
 );
 
+const NAME: Column = col("name", Text, &["Name"], true, "Name");
+const FULLY_QUALIFIED_NAME: Column = col(
+    "fully_qualified_name",
+    Text,
+    &["FullyQualifiedName"],
+    false,
+    "FullyQualifiedName, with the parents' names",
+);
+const PARENT_REF: Column = col(
+    "parent_ref",
+    Text,
+    &["ParentRef", "value"],
+    true,
+    "ParentRef: QuickBooks Id of the parent",
+);
+
 const SALES_LINE_COLUMNS: &[Column] = &[
     col(
         "line_id",
@@ -219,6 +262,9 @@ pub static QBO_ENTITIES: &[Entity] = &[
         table: "account",
         resource: "account",
         kind: EntityKind::NameList,
+        create: true,
+        update: true,
+        active_filter: true,
         void: VoidStyle::None,
         cdc: true,
         natural_key: Some("Name"),
@@ -283,6 +329,9 @@ pub static QBO_ENTITIES: &[Entity] = &[
         table: "customer",
         resource: "customer",
         kind: EntityKind::NameList,
+        create: true,
+        update: true,
+        active_filter: true,
         void: VoidStyle::None,
         cdc: true,
         natural_key: Some("DisplayName"),
@@ -311,6 +360,9 @@ pub static QBO_ENTITIES: &[Entity] = &[
         table: "vendor",
         resource: "vendor",
         kind: EntityKind::NameList,
+        create: true,
+        update: true,
+        active_filter: true,
         void: VoidStyle::None,
         cdc: true,
         natural_key: Some("DisplayName"),
@@ -344,6 +396,9 @@ pub static QBO_ENTITIES: &[Entity] = &[
         table: "item",
         resource: "item",
         kind: EntityKind::NameList,
+        create: true,
+        update: true,
+        active_filter: true,
         void: VoidStyle::None,
         cdc: true,
         natural_key: Some("Name"),
@@ -379,10 +434,234 @@ pub static QBO_ENTITIES: &[Entity] = &[
         comment: "QuickBooks Online items (products and services)",
     },
     Entity {
+        name: "Employee",
+        table: "employee",
+        resource: "employee",
+        kind: EntityKind::NameList,
+        create: true,
+        update: true,
+        active_filter: true,
+        void: VoidStyle::None,
+        cdc: true,
+        natural_key: Some("DisplayName"),
+        columns: &[
+            DISPLAY_NAME,
+            col("given_name", Text, &["GivenName"], true, "GivenName"),
+            col("family_name", Text, &["FamilyName"], true, "FamilyName"),
+            EMAIL,
+            PHONE,
+            col(
+                "employee_number",
+                Text,
+                &["EmployeeNumber"],
+                true,
+                "EmployeeNumber",
+            ),
+            col("hired_date", Date, &["HiredDate"], true, "HiredDate"),
+            ACTIVE,
+            LAST_UPDATED,
+        ],
+        children: &[],
+        comment: "QuickBooks Online employees",
+    },
+    Entity {
+        name: "Class",
+        table: "class",
+        resource: "class",
+        kind: EntityKind::NameList,
+        create: true,
+        update: true,
+        active_filter: true,
+        void: VoidStyle::None,
+        cdc: true,
+        natural_key: Some("Name"),
+        columns: &[NAME, FULLY_QUALIFIED_NAME, PARENT_REF, ACTIVE, LAST_UPDATED],
+        children: &[],
+        comment: "QuickBooks Online classes (tracking categories)",
+    },
+    Entity {
+        name: "Department",
+        table: "department",
+        resource: "department",
+        kind: EntityKind::NameList,
+        create: true,
+        update: true,
+        active_filter: true,
+        void: VoidStyle::None,
+        cdc: true,
+        natural_key: Some("Name"),
+        columns: &[NAME, FULLY_QUALIFIED_NAME, PARENT_REF, ACTIVE, LAST_UPDATED],
+        children: &[],
+        comment: "QuickBooks Online departments (locations)",
+    },
+    Entity {
+        name: "Term",
+        table: "term",
+        resource: "term",
+        kind: EntityKind::NameList,
+        create: true,
+        update: true,
+        active_filter: true,
+        void: VoidStyle::None,
+        cdc: true,
+        natural_key: Some("Name"),
+        columns: &[
+            NAME,
+            col(
+                "due_days",
+                Numeric,
+                &["DueDays"],
+                true,
+                "DueDays: payment is due this many days after the transaction date",
+            ),
+            col(
+                "discount_percent",
+                Numeric,
+                &["DiscountPercent"],
+                true,
+                "DiscountPercent for early payment",
+            ),
+            col(
+                "discount_days",
+                Numeric,
+                &["DiscountDays"],
+                true,
+                "DiscountDays: early-payment window",
+            ),
+            ACTIVE,
+            LAST_UPDATED,
+        ],
+        children: &[],
+        comment: "QuickBooks Online payment terms",
+    },
+    Entity {
+        name: "PaymentMethod",
+        table: "payment_method",
+        resource: "paymentmethod",
+        kind: EntityKind::NameList,
+        create: true,
+        update: true,
+        active_filter: true,
+        void: VoidStyle::None,
+        cdc: true,
+        natural_key: Some("Name"),
+        columns: &[
+            NAME,
+            col(
+                "payment_type",
+                Text,
+                &["Type"],
+                true,
+                "Type: CREDIT_CARD or NON_CREDIT_CARD",
+            ),
+            ACTIVE,
+            LAST_UPDATED,
+        ],
+        children: &[],
+        comment: "QuickBooks Online payment methods",
+    },
+    Entity {
+        name: "TaxAgency",
+        table: "tax_agency",
+        resource: "taxagency",
+        kind: EntityKind::NameList,
+        create: true,
+        update: false,
+        active_filter: false,
+        void: VoidStyle::None,
+        cdc: false,
+        natural_key: Some("DisplayName"),
+        columns: &[
+            col(
+                "display_name",
+                Text,
+                &["DisplayName"],
+                true,
+                "DisplayName of the tax agency",
+            ),
+            col(
+                "tax_registration_number",
+                Text,
+                &["TaxRegistrationNumber"],
+                true,
+                "TaxRegistrationNumber",
+            ),
+            LAST_UPDATED,
+        ],
+        children: &[],
+        comment: "QuickBooks Online tax agencies (can be created, not changed)",
+    },
+    Entity {
+        name: "TaxCode",
+        table: "tax_code",
+        resource: "taxcode",
+        kind: EntityKind::NameList,
+        create: false,
+        update: false,
+        active_filter: true,
+        void: VoidStyle::None,
+        cdc: false,
+        natural_key: Some("Name"),
+        columns: &[
+            NAME,
+            col("description", Text, &["Description"], false, "Description"),
+            col("taxable", Bool, &["Taxable"], false, "Taxable"),
+            col(
+                "tax_group",
+                Bool,
+                &["TaxGroup"],
+                false,
+                "TaxGroup: combines several rates",
+            ),
+            ACTIVE,
+            LAST_UPDATED,
+        ],
+        children: &[],
+        comment:
+            "QuickBooks Online tax codes (read-only: made in QuickBooks or through its TaxService)",
+    },
+    Entity {
+        name: "TaxRate",
+        table: "tax_rate",
+        resource: "taxrate",
+        kind: EntityKind::NameList,
+        create: false,
+        update: false,
+        active_filter: true,
+        void: VoidStyle::None,
+        cdc: false,
+        natural_key: Some("Name"),
+        columns: &[
+            NAME,
+            col("description", Text, &["Description"], false, "Description"),
+            col(
+                "rate_value",
+                Numeric,
+                &["RateValue"],
+                false,
+                "RateValue, in percent",
+            ),
+            col(
+                "agency_ref",
+                Text,
+                &["AgencyRef", "value"],
+                false,
+                "AgencyRef: QuickBooks Id of the tax agency (qbo.tax_agency.id)",
+            ),
+            ACTIVE,
+            LAST_UPDATED,
+        ],
+        children: &[],
+        comment: "QuickBooks Online tax rates (read-only)",
+    },
+    Entity {
         name: "Invoice",
         table: "invoice",
         resource: "invoice",
         kind: EntityKind::Transaction,
+        create: true,
+        update: true,
+        active_filter: false,
         void: VoidStyle::OperationVoid,
         cdc: true,
         natural_key: Some("DocNumber"),
@@ -439,6 +718,9 @@ pub static QBO_ENTITIES: &[Entity] = &[
         table: "payment",
         resource: "payment",
         kind: EntityKind::Transaction,
+        create: true,
+        update: true,
+        active_filter: false,
         void: VoidStyle::UpdateIncludeVoid,
         cdc: true,
         natural_key: Some("PaymentRefNum"),
@@ -524,6 +806,9 @@ pub static QBO_ENTITIES: &[Entity] = &[
         table: "sales_receipt",
         resource: "salesreceipt",
         kind: EntityKind::Transaction,
+        create: true,
+        update: true,
+        active_filter: false,
         void: VoidStyle::UpdateIncludeVoid,
         cdc: true,
         natural_key: Some("DocNumber"),

@@ -9,7 +9,8 @@ mod mapping;
 
 pub use ddl::{child_parent_column, mirror_tables_ddl};
 pub use entity::{
-    qbo_entity, ChildTable, Column, Entity, EntityKind, SqlType, VoidStyle, QBO_ENTITIES,
+    qbo_entity, ChildTable, Column, DeleteStyle, Entity, EntityKind, SqlType, VoidStyle,
+    QBO_ENTITIES,
 };
 pub use mapping::{
     body_from_row, extract_expr, line_from_row, upsert_sql, writeback_sql, UpsertSql, STAGE_TABLE,
