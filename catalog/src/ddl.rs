@@ -84,14 +84,18 @@ fn mirror_table(out: &mut String, schema: &str, e: &Entity) {
         VoidStyle::None => "none",
         VoidStyle::OperationVoid | VoidStyle::UpdateIncludeVoid => "void",
     };
+    let create = if e.create { "create" } else { "none" };
+    let update = if e.update { "update" } else { "none" };
     let _ = writeln!(
         out,
         "CREATE TRIGGER {0}_operation BEFORE INSERT OR UPDATE OF operation ON {t} \
-         FOR EACH ROW EXECUTE FUNCTION qbsync.mirror_operation_trigger({1}, {2}, {3});",
+         FOR EACH ROW EXECUTE FUNCTION qbsync.mirror_operation_trigger({1}, {2}, {3}, {4}, {5});",
         e.table,
         quote_literal(e.name),
         quote_literal(kind),
-        quote_literal(void)
+        quote_literal(void),
+        quote_literal(create),
+        quote_literal(update)
     );
     for child in e.children {
         child_table(out, schema, e, child);
@@ -168,8 +172,15 @@ mod tests {
             }
         }
         assert!(ddl.contains("invoice_local_id bigint NOT NULL REFERENCES qbo.invoice(local_id)"));
-        assert!(ddl.contains("mirror_operation_trigger('Invoice', 'txn', 'void')"));
-        assert!(ddl.contains("mirror_operation_trigger('Customer', 'list', 'none')"));
+        assert!(
+            ddl.contains("mirror_operation_trigger('Invoice', 'txn', 'void', 'create', 'update')")
+        );
+        assert!(ddl
+            .contains("mirror_operation_trigger('Customer', 'list', 'none', 'create', 'update')"));
+        assert!(ddl.contains("mirror_operation_trigger('TaxCode', 'list', 'none', 'none', 'none')"));
+        assert!(
+            ddl.contains("mirror_operation_trigger('TaxAgency', 'list', 'none', 'create', 'none')")
+        );
     }
 
     #[test]

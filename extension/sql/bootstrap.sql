@@ -50,6 +50,9 @@ CREATE TABLE qbsync.entity (
     schema_name text NOT NULL,
     table_name text NOT NULL,
     entity_kind text NOT NULL CHECK (entity_kind IN ('list', 'txn')),
+    can_create boolean NOT NULL,
+    can_update boolean NOT NULL,
+    delete_style text NOT NULL CHECK (delete_style IN ('delete', 'deactivate', 'refused')),
     can_void boolean NOT NULL,
     cdc boolean NOT NULL,
     natural_key text,
@@ -59,6 +62,9 @@ CREATE TABLE qbsync.entity (
 );
 COMMENT ON TABLE qbsync.entity IS 'The entity catalogue as SQL sees it (generated from the Rust catalogue shared with the agent); read-only';
 COMMENT ON COLUMN qbsync.entity.entity_kind IS 'list: a name list (delete means deactivate); txn: a transaction';
+COMMENT ON COLUMN qbsync.entity.can_create IS 'Whether QuickBooks Online lets an application create it (false: read-only, or made only in QuickBooks)';
+COMMENT ON COLUMN qbsync.entity.can_update IS 'Whether it can be changed (and, for a name list, deactivated)';
+COMMENT ON COLUMN qbsync.entity.delete_style IS 'What operation = ''delete'' does: delete (transactions), deactivate (name lists), refused';
 COMMENT ON COLUMN qbsync.entity.ord IS 'Sync order: name lists before the transactions that refer to them';
 
 CREATE TABLE qbsync.sync_table (
@@ -144,13 +150,16 @@ SELECT pg_catalog.pg_extension_config_dump('qbsync.task', '');
 SELECT pg_catalog.pg_extension_config_dump('qbsync.sync_result', '');
 
 -- Validates an application's operation on a mirror row, marks the row pending and wakes the agent.
--- Arguments: entity name, 'list' or 'txn', 'void' or 'none'.
+-- Arguments: entity name, 'list' or 'txn', 'void' or 'none', 'create' or 'none', 'update' or 'none'
+-- (what QuickBooks Online lets an application do, from the entity catalogue).
 CREATE FUNCTION qbsync.mirror_operation_trigger() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     entity_name text := TG_ARGV[0];
     entity_kind text := TG_ARGV[1];
     voidable boolean := TG_ARGV[2] = 'void';
+    can_create boolean := TG_ARGV[3] = 'create';
+    can_update boolean := TG_ARGV[4] = 'update';
     tbl text := TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME;
     company qbsync.company;
     dir text;
@@ -179,8 +188,19 @@ BEGIN
             CASE NEW.operation WHEN 'update' THEN 'updated' WHEN 'refresh' THEN 'refreshed' WHEN 'void' THEN 'voided' ELSE 'deleted' END
             USING ERRCODE = 'check_violation', HINT = 'Use operation = ''add'' to create it in QuickBooks first.';
     END IF;
+    IF NEW.operation = 'add' AND NOT can_create THEN
+        RAISE EXCEPTION 'qbsync: %: QuickBooks Online does not let applications create % records', tbl, entity_name
+            USING ERRCODE = 'check_violation',
+                  HINT = format('Create it in QuickBooks, then bring it here with SELECT qbsync.qb_refresh(%L, %L);', company.name, ARRAY[TG_TABLE_NAME]::text);
+    END IF;
+    IF NEW.operation IN ('update', 'void', 'delete') AND NOT can_update THEN
+        RAISE EXCEPTION 'qbsync: %: QuickBooks Online does not let applications % % records', tbl,
+            CASE NEW.operation WHEN 'delete' THEN 'delete or deactivate' ELSE 'change' END, entity_name
+            USING ERRCODE = 'check_violation',
+                  HINT = format('Make the change in QuickBooks, then bring it here with SELECT qbsync.qb_refresh(%L, %L);', company.name, ARRAY[TG_TABLE_NAME]::text);
+    END IF;
     IF NEW.operation = 'void' AND NOT voidable THEN
-        RAISE EXCEPTION 'qbsync: %: QuickBooks Online cannot void a %', tbl, entity_name
+        RAISE EXCEPTION 'qbsync: %: QuickBooks Online cannot void % records', tbl, entity_name
             USING ERRCODE = 'check_violation',
                   HINT = CASE entity_kind WHEN 'list' THEN 'Use operation = ''delete'', which makes the record inactive.'
                          ELSE 'Use operation = ''delete'' to remove the transaction.' END;

@@ -2,7 +2,7 @@
 //! from `qbsync_catalog`, the same catalogue the agent maps rows with.
 
 use pgrx::prelude::*;
-use qbsync_catalog::{EntityKind, QBO_ENTITIES, QBO_SCHEMA};
+use qbsync_catalog::{DeleteStyle, EntityKind, QBO_ENTITIES, QBO_SCHEMA};
 
 fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -15,14 +15,22 @@ fn _install_catalog() -> Result<(), pgrx::spi::Error> {
     for (ord, e) in QBO_ENTITIES.iter().enumerate() {
         let children: Vec<String> = e.children.iter().map(|c| quote(c.table)).collect();
         Spi::run(&format!(
-            "INSERT INTO qbsync.entity (name, company_kind, schema_name, table_name, entity_kind, can_void, cdc, natural_key, child_tables, ord) \
-             VALUES ({}, 'qbo', {}, {}, {}, {}, {}, {}, ARRAY[{}]::text[], {})",
+            "INSERT INTO qbsync.entity (name, company_kind, schema_name, table_name, entity_kind, can_create, can_update, delete_style, \
+             can_void, cdc, natural_key, child_tables, ord) \
+             VALUES ({}, 'qbo', {}, {}, {}, {}, {}, {}, {}, {}, {}, ARRAY[{}]::text[], {})",
             quote(e.name),
             quote(QBO_SCHEMA),
             quote(e.table),
             quote(match e.kind {
                 EntityKind::NameList => "list",
                 EntityKind::Transaction => "txn",
+            }),
+            e.create,
+            e.update,
+            quote(match e.delete_style() {
+                DeleteStyle::Delete => "delete",
+                DeleteStyle::Deactivate => "deactivate",
+                DeleteStyle::Refused => "refused",
             }),
             e.can_void(),
             e.cdc,

@@ -69,8 +69,9 @@ async fn populate_loads_every_entity_with_lines_and_history() {
         .await
         .get(0);
     assert_eq!(row.get::<_, i64>(0), total);
-    assert_eq!(row.get::<_, i32>(1), 7);
-    assert_eq!(row.get::<_, i32>(2), 7);
+    let entities = count(env.one("SELECT count(*) FROM qbsync.entity").await) as i32;
+    assert_eq!(row.get::<_, i32>(1), entities);
+    assert_eq!(row.get::<_, i32>(2), entities);
     assert!(row.get::<_, bool>(3));
     // A second populate changes nothing and duplicates nothing.
     env.populate().await;
@@ -152,7 +153,7 @@ async fn sql_functions_refuse_bad_input_with_clear_errors() {
     assert!(e.contains("already in QuickBooks as Id 77"), "{e}");
     let e = env.error_of(&format!("INSERT INTO qbo.customer (company_id, id, display_name, operation) VALUES ({}, '77', 'X', 'void')", env.company_id)).await;
     assert!(
-        e.contains("cannot void a Customer") && e.contains("makes the record inactive"),
+        e.contains("cannot void Customer records") && e.contains("makes the record inactive"),
         "{e}"
     );
     env.exec("SELECT qbsync.qb_enable_table('acme', 'vendor', direction => 'incoming')")
@@ -707,7 +708,8 @@ async fn refresh_falls_back_to_queries_when_the_cursor_is_too_old() {
         )
         .await,
     );
-    assert_eq!(untouched, 5, "tables not asked for were left alone");
+    let others = count(env.one("SELECT count(*) - 2 FROM qbsync.entity").await);
+    assert_eq!(untouched, others, "tables not asked for were left alone");
     env.finish().await;
 }
 

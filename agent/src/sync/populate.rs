@@ -15,10 +15,10 @@ use tracing::{info, instrument};
 /// Pages fetched ahead of the writer.
 const PAGES_AHEAD: usize = 2;
 
-/// The populate query for page `start` (1-based). Name lists need `Active IN (true,false)`,
-/// or QuickBooks silently leaves inactive rows out.
+/// The populate query for page `start` (1-based). Entities with an Active filter need
+/// `Active IN (true,false)`, or QuickBooks silently leaves inactive rows out.
 pub fn page_query(entity: &Entity, start: u64, page_size: u32) -> String {
-    let filter = if entity.is_name_list() {
+    let filter = if entity.active_filter {
         " WHERE Active IN (true,false)"
     } else {
         ""
@@ -156,6 +156,12 @@ mod tests {
     fn name_lists_ask_for_inactive_rows_too() {
         let q = page_query(qbo_entity("Customer").unwrap(), 1001, 1000);
         assert_eq!(q, "SELECT * FROM Customer WHERE Active IN (true,false) ORDERBY Id STARTPOSITION 1001 MAXRESULTS 1000");
+        // TaxAgency has no Active field: no filter.
+        let q = page_query(qbo_entity("TaxAgency").unwrap(), 1, 1000);
+        assert_eq!(
+            q,
+            "SELECT * FROM TaxAgency ORDERBY Id STARTPOSITION 1 MAXRESULTS 1000"
+        );
         let q = page_query(qbo_entity("Invoice").unwrap(), 1, 1000);
         assert_eq!(
             q,

@@ -11,7 +11,7 @@
 use super::{populate, query_literal, stage, CompanyCtx};
 use crate::error::AgentError;
 use chrono::{DateTime, Duration as ChronoDuration, FixedOffset, SecondsFormat};
-use qbsync_catalog::{qbo_entity, Entity, QBO_SCHEMA};
+use qbsync_catalog::{qbo_entity, DeleteStyle, Entity, QBO_SCHEMA};
 use serde_json::Value;
 use std::collections::HashMap;
 use tracing::{info, instrument, warn};
@@ -252,16 +252,19 @@ pub async fn apply(
             );
             Ok(n)
         }
-        Changes::Fallback { since, reason } => match (since, entity.is_name_list()) {
-            (Some(since), true) => {
-                info!(reason, "refreshing by LastUpdatedTime query");
-                query_since(ctx, entity, since, task).await
+        // Only entities that cannot be deleted can be caught up by LastUpdatedTime alone.
+        Changes::Fallback { since, reason } => {
+            match (since, entity.delete_style() != DeleteStyle::Delete) {
+                (Some(since), true) => {
+                    info!(reason, "refreshing by LastUpdatedTime query");
+                    query_since(ctx, entity, since, task).await
+                }
+                _ => {
+                    info!(reason, "refreshing by full reload");
+                    populate::populate(ctx, entity, task).await
+                }
             }
-            _ => {
-                info!(reason, "refreshing by full reload");
-                populate::populate(ctx, entity, task).await
-            }
-        },
+        }
     }
 }
 
@@ -316,8 +319,13 @@ async fn query_since(
     let mut cursor: Option<DateTime<FixedOffset>> = None;
     loop {
         ctx.check_shutdown()?;
+        let active = if entity.active_filter {
+            " AND Active IN (true,false)"
+        } else {
+            ""
+        };
         let q = format!(
-            "SELECT * FROM {} WHERE Metadata.LastUpdatedTime >= {since_lit} AND Active IN (true,false) \
+            "SELECT * FROM {} WHERE Metadata.LastUpdatedTime >= {since_lit}{active} \
              ORDERBY Metadata.LastUpdatedTime STARTPOSITION {start} MAXRESULTS {page_size}",
             entity.name
         );

@@ -4,7 +4,7 @@
 use super::{Claimed, Operation, Outcome};
 use crate::qbo::{FaultError, QboError};
 use crate::sync::{query_literal, CompanyCtx};
-use qbsync_catalog::{body_from_row, Entity, VoidStyle};
+use qbsync_catalog::{body_from_row, DeleteStyle, Entity, VoidStyle};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use tracing::warn;
@@ -56,7 +56,7 @@ async fn find_by_natural_key(
     let Some(value) = body.get(key).and_then(Value::as_str) else {
         return Ok(None);
     };
-    let active = if entity.is_name_list() {
+    let active = if entity.active_filter {
         " AND Active IN (true,false)"
     } else {
         ""
@@ -155,7 +155,7 @@ fn write_request(entity: &Entity, c: &Claimed) -> Option<WriteRequest> {
         ),
         // Name lists cannot be deleted: QuickBooks' delete is deactivation.
         Operation::Refresh => return None,
-        Operation::Delete if entity.is_name_list() => {
+        Operation::Delete if entity.delete_style() == DeleteStyle::Deactivate => {
             let mut b = sparse(c.id_and_token());
             b["Active"] = Value::Bool(false);
             ("update", None, &[], b)
@@ -173,7 +173,9 @@ fn write_request(entity: &Entity, c: &Claimed) -> Option<WriteRequest> {
 /// What a successful answer to `c`'s request means for the row.
 fn success(entity: &Entity, c: &Claimed, object: Value) -> Outcome {
     let (what, message) = match c.op {
-        Operation::Delete if !entity.is_name_list() => return Outcome::Deleted { message: None },
+        Operation::Delete if entity.delete_style() == DeleteStyle::Delete => {
+            return Outcome::Deleted { message: None }
+        }
         Operation::Delete => (
             "deactivated",
             Some(format!(
@@ -197,7 +199,9 @@ fn success(entity: &Entity, c: &Claimed, object: Value) -> Outcome {
 /// already deleted is not an error.
 fn refusal(entity: &Entity, c: &Claimed, first: FaultError, all: Vec<FaultError>) -> Outcome {
     match c.op {
-        Operation::Delete if !entity.is_name_list() && is_already_deleted(&first) => {
+        Operation::Delete
+            if entity.delete_style() == DeleteStyle::Delete && is_already_deleted(&first) =>
+        {
             Outcome::Deleted {
                 message: Some("was already deleted in QuickBooks".into()),
             }
