@@ -46,6 +46,16 @@ fn table(store: &Store, entity: &str) -> Result<usize, AdminError> {
         .ok_or_else(|| AdminError::UnknownEntity(entity.to_string()))
 }
 
+/// Whether the catalogue gives the entity an `Active` field.
+fn has_active(entity: &str, op: &str) -> Result<(), AdminError> {
+    let e = qbo_entity(entity).ok_or_else(|| AdminError::UnknownEntity(entity.to_string()))?;
+    if e.column("active").is_some() {
+        Ok(())
+    } else {
+        Err(Fault::unsupported_entity_operation(op, e.name).into())
+    }
+}
+
 fn object(v: Value) -> Map<String, Value> {
     match v {
         Value::Object(m) => m,
@@ -131,7 +141,11 @@ impl Admin {
         let mut store = lock(&self.shared.store);
         let ti = table(&store, entity)?;
         let style = match store.entity(ti).void {
-            VoidStyle::None => return Err(Fault::unsupported_operation("Void").into()),
+            VoidStyle::None => {
+                return Err(
+                    Fault::unsupported_entity_operation("Void", store.entity(ti).name).into(),
+                )
+            }
             s => s,
         };
         let body = self.current(&store, ti, entity, id)?;
@@ -144,13 +158,17 @@ impl Admin {
         )?))
     }
 
-    /// Makes a name-list record inactive (" (deleted)" is appended).
+    /// Makes a name-list record inactive (" (deleted)" is appended where QuickBooks renames).
+    /// A QuickBooks user may switch off tax codes and rates too; entities without an `Active`
+    /// field (TaxAgency, transactions) refuse.
     pub fn deactivate(&self, entity: &str, id: &str) -> Result<Value, AdminError> {
+        has_active(entity, "Deactivate")?;
         self.sparse_update(entity, id, json!({"Active": false}))
     }
 
     /// Makes a name-list record active again (the suffix is removed).
     pub fn reactivate(&self, entity: &str, id: &str) -> Result<Value, AdminError> {
+        has_active(entity, "Reactivate")?;
         self.sparse_update(entity, id, json!({"Active": true}))
     }
 

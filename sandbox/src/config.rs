@@ -60,10 +60,20 @@ pub struct SeedSize {
     pub invoices: usize,
     pub payments: usize,
     pub sales_receipts: usize,
+    /// Employees; every fifth one is inactive.
+    pub employees: usize,
+    /// Classes; the third of every four is a sub-class of the second.
+    pub classes: usize,
+    pub departments: usize,
+    /// The fixed lists every company has: terms, payment methods, and one tax agency with two
+    /// tax rates and two tax codes (one inactive).
+    pub standard_lists: bool,
 }
 
 impl SeedSize {
-    /// 25 customers (2 inactive), 8 vendors, 10 items, 40 invoices, 15 payments, 10 sales receipts.
+    /// 25 customers (2 inactive), 8 vendors, 10 items, 40 invoices, 15 payments, 10 sales
+    /// receipts, 5 employees (1 inactive), 4 classes (1 sub-class), 3 departments and the
+    /// standard lists.
     pub fn small() -> Self {
         SeedSize {
             customers: 25,
@@ -72,6 +82,10 @@ impl SeedSize {
             invoices: 40,
             payments: 15,
             sales_receipts: 10,
+            employees: 5,
+            classes: 4,
+            departments: 3,
+            standard_lists: true,
         }
     }
 
@@ -84,11 +98,15 @@ impl SeedSize {
             invoices: 0,
             payments: 0,
             sales_receipts: 0,
+            employees: 0,
+            classes: 0,
+            departments: 0,
+            standard_lists: false,
         }
     }
 
     /// The small company's proportions scaled to `customers` customers (at least one vendor
-    /// and item when there are customers).
+    /// and item when there are customers; the standard lists unless `customers` is 0).
     pub fn scaled(customers: usize) -> Self {
         let small = Self::small();
         let f = |n: usize| (n * customers).div_ceil(small.customers);
@@ -99,7 +117,18 @@ impl SeedSize {
             invoices: f(small.invoices),
             payments: f(small.payments),
             sales_receipts: f(small.sales_receipts),
+            employees: f(small.employees),
+            classes: f(small.classes),
+            departments: f(small.departments),
+            standard_lists: customers > 0,
         }
+    }
+}
+
+/// The small company.
+impl Default for SeedSize {
+    fn default() -> Self {
+        Self::small()
     }
 }
 
@@ -118,10 +147,16 @@ mod tests {
                 items: 40,
                 invoices: 160,
                 payments: 60,
-                sales_receipts: 40
+                sales_receipts: 40,
+                employees: 20,
+                classes: 16,
+                departments: 12,
+                standard_lists: true,
             }
         );
         assert_eq!(SeedSize::scaled(25), SeedSize::small());
         assert_eq!(SeedSize::scaled(0).items, 0);
+        assert_eq!(SeedSize::scaled(0), SeedSize::empty());
+        assert_eq!(SeedSize::default(), SeedSize::small());
     }
 }

@@ -4,9 +4,11 @@
 use crate::clock::{local_date, meta_time};
 use crate::fault::Fault;
 use crate::store::Store;
-use qbsync_catalog::{EntityKind, VoidStyle};
+use qbsync_catalog::{DeleteStyle, EntityKind, VoidStyle};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
+
+mod lists;
 
 pub const DELETED_SUFFIX: &str = " (deleted)";
 
@@ -29,6 +31,8 @@ fn computed_fields(entity: &str) -> &'static [&'static str] {
         "Invoice" => &["TotalAmt", "Balance", "LinkedTxn"],
         "SalesReceipt" => &["TotalAmt", "Balance"],
         "Payment" => &["UnappliedAmt"],
+        "Class" => &["FullyQualifiedName", "SubClass"],
+        "Department" => &["FullyQualifiedName", "SubDepartment"],
         _ => &[],
     }
 }
@@ -214,12 +218,23 @@ fn check_unique_name(
             Err(match store.entity(ti).name {
                 "Customer" | "Vendor" | "Employee" => Fault::duplicate_name(),
                 "Item" => Fault::duplicate_list_name("product or service"),
-                "Account" => Fault::duplicate_list_name("account"),
-                other => Fault::duplicate_list_name(&other.to_lowercase()),
+                other => Fault::duplicate_list_name(&list_noun(other)),
             })
         }
         _ => Ok(()),
     }
+}
+
+/// `PaymentMethod` -> `payment method`: how a duplicate-name detail names the list.
+fn list_noun(entity: &str) -> String {
+    let mut out = String::with_capacity(entity.len() + 4);
+    for (i, c) in entity.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -239,32 +254,7 @@ fn normalize(
         .unwrap_or(true);
     match entity.name {
         "Customer" | "Vendor" => {
-            if str_field(&w, "DisplayName").is_none() {
-                let parts: Vec<&str> = ["Title", "GivenName", "MiddleName", "FamilyName", "Suffix"]
-                    .iter()
-                    .filter_map(|f| str_field(&w, f))
-                    .collect();
-                let derived = if parts.is_empty() {
-                    str_field(&w, "CompanyName").map(str::to_string)
-                } else {
-                    Some(parts.join(" "))
-                };
-                match derived {
-                    Some(d) => {
-                        w.insert("DisplayName".into(), Value::from(d));
-                    }
-                    None => {
-                        return Err(Fault::new(
-                            400,
-                            "ValidationFault",
-                            "2020",
-                            "Required param missing",
-                            "Required parameter : Missing required parameter : At least one of the name elements is required: Title, GivenName, MiddleName, FamilyName, DisplayName, Suffix",
-                            Some(""),
-                        ))
-                    }
-                }
-            }
+            derive_display_name(&mut w)?;
             let active = !matches!(w.get("Active"), Some(Value::Bool(false)));
             w.insert("Active".into(), Value::from(active));
             apply_active_suffix(&mut w, "DisplayName", was_active);
@@ -419,9 +409,44 @@ fn normalize(
             w.entry("ProcessPayment").or_insert(Value::Bool(false));
             w.entry("CurrencyRef").or_insert_with(usd);
         }
-        _ => normalize_generic(store, ti, &mut w, old, was_active, now)?,
+        _ => {
+            if !lists::normalize(store, ti, &mut w, old, was_active)? {
+                normalize_generic(store, ti, &mut w, old, was_active, now)?;
+            }
+        }
     }
     Ok(w)
+}
+
+/// Fills a missing DisplayName of a customer, vendor or employee from the name parts (then
+/// CompanyName); 2020 when there is nothing to derive it from.
+fn derive_display_name(w: &mut Obj) -> Result<(), Fault> {
+    if str_field(w, "DisplayName").is_some() {
+        return Ok(());
+    }
+    let parts: Vec<&str> = ["Title", "GivenName", "MiddleName", "FamilyName", "Suffix"]
+        .iter()
+        .filter_map(|f| str_field(w, f))
+        .collect();
+    let derived = if parts.is_empty() {
+        str_field(w, "CompanyName").map(str::to_string)
+    } else {
+        Some(parts.join(" "))
+    };
+    match derived {
+        Some(d) => {
+            w.insert("DisplayName".into(), Value::from(d));
+            Ok(())
+        }
+        None => Err(Fault::new(
+            400,
+            "ValidationFault",
+            "2020",
+            "Required param missing",
+            "Required parameter : Missing required parameter : At least one of the name elements is required: Title, GivenName, MiddleName, FamilyName, DisplayName, Suffix",
+            Some(""),
+        )),
+    }
 }
 
 fn old_id(old: Option<&Obj>) -> Option<u64> {
@@ -1014,8 +1039,9 @@ pub fn update(store: &mut Store, ti: usize, body: Obj, now: i64) -> Result<Obj, 
 
 /// Deletes a transaction; returns the `{"domain","status","Id"}` stub.
 pub fn delete(store: &mut Store, ti: usize, body: Obj, now: i64) -> Result<Value, Fault> {
-    if store.entity(ti).kind != EntityKind::Transaction {
-        return Err(Fault::unsupported_operation("Delete"));
+    let entity = store.entity(ti);
+    if entity.delete_style() != DeleteStyle::Delete {
+        return Err(Fault::unsupported_entity_operation("Delete", entity.name));
     }
     let (id, old) = target(store, ti, &body)?;
     if store.entity(ti).name == "Invoice" {
@@ -1037,7 +1063,7 @@ pub fn void(
 ) -> Result<Obj, Fault> {
     let entity = store.entity(ti);
     if entity.void == VoidStyle::None || entity.void != style {
-        return Err(Fault::unsupported_operation("Void"));
+        return Err(Fault::unsupported_entity_operation("Void", entity.name));
     }
     let (id, old) = target(store, ti, &body)?;
     let mut new = old.clone();
@@ -1099,7 +1125,7 @@ pub fn void(
             };
             new.insert("PrivateNote".into(), Value::from(voided));
         }
-        VoidStyle::None => return Err(Fault::unsupported_operation("Void")),
+        VoidStyle::None => return Err(Fault::unsupported_entity_operation("Void", entity.name)),
     }
     let old = store.live(ti, id).map(|r| r.obj.clone()).unwrap_or(old);
     bump(&mut new, now);

@@ -107,6 +107,12 @@ impl Fault {
         )
     }
 
+    /// 400 / `500` `Unsupported Operation` for a write the entity refuses from an API client
+    /// ([sim] Detail `Operation Create TaxCode is not supported.`).
+    pub fn unsupported_entity_operation(operation: &str, entity: &str) -> Self {
+        Fault::unsupported_operation(&format!("{operation} {entity}"))
+    }
+
     pub fn invalid_utf8() -> Self {
         Fault::validation(
             "500",

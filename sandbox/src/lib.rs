@@ -11,6 +11,7 @@
 
 mod admin;
 mod batch;
+mod capability;
 mod cdc;
 mod clock;
 mod config;

@@ -1,6 +1,7 @@
 //! One API operation against the store, independent of HTTP: entity writes, reads, queries.
 //! Returns bodies without the envelope `time` so that `/batch` can reuse them.
 
+use crate::capability::{self, Operation};
 use crate::entities;
 use crate::fault::Fault;
 use crate::query::{self, QueryError, Selection};
@@ -65,7 +66,8 @@ pub fn parse_body(body: &[u8]) -> Result<Map<String, Value>, Fault> {
     }
 }
 
-/// Executes a write on table `ti`.
+/// Executes a write from an API client (REST route or batch item) on table `ti`, after the
+/// catalogue's capability check.
 pub fn write(
     store: &mut Store,
     ti: usize,
@@ -73,6 +75,14 @@ pub fn write(
     body: Map<String, Value>,
     now: i64,
 ) -> Result<WriteResult, Fault> {
+    let op = match kind {
+        WriteKind::Save => Some(Operation::of_save(&body)),
+        WriteKind::Delete => Some(Operation::Delete),
+        WriteKind::Void(_) => None,
+    };
+    if let Some(op) = op {
+        capability::check(store.entity(ti), op)?;
+    }
     let entity = store.entity(ti).name;
     let (obj, created) = match kind {
         WriteKind::Delete => {
@@ -84,13 +94,10 @@ pub fn write(
             });
         }
         WriteKind::Void(style) => (entities::void(store, ti, body, style, now)?, false),
-        WriteKind::Save => {
-            if body.get("Id").is_some_and(|v| !v.is_null()) {
-                (entities::update(store, ti, body, now)?, false)
-            } else {
-                (entities::create(store, ti, body, now)?, true)
-            }
-        }
+        WriteKind::Save => match Operation::of_save(&body) {
+            Operation::Update => (entities::update(store, ti, body, now)?, false),
+            _ => (entities::create(store, ti, body, now)?, true),
+        },
     };
     Ok(WriteResult {
         entity,
@@ -136,7 +143,7 @@ pub fn run_query(store: &Store, text: &str) -> Result<String, Fault> {
         )));
     };
     let entity = store.entity(ti);
-    let active_only = entity.is_name_list() && !q.mentions_active();
+    let active_only = entity.active_filter && !q.mentions_active();
     Ok(match store.query(ti, &q, active_only) {
         QueryOutput::Count(n) => format!("{{\"totalCount\":{n}}}"),
         QueryOutput::Rows(_, 0) => "{}".to_string(),

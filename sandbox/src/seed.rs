@@ -1,12 +1,15 @@
 //! The deterministic sample company: chart of accounts, items, customers (a few inactive),
 //! vendors, invoices with 1–4 lines, payments (full and partial) and sales receipts, with
-//! timestamps spread over the three weeks before "now".
+//! timestamps spread over the three weeks before "now"; then the smaller name lists
+//! (`lists`: terms, payment methods, tax, classes, departments, employees).
 
 use crate::clock::{local_date, meta_time};
 use crate::config::SeedSize;
 use crate::entities::{round2, seed_insert};
 use crate::store::Store;
 use serde_json::{json, Map, Value};
+
+mod lists;
 
 /// SplitMix64: small, fast, deterministic.
 #[derive(Debug, Clone)]
@@ -492,6 +495,8 @@ pub fn seed(store: &mut Store, size: &SeedSize, realm: &str, now: i64) {
             store.put_in_place(cust_ti, cid, c);
         }
     }
+
+    lists::seed_lists(store, size, start);
 }
 
 #[cfg(test)]

@@ -1086,6 +1086,7 @@ async fn large_company_seeds_and_pages_quickly() {
         invoices: 1_000,
         payments: 100,
         sales_receipts: 100,
+        ..SeedSize::small()
     };
     let cfg = SandboxConfig {
         seed,
@@ -1110,5 +1111,257 @@ async fn large_company_seeds_and_pages_quickly() {
     eprintln!("seeded 100k customers in {seeded:?}; page of 1000 in {page:?}");
     assert!(seeded.as_secs() < 30, "seeding took {seeded:?}");
     assert!(page.as_secs() < 5, "page took {page:?}");
+    t.sb.shutdown().await;
+}
+
+/// The exact 400 / `500` fault of a write the catalogue refuses.
+fn assert_unsupported(s: StatusCode, h: &HeaderMap, v: &Value, detail: &str) {
+    assert_eq!(s, 400, "{v}");
+    assert_eq!(
+        h.get("content-type").and_then(|c| c.to_str().ok()),
+        Some("application/json")
+    );
+    assert_eq!(
+        v["Fault"],
+        json!({"Error":[{"Message":"Unsupported Operation","Detail":detail,"code":"500","element":""}],"type":"ValidationFault"})
+    );
+    assert!(v["time"].is_string(), "{v}");
+}
+
+#[tokio::test]
+async fn tax_lists_refuse_writes_the_catalogue_forbids() {
+    let t = T::small().await;
+    let admin = t.sb.admin().clone();
+    // TaxCode: read-only for an API client.
+    let (s, h, v, _) = t
+        .post(
+            "taxcode",
+            &json!({"Name":"New code","SalesTaxRateList":{"TaxRateDetail":[]}}),
+        )
+        .await;
+    assert_unsupported(s, &h, &v, "Operation Create TaxCode is not supported.");
+    let (rate_id, _) = first_id(
+        &t,
+        "TaxRate",
+        "select * from TaxRate where Name = 'California'",
+    )
+    .await;
+    let (s, h, v, _) = t
+        .post(
+            "taxrate",
+            &json!({"Name":"R","RateValue":1,"AgencyRef":{"value":"1"}}),
+        )
+        .await;
+    assert_unsupported(s, &h, &v, "Operation Create TaxRate is not supported.");
+    let (s, h, v, _) = t
+        .post(
+            "taxrate",
+            &json!({"Id":rate_id,"SyncToken":"0","sparse":true,"Active":false}),
+        )
+        .await;
+    assert_unsupported(s, &h, &v, "Operation Update TaxRate is not supported.");
+    // TaxAgency: create yes, update (full, sparse) and delete no.
+    let (agency_id, agency) = first_id(&t, "TaxAgency", "select * from TaxAgency").await;
+    for body in [
+        json!({"Id":agency_id,"SyncToken":agency["SyncToken"],"sparse":true,"TaxRegistrationNumber":"X"}),
+        json!({"Id":agency_id,"SyncToken":agency["SyncToken"],"DisplayName":"Renamed"}),
+    ] {
+        let (s, h, v, _) = t.post("taxagency", &body).await;
+        assert_unsupported(s, &h, &v, "Operation Update TaxAgency is not supported.");
+    }
+    let (s, h, v, _) = t
+        .post(
+            "taxagency?operation=delete",
+            &json!({"Id":agency_id,"SyncToken":"0"}),
+        )
+        .await;
+    assert_unsupported(s, &h, &v, "Operation Delete TaxAgency is not supported.");
+    let (s, _, v, _) = t
+        .post("taxagency", &json!({"DisplayName":"City of San Pablo"}))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(v["TaxAgency"].get("Active").is_none());
+    assert_eq!(admin.api_creates("TaxAgency"), 1);
+    // Name lists: delete refused, naming the entity.
+    let (class_id, _) = first_id(&t, "Class", "select * from Class maxresults 1").await;
+    let (s, h, v, _) = t
+        .post(
+            "class?operation=delete",
+            &json!({"Id":class_id,"SyncToken":"0"}),
+        )
+        .await;
+    assert_unsupported(s, &h, &v, "Operation Delete Class is not supported.");
+    // The same in batch items, beside an allowed one.
+    let body = json!({"BatchItemRequest":[
+        {"bId":"c","operation":"create","TaxCode":{"Name":"Batch code"}},
+        {"bId":"u","operation":"update","TaxAgency":{"Id":agency_id,"SyncToken":"0","sparse":true,"Active":false}},
+        {"bId":"p","operation":"create","PaymentMethod":{"Name":"Gift card"}}
+    ]});
+    let (s, _, v, _) = t.post("batch", &body).await;
+    assert_eq!(s, 200, "{v}");
+    let item = |bid: &str| {
+        v["BatchItemResponse"]
+            .as_array()
+            .and_then(|a| a.iter().find(|i| i["bId"] == bid).cloned())
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(
+        item("c")["Fault"],
+        json!({"Error":[{"Message":"Unsupported Operation","Detail":"Operation Create TaxCode is not supported.","code":"500","element":""}],"type":"ValidationFault"})
+    );
+    assert_eq!(
+        item("u")["Fault"]["Error"][0]["Detail"],
+        "Operation Update TaxAgency is not supported."
+    );
+    assert_eq!(item("p")["PaymentMethod"]["Type"], "NON_CREDIT_CARD");
+    // A QuickBooks user can still make tax codes and rates.
+    let rate = admin
+        .create(
+            "TaxRate",
+            json!({"Name":"Alameda County","RateValue":0.5,"AgencyRef":{"value":agency_id}}),
+        )
+        .expect("admin creates a tax rate");
+    admin
+        .create(
+            "TaxCode",
+            json!({"Name":"Alameda","SalesTaxRateList":{"TaxRateDetail":[{"TaxRateRef":{"value":rate["Id"]}}]}}),
+        )
+        .expect("admin creates a tax code");
+    assert!(admin.deactivate("TaxAgency", &agency_id).is_err());
+    assert_eq!(admin.count("TaxCode"), 3);
+    t.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn tax_lists_active_filter_and_cdc() {
+    let t = T::small().await;
+    let admin = t.sb.admin().clone();
+    // TaxCode hides its inactive code unless asked; TaxAgency has no Active filter.
+    let (_, _, v, _) = t.query("select * from TaxCode").await;
+    let codes = v["QueryResponse"]["TaxCode"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(codes.len(), 1, "{v}");
+    assert_eq!(codes[0]["Name"], "California");
+    let (_, _, v, _) = t
+        .query("select count(*) from TaxCode where Active IN (true,false)")
+        .await;
+    assert_eq!(v["QueryResponse"]["totalCount"], 2);
+    admin
+        .create("TaxAgency", json!({"DisplayName":"Second agency"}))
+        .expect("agency");
+    let (_, _, v, _) = t.query("select * from TaxAgency").await;
+    assert_eq!(v["QueryResponse"]["maxResults"], 2, "{v}");
+    let (_, _, v, _) = t.query("select count(*) from Employee").await;
+    assert_eq!(
+        v["QueryResponse"]["totalCount"], 4,
+        "one employee is inactive"
+    );
+    // CDC: tax lists are not served, the other new lists are.
+    let since = chrono_like(admin.now_secs() - 30 * 86_400);
+    for entities in ["TaxCode", "Customer,TaxCode", "TaxRate", "TaxAgency"] {
+        let (s, _, v, _) = t
+            .get(&format!(
+                "cdc?entities={entities}&changedSince={}",
+                urlenc(&since)
+            ))
+            .await;
+        assert_eq!((s.as_u16(), code(&v)), (400, "4001"), "{entities}: {v}");
+    }
+    let (s, _, v, _) = t
+        .get(&format!(
+            "cdc?entities=Employee,Class,Department,Term,PaymentMethod&changedSince={}",
+            urlenc(&since)
+        ))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let groups = v["CDCResponse"][0]["QueryResponse"].clone();
+    assert_eq!(
+        groups[0]["Employee"].as_array().map(Vec::len),
+        Some(5),
+        "inactive ones included"
+    );
+    assert_eq!(groups[1]["Class"].as_array().map(Vec::len), Some(4));
+    assert_eq!(groups[3]["Term"].as_array().map(Vec::len), Some(4));
+    assert!(!v.to_string().contains("TaxCode"));
+    t.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn employee_names_and_class_hierarchy() {
+    let t = T::small().await;
+    let (_, cust) = first_id(&t, "Customer", "select * from Customer maxresults 1").await;
+    let taken = cust["DisplayName"].as_str().expect("name").to_string();
+    let dup = json!({"Error":[{"Message":"Duplicate Name Exists Error","Detail":"The name supplied already exists. : Another customer, vendor or employee is already using this name. Please use a different name.","code":"6240"}],"type":"ValidationFault"});
+    let (s, _, v, _) = t
+        .post("employee", &json!({"DisplayName":taken,"GivenName":"X"}))
+        .await;
+    assert_eq!(s, 400);
+    assert_eq!(v["Fault"], dup);
+    let (s, _, v, _) = t
+        .post(
+            "employee",
+            &json!({"GivenName":"Tess","FamilyName":"Ortega"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["Employee"]["DisplayName"], "Tess Ortega");
+    let (s, _, v, _) = t
+        .post("customer", &json!({"DisplayName":"tess ortega"}))
+        .await;
+    assert_eq!((s.as_u16(), v["Fault"].clone()), (400, dup));
+    // Class with a parent.
+    let (parent, p) = first_id(
+        &t,
+        "Class",
+        "select * from Class where Name = 'Residential'",
+    )
+    .await;
+    assert_eq!(p["FullyQualifiedName"], "Residential");
+    let (s, _, v, _) = t
+        .post(
+            "class",
+            &json!({"Name":"Lawn Care","ParentRef":{"value":parent}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["Class"]["FullyQualifiedName"], "Residential:Lawn Care");
+    assert_eq!(v["Class"]["SubClass"], true);
+    let (_, _, q, _) = t
+        .query("select * from Class where FullyQualifiedName = 'Residential:Lawn Care'")
+        .await;
+    assert_eq!(q["QueryResponse"]["Class"][0]["Id"], v["Class"]["Id"]);
+    let (s, _, v, _) = t
+        .post(
+            "class",
+            &json!({"Name":"Orphan","ParentRef":{"value":"99999"}}),
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), code(&v), detail(&v)),
+        (400, "2500", "Invalid Reference Id : ParentRef")
+    );
+    let (s, _, v, _) = t.post("class", &json!({"Name":"residential"})).await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "6240"), "{v}");
+    // Deactivating a sub-class renames it as QuickBooks does.
+    let (_, child) = first_id(
+        &t,
+        "Class",
+        "select * from Class where Name = 'Maintenance'",
+    )
+    .await;
+    assert_eq!(child["FullyQualifiedName"], "Commercial:Maintenance");
+    let (s, _, v, _) = t
+        .post(
+            "class",
+            &json!({"Id":child["Id"],"SyncToken":child["SyncToken"],"sparse":true,"Active":false}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v["Class"]["FullyQualifiedName"],
+        "Commercial:Maintenance (deleted)"
+    );
     t.sb.shutdown().await;
 }
