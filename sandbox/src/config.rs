@@ -68,12 +68,34 @@ pub struct SeedSize {
     /// The fixed lists every company has: terms, payment methods, and one tax agency with two
     /// tax rates and two tax codes (one inactive).
     pub standard_lists: bool,
+    /// Estimates (every third one Accepted, the rest Pending).
+    pub estimates: usize,
+    pub credit_memos: usize,
+    pub refund_receipts: usize,
+    /// Bills (Net 30 when the standard lists exist).
+    pub bills: usize,
+    /// Bill payments, each paying part of one bill (at most one per bill).
+    pub bill_payments: usize,
+    pub vendor_credits: usize,
+    /// Purchases, by turns paid in cash, by cheque and by credit card.
+    pub purchases: usize,
+    /// Purchase orders (every second one Closed).
+    pub purchase_orders: usize,
+    /// Balanced journal entries.
+    pub journal_entries: usize,
+    /// Bank deposits (the first one deposits a payment from Undeposited Funds).
+    pub deposits: usize,
+    pub transfers: usize,
+    /// Time activities of employees (every third one a vendor's).
+    pub time_activities: usize,
 }
 
 impl SeedSize {
     /// 25 customers (2 inactive), 8 vendors, 10 items, 40 invoices, 15 payments, 10 sales
-    /// receipts, 5 employees (1 inactive), 4 classes (1 sub-class), 3 departments and the
-    /// standard lists.
+    /// receipts, 5 employees (1 inactive), 4 classes (1 sub-class), 3 departments, the
+    /// standard lists, and 3 estimates, 2 credit memos, 1 refund receipt, 4 bills (2 partly
+    /// paid by 2 bill payments), 1 vendor credit, 3 purchases, 2 purchase orders, 2 journal
+    /// entries, 1 deposit, 1 transfer and 3 time activities.
     pub fn small() -> Self {
         SeedSize {
             customers: 25,
@@ -86,6 +108,18 @@ impl SeedSize {
             classes: 4,
             departments: 3,
             standard_lists: true,
+            estimates: 3,
+            credit_memos: 2,
+            refund_receipts: 1,
+            bills: 4,
+            bill_payments: 2,
+            vendor_credits: 1,
+            purchases: 3,
+            purchase_orders: 2,
+            journal_entries: 2,
+            deposits: 1,
+            transfers: 1,
+            time_activities: 3,
         }
     }
 
@@ -102,6 +136,18 @@ impl SeedSize {
             classes: 0,
             departments: 0,
             standard_lists: false,
+            estimates: 0,
+            credit_memos: 0,
+            refund_receipts: 0,
+            bills: 0,
+            bill_payments: 0,
+            vendor_credits: 0,
+            purchases: 0,
+            purchase_orders: 0,
+            journal_entries: 0,
+            deposits: 0,
+            transfers: 0,
+            time_activities: 0,
         }
     }
 
@@ -121,6 +167,18 @@ impl SeedSize {
             classes: f(small.classes),
             departments: f(small.departments),
             standard_lists: customers > 0,
+            estimates: f(small.estimates),
+            credit_memos: f(small.credit_memos),
+            refund_receipts: f(small.refund_receipts),
+            bills: f(small.bills),
+            bill_payments: f(small.bill_payments),
+            vendor_credits: f(small.vendor_credits),
+            purchases: f(small.purchases),
+            purchase_orders: f(small.purchase_orders),
+            journal_entries: f(small.journal_entries),
+            deposits: f(small.deposits),
+            transfers: f(small.transfers),
+            time_activities: f(small.time_activities),
         }
     }
 }
@@ -152,6 +210,18 @@ mod tests {
                 classes: 16,
                 departments: 12,
                 standard_lists: true,
+                estimates: 12,
+                credit_memos: 8,
+                refund_receipts: 4,
+                bills: 16,
+                bill_payments: 8,
+                vendor_credits: 4,
+                purchases: 12,
+                purchase_orders: 8,
+                journal_entries: 8,
+                deposits: 4,
+                transfers: 4,
+                time_activities: 12,
             }
         );
         assert_eq!(SeedSize::scaled(25), SeedSize::small());

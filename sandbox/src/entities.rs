@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
 mod lists;
+mod txns;
 
 pub const DELETED_SUFFIX: &str = " (deleted)";
 
@@ -31,6 +32,10 @@ fn computed_fields(entity: &str) -> &'static [&'static str] {
         "Invoice" => &["TotalAmt", "Balance", "LinkedTxn"],
         "SalesReceipt" => &["TotalAmt", "Balance"],
         "Payment" => &["UnappliedAmt"],
+        "Estimate" | "Purchase" | "PurchaseOrder" | "JournalEntry" | "Deposit" => &["TotalAmt"],
+        "CreditMemo" => &["TotalAmt", "Balance", "RemainingCredit"],
+        "RefundReceipt" | "VendorCredit" => &["TotalAmt", "Balance"],
+        "Bill" => &["TotalAmt", "Balance", "LinkedTxn"],
         "Class" => &["FullyQualifiedName", "SubClass"],
         "Department" => &["FullyQualifiedName", "SubDepartment"],
         _ => &[],
@@ -350,7 +355,7 @@ fn normalize(
                 _ if is_invoice => return Err(Fault::required_param("CustomerRef")),
                 _ => {}
             }
-            let total = normalize_sales_lines(store, &mut w)?;
+            let total = normalize_sales_lines(store, &mut w, false)?;
             w.insert("TotalAmt".into(), num(total));
             fill_doc_and_dates(store, ti, &mut w, old, now, is_invoice);
             if is_invoice {
@@ -395,7 +400,7 @@ fn normalize(
                 return Err(Fault::business("The payment amount cannot be negative."));
             }
             w.insert("TotalAmt".into(), num(total));
-            let applied = normalize_payment_lines(&mut w)?;
+            let applied = normalize_linked_lines(&mut w, "Invoice")?;
             if applied > total + 0.005 {
                 return Err(Fault::business(
                     "The amount applied to transactions exceeds the payment amount.",
@@ -410,7 +415,9 @@ fn normalize(
             w.entry("CurrencyRef").or_insert_with(usd);
         }
         _ => {
-            if !lists::normalize(store, ti, &mut w, old, was_active)? {
+            if !lists::normalize(store, ti, &mut w, old, was_active)?
+                && !txns::normalize(store, ti, &mut w, old, now)?
+            {
                 normalize_generic(store, ti, &mut w, old, was_active, now)?;
             }
         }
@@ -565,8 +572,11 @@ fn fill_doc_and_dates(
     }
 }
 
-/// Validates and renumbers sales lines, appends the subtotal line, returns the total.
-fn normalize_sales_lines(store: &Store, w: &mut Obj) -> Result<f64, Fault> {
+/// Validates and renumbers sales lines, appends the subtotal line, returns the total. With
+/// `require_item` every `SalesItemLineDetail` line needs an `ItemRef` and there must be at
+/// least one such line (estimates, credit memos, refund receipts); invoices and sales receipts
+/// stay lenient.
+fn normalize_sales_lines(store: &Store, w: &mut Obj, require_item: bool) -> Result<f64, Fault> {
     let lines = match w.get("Line") {
         Some(Value::Array(a)) => a.clone(),
         Some(Value::Null) | None => Vec::new(),
@@ -575,6 +585,7 @@ fn normalize_sales_lines(store: &Store, w: &mut Obj) -> Result<f64, Fault> {
     let mut out = Vec::with_capacity(lines.len() + 1);
     let mut total = 0.0;
     let mut n = 0;
+    let mut item_lines = 0;
     for line in lines {
         let Value::Object(mut l) = line else {
             return Err(Fault::unsupported_property("Line"));
@@ -606,6 +617,9 @@ fn normalize_sales_lines(store: &Store, w: &mut Obj) -> Result<f64, Fault> {
                         true,
                     )?;
                     detail.insert("ItemRef".into(), ref_value(id, &name));
+                    item_lines += 1;
+                } else if require_item && dt == "SalesItemLineDetail" {
+                    return Err(Fault::required_param("Line.SalesItemLineDetail.ItemRef"));
                 }
                 let amount = match opt_money(&l, "Amount", "Line.Amount")? {
                     Some(a) => a,
@@ -628,7 +642,7 @@ fn normalize_sales_lines(store: &Store, w: &mut Obj) -> Result<f64, Fault> {
         total += amount;
         out.push(Value::Object(l));
     }
-    if n == 0 {
+    if n == 0 || (require_item && item_lines == 0) {
         return Err(Fault::required_param("Line"));
     }
     out.push(
@@ -638,8 +652,9 @@ fn normalize_sales_lines(store: &Store, w: &mut Obj) -> Result<f64, Fault> {
     Ok(round2(total))
 }
 
-/// Validates payment lines (shape only), returns the amount applied.
-fn normalize_payment_lines(w: &mut Obj) -> Result<f64, Fault> {
+/// Validates the lines of a payment (`txn_type` "Invoice") or bill payment ("Bill"), shape
+/// only: Amount and one `LinkedTxn` of that type each. Returns the amount applied.
+fn normalize_linked_lines(w: &mut Obj, txn_type: &str) -> Result<f64, Fault> {
     let lines = match w.get("Line") {
         Some(Value::Array(a)) => a.clone(),
         Some(Value::Null) | None => Vec::new(),
@@ -669,7 +684,7 @@ fn normalize_payment_lines(w: &mut Obj) -> Result<f64, Fault> {
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_string();
-            if ty != "Invoice" {
+            if ty != txn_type {
                 return Err(Fault::invalid_enum("Line.LinkedTxn.TxnType", &ty));
             }
             let id = lt
@@ -680,7 +695,7 @@ fn normalize_payment_lines(w: &mut Obj) -> Result<f64, Fault> {
             let Some(id) = id else {
                 return Err(Fault::required_param("Line.LinkedTxn.TxnId"));
             };
-            norm.push(json!({"TxnId": id.to_string(), "TxnType": "Invoice"}));
+            norm.push(json!({"TxnId": id.to_string(), "TxnType": txn_type}));
         }
         l.insert("LinkedTxn".into(), Value::Array(norm));
         l.insert("Amount".into(), num(amount));
@@ -935,6 +950,8 @@ fn side_effects(
 ) {
     match store.entity(ti).name {
         "Payment" => apply_payment_change(store, id, old, new, now),
+        "BillPayment" => txns::apply_bill_payment_change(store, id, old, new, now),
+        "Bill" => txns::bill_side_effects(store, old, new),
         "Invoice" => {
             let bal = |o: Option<&Obj>| {
                 o.and_then(|o| o.get("Balance"))
@@ -1044,8 +1061,12 @@ pub fn delete(store: &mut Store, ti: usize, body: Obj, now: i64) -> Result<Value
         return Err(Fault::unsupported_entity_operation("Delete", entity.name));
     }
     let (id, old) = target(store, ti, &body)?;
-    if store.entity(ti).name == "Invoice" {
-        unlink_invoice(store, id, &old, now);
+    match store.entity(ti).name {
+        "Invoice" => unlink_invoice(store, id, &old, now),
+        // [sim] like an invoice: the bill payments lose their lines for it (the money stays
+        // paid out, unapplied) and get a new SyncToken.
+        "Bill" => txns::unlink_bill(store, id, &old, now),
+        _ => {}
     }
     let old = store.live(ti, id).map(|r| r.obj.clone()).unwrap_or(old);
     store.tombstone(ti, id, now);
@@ -1111,6 +1132,11 @@ pub fn void(
             }
             zero_lines(&mut new, true);
             new.insert("TotalAmt".into(), num(0.0));
+            if entity.name == "BillPayment" {
+                // §3.5: "BillPayment lines cleared"; the bills get their balances back
+                // through the side effects below.
+                new.insert("Line".into(), json!([]));
+            }
             if new.contains_key("UnappliedAmt") {
                 new.insert("UnappliedAmt".into(), num(0.0));
             }

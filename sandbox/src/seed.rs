@@ -1,7 +1,8 @@
 //! The deterministic sample company: chart of accounts, items, customers (a few inactive),
 //! vendors, invoices with 1–4 lines, payments (full and partial) and sales receipts, with
 //! timestamps spread over the three weeks before "now"; then the smaller name lists
-//! (`lists`: terms, payment methods, tax, classes, departments, employees).
+//! (`lists`: terms, payment methods, tax, classes, departments, employees) and the other
+//! transactions (`txns`: estimates, bills, journal entries, ...).
 
 use crate::clock::{local_date, meta_time};
 use crate::config::SeedSize;
@@ -10,6 +11,7 @@ use crate::store::Store;
 use serde_json::{json, Map, Value};
 
 mod lists;
+mod txns;
 
 /// SplitMix64: small, fast, deterministic.
 #[derive(Debug, Clone)]
@@ -497,6 +499,7 @@ pub fn seed(store: &mut Store, size: &SeedSize, realm: &str, now: i64) {
     }
 
     lists::seed_lists(store, size, start);
+    txns::seed_transactions(store, size, start, start + 21 * 86_400 - 3_600);
 }
 
 #[cfg(test)]

@@ -1365,3 +1365,500 @@ async fn employee_names_and_class_hierarchy() {
     );
     t.sb.shutdown().await;
 }
+
+/// References for the transaction tests: (customer, vendor, employee, item, expense account,
+/// checking, savings).
+async fn refs(t: &T) -> [String; 7] {
+    let (cust, _) = first_id(
+        t,
+        "Customer",
+        "select * from Customer where Balance = '0' maxresults 1",
+    )
+    .await;
+    let (vendor, _) = first_id(t, "Vendor", "select * from Vendor maxresults 1").await;
+    let (emp, _) = first_id(t, "Employee", "select * from Employee maxresults 1").await;
+    let (item, _) = first_id(t, "Item", "select * from Item maxresults 1").await;
+    let acc = |name: &'static str| format!("select * from Account where Name = '{name}'");
+    let (expense, _) = first_id(t, "Account", &acc("Office Expenses")).await;
+    let (checking, _) = first_id(t, "Account", &acc("Checking")).await;
+    let (savings, _) = first_id(t, "Account", &acc("Savings")).await;
+    [cust, vendor, emp, item, expense, checking, savings]
+}
+
+fn expense_lines(expense: &str, amounts: &[f64]) -> Value {
+    Value::Array(
+        amounts
+            .iter()
+            .map(|a| {
+                json!({"DetailType":"AccountBasedExpenseLineDetail","Amount":a,
+                "AccountBasedExpenseLineDetail":{"AccountRef":{"value":expense}}})
+            })
+            .collect(),
+    )
+}
+
+#[tokio::test]
+async fn every_new_transaction_type_is_created_read_and_queried() {
+    let t = T::small().await;
+    let [cust, vendor, emp, item, expense, checking, savings] = refs(&t).await;
+    let sales = json!([{"DetailType":"SalesItemLineDetail","Amount":60,"SalesItemLineDetail":{"ItemRef":{"value":item},"Qty":2,"UnitPrice":30}}]);
+    let exp = expense_lines(&expense, &[45.0, 5.25]);
+    let (_, _, v, _) = t
+        .post(
+            "bill",
+            &json!({"VendorRef":{"value":vendor},"Line":[{"DetailType":"AccountBasedExpenseLineDetail","Amount":100,"AccountBasedExpenseLineDetail":{"AccountRef":{"value":expense}}}]}),
+        )
+        .await;
+    let bill_to_pay = v["Bill"]["Id"].as_str().expect("bill").to_string();
+    let cases: Vec<(&str, &str, Value, &str, Value)> = vec![
+        (
+            "estimate",
+            "Estimate",
+            json!({"CustomerRef":{"value":cust},"Line":sales}),
+            "TotalAmt",
+            json!(60.0),
+        ),
+        (
+            "creditmemo",
+            "CreditMemo",
+            json!({"CustomerRef":{"value":cust},"Line":sales}),
+            "RemainingCredit",
+            json!(60.0),
+        ),
+        (
+            "refundreceipt",
+            "RefundReceipt",
+            json!({"CustomerRef":{"value":cust},"DepositToAccountRef":{"value":checking},"Line":sales}),
+            "TotalAmt",
+            json!(60.0),
+        ),
+        (
+            "bill",
+            "Bill",
+            json!({"VendorRef":{"value":vendor},"TxnDate":"2024-05-01","Line":exp}),
+            "Balance",
+            json!(50.25),
+        ),
+        (
+            "vendorcredit",
+            "VendorCredit",
+            json!({"VendorRef":{"value":vendor},"Line":exp}),
+            "TotalAmt",
+            json!(50.25),
+        ),
+        (
+            "purchase",
+            "Purchase",
+            json!({"AccountRef":{"value":checking},"PaymentType":"Cash","EntityRef":{"value":vendor,"type":"Vendor"},"Line":exp}),
+            "TotalAmt",
+            json!(50.25),
+        ),
+        (
+            "purchaseorder",
+            "PurchaseOrder",
+            json!({"VendorRef":{"value":vendor},"Line":[{"DetailType":"ItemBasedExpenseLineDetail","ItemBasedExpenseLineDetail":{"ItemRef":{"value":item},"Qty":4,"UnitPrice":2.5}}]}),
+            "POStatus",
+            json!("Open"),
+        ),
+        (
+            "journalentry",
+            "JournalEntry",
+            json!({"Line":[
+            {"DetailType":"JournalEntryLineDetail","Amount":75,"JournalEntryLineDetail":{"PostingType":"Debit","AccountRef":{"value":expense}}},
+            {"DetailType":"JournalEntryLineDetail","Amount":75,"JournalEntryLineDetail":{"PostingType":"Credit","AccountRef":{"value":checking}}}]}),
+            "TotalAmt",
+            json!(75.0),
+        ),
+        (
+            "deposit",
+            "Deposit",
+            json!({"DepositToAccountRef":{"value":checking},"Line":[{"DetailType":"DepositLineDetail","Amount":20,"DepositLineDetail":{"AccountRef":{"value":expense}}}]}),
+            "TotalAmt",
+            json!(20.0),
+        ),
+        (
+            "transfer",
+            "Transfer",
+            json!({"FromAccountRef":{"value":checking},"ToAccountRef":{"value":savings},"Amount":250}),
+            "Amount",
+            json!(250.0),
+        ),
+        (
+            "billpayment",
+            "BillPayment",
+            json!({"VendorRef":{"value":vendor},"PayType":"Check","TotalAmt":40,"CheckPayment":{"BankAccountRef":{"value":checking}},
+            "Line":[{"Amount":40,"LinkedTxn":[{"TxnId":bill_to_pay,"TxnType":"Bill"}]}]}),
+            "TotalAmt",
+            json!(40.0),
+        ),
+        (
+            "timeactivity",
+            "TimeActivity",
+            json!({"NameOf":"Employee","EmployeeRef":{"value":emp},"Hours":2,"Minutes":30,"CustomerRef":{"value":cust}}),
+            "Minutes",
+            json!(30),
+        ),
+    ];
+    for (resource, entity, body, field, want) in cases {
+        let (s, h, v, _) = t.post(resource, &body).await;
+        assert_eq!(s, 200, "{entity}: {v}");
+        assert_eq!(
+            h.get("content-type").and_then(|c| c.to_str().ok()),
+            Some("application/json;charset=utf-8")
+        );
+        let obj = &v[entity];
+        assert_eq!(obj[field], want, "{entity}.{field}");
+        assert_eq!(
+            (obj["SyncToken"].clone(), obj["domain"].clone()),
+            (json!("0"), json!("QBO")),
+            "{entity}"
+        );
+        let id = obj["Id"].as_str().expect("id").to_string();
+        let (s, _, r, _) = t.get(&format!("{resource}/{id}")).await;
+        assert_eq!(s, 200, "{entity}");
+        assert_eq!(&r[entity], obj, "{entity} read back");
+        let (s, _, q, _) = t
+            .query(&format!("select * from {entity} where Id = '{id}'"))
+            .await;
+        assert_eq!(s, 200, "{entity}");
+        assert_eq!(
+            q["QueryResponse"][entity][0]["Id"],
+            id.as_str(),
+            "{entity} query"
+        );
+        // A sparse update of the memo.
+        let (s, _, u, _) = t
+            .post(
+                resource,
+                &json!({"Id":id,"SyncToken":"0","sparse":true,"PrivateNote":"checked"}),
+            )
+            .await;
+        assert_eq!(s, 200, "{entity}: {u}");
+        assert_eq!(u[entity]["SyncToken"], "1", "{entity}");
+        assert_eq!(u[entity][field], want, "{entity} kept {field}");
+    }
+    let (_, _, v, _) = t.get(&format!("bill/{bill_to_pay}")).await;
+    assert_eq!(v["Bill"]["Balance"], json!(60.0));
+    // Seeded counts of the small company, one more each after the creates above.
+    for (entity, n) in [
+        ("Estimate", 3),
+        ("CreditMemo", 2),
+        ("RefundReceipt", 1),
+        ("Bill", 4 + 1),
+        ("BillPayment", 2),
+        ("VendorCredit", 1),
+        ("Purchase", 3),
+        ("PurchaseOrder", 2),
+        ("JournalEntry", 2),
+        ("Deposit", 1),
+        ("Transfer", 1),
+        ("TimeActivity", 3),
+    ] {
+        let (_, _, v, _) = t.query(&format!("select count(*) from {entity}")).await;
+        assert_eq!(v["QueryResponse"]["totalCount"], n + 1, "{entity}");
+    }
+    // Required fields through the API.
+    let (s, _, v, _) = t
+        .post(
+            "purchase",
+            &json!({"AccountRef":{"value":checking},"PaymentType":"Wire","Line":exp}),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "2170"));
+    let (_, _, v, _) = t.post("bill", &json!({"Line":exp})).await;
+    assert_eq!(
+        (code(&v), detail(&v)),
+        (
+            "2020",
+            "Required parameter VendorRef is missing in the request"
+        )
+    );
+    let (_, _, v, _) = t
+        .post("transfer", &json!({"FromAccountRef":{"value":checking},"ToAccountRef":{"value":checking},"Amount":5}))
+        .await;
+    assert_eq!(code(&v), "6000");
+    t.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn unbalanced_journal_entry_is_refused_with_6000() {
+    let t = T::small().await;
+    let [_, _, _, _, expense, checking, _] = refs(&t).await;
+    let body = |credit: f64| {
+        json!({"DocNumber":"JE-T","Line":[
+            {"DetailType":"JournalEntryLineDetail","Amount":75,"JournalEntryLineDetail":{"PostingType":"Debit","AccountRef":{"value":expense}}},
+            {"DetailType":"JournalEntryLineDetail","Amount":credit,"JournalEntryLineDetail":{"PostingType":"Credit","AccountRef":{"value":checking}}}]})
+    };
+    let (s, h, v, _) = t.post("journalentry", &body(70.0)).await;
+    assert_eq!(s, 400, "{v}");
+    assert_eq!(
+        h.get("content-type").and_then(|c| c.to_str().ok()),
+        Some("application/json")
+    );
+    assert_eq!(code(&v), "6000");
+    assert_eq!(
+        v["Fault"]["Error"][0]["Message"],
+        "A business validation error has occurred while processing your request"
+    );
+    assert!(
+        detail(&v).starts_with("Business Validation Error: Transaction must be balanced"),
+        "{v}"
+    );
+    assert_eq!(v["Fault"]["type"], "ValidationFault");
+    let (_, _, n, _) = t
+        .query("select count(*) from JournalEntry where DocNumber = 'JE-T'")
+        .await;
+    assert_eq!(n["QueryResponse"]["totalCount"], 0, "nothing stored");
+    let (s, _, v, _) = t.post("journalentry", &body(75.0)).await;
+    assert_eq!(s, 200, "{v}");
+    // An update that unbalances it is refused too, and the entry stays as it was.
+    let id = v["JournalEntry"]["Id"].as_str().expect("id").to_string();
+    let mut upd = body(80.0);
+    upd["Id"] = json!(id);
+    upd["SyncToken"] = json!("0");
+    let (_, _, v, _) = t.post("journalentry", &upd).await;
+    assert_eq!(code(&v), "6000");
+    let (_, _, v, _) = t.get(&format!("journalentry/{id}")).await;
+    assert_eq!(v["JournalEntry"]["SyncToken"], "0");
+    assert_eq!(v["JournalEntry"]["TotalAmt"], json!(75.0));
+    t.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn bill_payment_void_restores_the_bill_balance() {
+    let t = T::small().await;
+    let [_, vendor, _, _, expense, checking, _] = refs(&t).await;
+    let (_, _, v, _) = t
+        .post(
+            "bill",
+            &json!({"VendorRef":{"value":vendor},"Line":expense_lines(&expense, &[200.0])}),
+        )
+        .await;
+    let bill = v["Bill"].clone();
+    let bill_id = bill["Id"].as_str().expect("bill").to_string();
+    assert_eq!(bill["Balance"], json!(200.0));
+    let (_, _, vend, _) = t.get(&format!("vendor/{vendor}")).await;
+    let vendor_balance = vend["Vendor"]["Balance"].as_f64().expect("balance");
+    let pay = |amount: f64| {
+        json!({"VendorRef":{"value":vendor},"PayType":"Check","TotalAmt":amount,"PrivateNote":"cheque 77",
+            "CheckPayment":{"BankAccountRef":{"value":checking}},
+            "Line":[{"Amount":amount,"LinkedTxn":[{"TxnId":bill_id,"TxnType":"Bill"}]}]})
+    };
+    // More than the bill's open balance: 6000.
+    let (s, _, v, _) = t.post("billpayment", &pay(250.0)).await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "6000"));
+    let (s, _, v, _) = t.post("billpayment", &pay(80.0)).await;
+    assert_eq!(s, 200, "{v}");
+    let bp = v["BillPayment"].clone();
+    let (_, _, v, _) = t.get(&format!("bill/{bill_id}")).await;
+    assert_eq!(v["Bill"]["Balance"], json!(120.0));
+    assert_eq!(v["Bill"]["SyncToken"], "1");
+    assert_eq!(v["Bill"]["LinkedTxn"][0]["TxnType"], "BillPayment");
+    let (_, _, vend, _) = t.get(&format!("vendor/{vendor}")).await;
+    assert_eq!(
+        vend["Vendor"]["Balance"].as_f64(),
+        Some(((vendor_balance - 80.0) * 100.0).round() / 100.0)
+    );
+    // ?operation=void is for invoices only.
+    let (s, _, v, _) = t
+        .post(
+            "billpayment?operation=void",
+            &json!({"Id":bp["Id"],"SyncToken":"0"}),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "500"));
+    let (s, _, v, _) = t
+        .post(
+            "billpayment?operation=update&include=void",
+            &json!({"Id":bp["Id"],"SyncToken":"0","sparse":true}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let voided = &v["BillPayment"];
+    assert_eq!(voided["TotalAmt"], json!(0.0));
+    assert_eq!(voided["Line"], json!([]));
+    assert_eq!(voided["PrivateNote"], "Voided cheque 77");
+    assert_eq!(voided["SyncToken"], "1");
+    let (_, _, v, _) = t.get(&format!("bill/{bill_id}")).await;
+    assert_eq!(v["Bill"]["Balance"], json!(200.0));
+    assert_eq!(v["Bill"]["LinkedTxn"], json!([]));
+    let (_, _, vend, _) = t.get(&format!("vendor/{vendor}")).await;
+    assert_eq!(vend["Vendor"]["Balance"].as_f64(), Some(vendor_balance));
+    // Voiding again changes nothing; a batch void works the same way.
+    let (_, _, v, _) = t
+        .post(
+            "billpayment?operation=update&include=void",
+            &json!({"Id":bp["Id"],"SyncToken":"1","sparse":true}),
+        )
+        .await;
+    assert_eq!(v["BillPayment"]["SyncToken"], "1");
+    let (_, _, v, _) = t.post("billpayment", &pay(50.0)).await;
+    let bp2 = v["BillPayment"]["Id"].clone();
+    let (s, _, v, _) = t
+        .post(
+            "batch",
+            &json!({"BatchItemRequest":[{"bId":"v1","operation":"update","optionsData":"void",
+                "BillPayment":{"Id":bp2,"SyncToken":"0","sparse":true}}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v["BatchItemResponse"][0]["BillPayment"]["TotalAmt"],
+        json!(0.0)
+    );
+    let (_, _, v, _) = t.get(&format!("bill/{bill_id}")).await;
+    assert_eq!(v["Bill"]["Balance"], json!(200.0));
+    t.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn time_activity_is_not_in_cdc_but_other_transactions_are() {
+    let t = T::small().await;
+    let admin = t.sb.admin().clone();
+    let since = chrono_like(admin.now_secs() - 1);
+    admin.advance_clock(10);
+    let [_, vendor, emp, _, expense, _, _] = refs(&t).await;
+    let (s, _, v, _) = t
+        .post(
+            "timeactivity",
+            &json!({"NameOf":"Employee","EmployeeRef":{"value":emp},"Hours":1}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, _, v, _) = t
+        .post(
+            "bill",
+            &json!({"VendorRef":{"value":vendor},"Line":expense_lines(&expense, &[10.0])}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let bill_id = v["Bill"]["Id"].clone();
+    let (s, _, v, _) = t
+        .get(&format!(
+            "cdc?entities=TimeActivity&changedSince={}",
+            urlenc(&since)
+        ))
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "4001"), "{v}");
+    let (s, _, v, _) = t
+        .get(&format!(
+            "cdc?entities=Bill,TimeActivity&changedSince={}",
+            urlenc(&since)
+        ))
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "4001"));
+    let (s, _, v, _) = t
+        .get(&format!(
+            "cdc?entities=Bill,Estimate,JournalEntry,BillPayment&changedSince={}",
+            urlenc(&since)
+        ))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let groups = v["CDCResponse"][0]["QueryResponse"].clone();
+    assert_eq!(groups[0]["Bill"][0]["Id"], bill_id);
+    assert_eq!(groups[1], json!({}));
+    assert_eq!(groups[2], json!({}));
+    assert_eq!(groups[3], json!({}));
+    // Query is how time activities are read: the new one shows.
+    let (s, _, v, _) = t
+        .query("select * from TimeActivity where MetaData.LastUpdatedTime > '2000-01-01T00:00:00-08:00' orderby MetaData.LastUpdatedTime desc maxresults 1")
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["QueryResponse"]["TimeActivity"][0]["Hours"], 1);
+    t.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn deleted_bill_answers_610_and_unlinks_its_payments() {
+    let t = T::small().await;
+    let [_, vendor, _, _, expense, _, _] = refs(&t).await;
+    let admin = t.sb.admin().clone();
+    let since = chrono_like(admin.now_secs() - 1);
+    admin.advance_clock(10);
+    let (_, _, v, _) = t
+        .post(
+            "bill",
+            &json!({"VendorRef":{"value":vendor},"Line":expense_lines(&expense, &[90.0])}),
+        )
+        .await;
+    let bill_id = v["Bill"]["Id"].as_str().expect("bill").to_string();
+    let (s, _, v, _) = t
+        .post(
+            "billpayment",
+            &json!({"VendorRef":{"value":vendor},"PayType":"Check","TotalAmt":30,
+                "Line":[{"Amount":30,"LinkedTxn":[{"TxnId":bill_id,"TxnType":"Bill"}]}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let bp_id = v["BillPayment"]["Id"].as_str().expect("bp").to_string();
+    let (_, _, cur, _) = t.get(&format!("bill/{bill_id}")).await;
+    let (s, _, v, _) = t
+        .post(
+            "bill?operation=delete",
+            &json!({"Id":bill_id,"SyncToken":cur["Bill"]["SyncToken"]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v["Bill"],
+        json!({"domain":"QBO","status":"Deleted","Id":bill_id})
+    );
+    let (s, _, v, _) = t.get(&format!("bill/{bill_id}")).await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "610"));
+    assert_eq!(
+        detail(&v),
+        "Object Not Found : Another user has deleted this transaction."
+    );
+    let (_, _, v, _) = t
+        .post(
+            "bill",
+            &json!({"Id":bill_id,"SyncToken":"1","sparse":true,"PrivateNote":"x"}),
+        )
+        .await;
+    assert_eq!(code(&v), "610");
+    let (_, _, v, _) = t
+        .post(
+            "bill?operation=delete",
+            &json!({"Id":bill_id,"SyncToken":"1"}),
+        )
+        .await;
+    assert_eq!(code(&v), "610");
+    let (_, _, v, _) = t
+        .query(&format!("select count(*) from Bill where Id = '{bill_id}'"))
+        .await;
+    assert_eq!(v["QueryResponse"]["totalCount"], 0);
+    // The payment stays, without its line for the deleted bill.
+    let (_, _, v, _) = t.get(&format!("billpayment/{bp_id}")).await;
+    assert_eq!(v["BillPayment"]["Line"], json!([]));
+    assert_eq!(v["BillPayment"]["TotalAmt"], json!(30.0));
+    assert_eq!(v["BillPayment"]["SyncToken"], "1");
+    // A new payment cannot name the deleted bill.
+    let (_, _, v, _) = t
+        .post(
+            "billpayment",
+            &json!({"VendorRef":{"value":vendor},"PayType":"Check","TotalAmt":5,
+                "Line":[{"Amount":5,"LinkedTxn":[{"TxnId":bill_id,"TxnType":"Bill"}]}]}),
+        )
+        .await;
+    assert_eq!(code(&v), "610");
+    // CDC reports the deletion with the four keys.
+    let (_, _, v, _) = t
+        .get(&format!(
+            "cdc?entities=Bill&changedSince={}",
+            urlenc(&since)
+        ))
+        .await;
+    let bills = v["CDCResponse"][0]["QueryResponse"][0]["Bill"].clone();
+    assert_eq!(
+        bills[0]
+            .as_object()
+            .map(|o| o.keys().cloned().collect::<Vec<_>>()),
+        Some(vec![
+            "Id".to_string(),
+            "MetaData".to_string(),
+            "domain".to_string(),
+            "status".to_string()
+        ])
+    );
+    t.sb.shutdown().await;
+}
