@@ -79,6 +79,7 @@ fn mirror_table(out: &mut String, schema: &str, e: &Entity) {
     let kind = match e.kind {
         EntityKind::NameList => "list",
         EntityKind::Transaction => "txn",
+        EntityKind::Singleton => "singleton",
     };
     let void = match e.void {
         VoidStyle::None => "none",

@@ -8,6 +8,9 @@ pub enum EntityKind {
     NameList,
     /// A transaction (Invoice, Payment, ...): can be deleted, sometimes voided.
     Transaction,
+    /// One record per company (CompanyInfo, Preferences): read and updated, never created or
+    /// deleted.
+    Singleton,
 }
 
 /// Which request voids a transaction; it differs per entity (reference sheet §3.5).
@@ -121,7 +124,7 @@ impl Entity {
         match self.kind {
             EntityKind::Transaction => DeleteStyle::Delete,
             EntityKind::NameList if self.update => DeleteStyle::Deactivate,
-            EntityKind::NameList => DeleteStyle::Refused,
+            EntityKind::NameList | EntityKind::Singleton => DeleteStyle::Refused,
         }
     }
 
@@ -353,6 +356,31 @@ const LINKED_LINE_COLUMNS: &[Column] = &[
         &["LinkedTxn", "0", "TxnType"],
         true,
         "LinkedTxn.TxnType: Bill, Invoice, ...",
+    ),
+];
+
+const BUDGET_DETAIL_COLUMNS: &[Column] = &[
+    col(
+        "budget_date",
+        Date,
+        &["BudgetDate"],
+        false,
+        "BudgetDate: start of the period",
+    ),
+    col("amount", Numeric, &["Amount"], false, "Amount budgeted"),
+    col(
+        "account_ref",
+        Text,
+        &["AccountRef", "value"],
+        false,
+        "AccountRef: QuickBooks Id of the account (qbo.account.id)",
+    ),
+    col(
+        "customer_ref",
+        Text,
+        &["CustomerRef", "value"],
+        false,
+        "CustomerRef, when the budget is by customer",
     ),
 ];
 
@@ -801,6 +829,74 @@ pub static QBO_ENTITIES: &[Entity] = &[
         ],
         children: &[],
         comment: "QuickBooks Online tax rates (read-only)",
+    },
+    Entity {
+        name: "CompanyCurrency",
+        table: "company_currency",
+        resource: "companycurrency",
+        kind: EntityKind::NameList,
+        create: true,
+        update: true,
+        active_filter: false,
+        void: VoidStyle::None,
+        cdc: true,
+        natural_key: Some("Code"),
+        columns: &[
+            col(
+                "code",
+                Text,
+                &["Code"],
+                true,
+                "Code: ISO 4217 currency code, e.g. EUR",
+            ),
+            col("name", Text, &["Name"], false, "Name of the currency"),
+            ACTIVE,
+            LAST_UPDATED,
+        ],
+        children: &[],
+        comment:
+            "Currencies a multicurrency QuickBooks Online company uses besides its home currency",
+    },
+    Entity {
+        name: "Budget",
+        table: "budget",
+        resource: "budget",
+        kind: EntityKind::NameList,
+        create: false,
+        update: false,
+        active_filter: true,
+        void: VoidStyle::None,
+        cdc: true,
+        natural_key: Some("Name"),
+        columns: &[
+            NAME,
+            col("start_date", Date, &["StartDate"], false, "StartDate"),
+            col("end_date", Date, &["EndDate"], false, "EndDate"),
+            col(
+                "budget_type",
+                Text,
+                &["BudgetType"],
+                false,
+                "BudgetType: ProfitAndLoss or BalanceSheet",
+            ),
+            col(
+                "budget_entry_type",
+                Text,
+                &["BudgetEntryType"],
+                false,
+                "BudgetEntryType: Monthly, Quarterly, Yearly",
+            ),
+            ACTIVE,
+            LAST_UPDATED,
+        ],
+        children: &[ChildTable {
+            table: "budget_detail",
+            array: "BudgetDetail",
+            columns: BUDGET_DETAIL_COLUMNS,
+            comment:
+                "Amounts of QuickBooks Online budgets per account and period (Budget.BudgetDetail)",
+        }],
+        comment: "QuickBooks Online budgets (read-only)",
     },
     Entity {
         name: "Invoice",
@@ -1581,6 +1677,135 @@ pub static QBO_ENTITIES: &[Entity] = &[
         ],
         children: &[],
         comment: "QuickBooks Online time activities (not in CDC: refreshed by query)",
+    },
+    Entity {
+        name: "Attachable",
+        table: "attachable",
+        resource: "attachable",
+        kind: EntityKind::Transaction,
+        create: true,
+        update: true,
+        active_filter: false,
+        void: VoidStyle::None,
+        cdc: true,
+        natural_key: None,
+        columns: &[
+            col(
+                "file_name",
+                Text,
+                &["FileName"],
+                true,
+                "FileName (metadata only: file content is not synced)",
+            ),
+            col("note", Text, &["Note"], true, "Note"),
+            col("content_type", Text, &["ContentType"], true, "ContentType"),
+            col("size", Numeric, &["Size"], false, "Size in bytes"),
+            col(
+                "entity_type",
+                Text,
+                &["AttachableRef", "0", "EntityRef", "type"],
+                true,
+                "AttachableRef.EntityRef.type: the kind of record it is attached to, e.g. Invoice",
+            ),
+            col(
+                "entity_ref",
+                Text,
+                &["AttachableRef", "0", "EntityRef", "value"],
+                true,
+                "AttachableRef.EntityRef: QuickBooks Id of the record it is attached to",
+            ),
+            LAST_UPDATED,
+        ],
+        children: &[],
+        comment: "QuickBooks Online attachments (notes and file metadata)",
+    },
+    Entity {
+        name: "CompanyInfo",
+        table: "company_info",
+        resource: "companyinfo",
+        kind: EntityKind::Singleton,
+        create: false,
+        update: true,
+        active_filter: false,
+        void: VoidStyle::None,
+        cdc: true,
+        natural_key: None,
+        columns: &[
+            col("company_name", Text, &["CompanyName"], true, "CompanyName"),
+            col("legal_name", Text, &["LegalName"], true, "LegalName"),
+            col("email", Text, &["Email", "Address"], true, "Email.Address"),
+            col(
+                "phone",
+                Text,
+                &["PrimaryPhone", "FreeFormNumber"],
+                true,
+                "PrimaryPhone.FreeFormNumber",
+            ),
+            col("country", Text, &["Country"], false, "Country"),
+            col(
+                "fiscal_year_start_month",
+                Text,
+                &["FiscalYearStartMonth"],
+                true,
+                "FiscalYearStartMonth",
+            ),
+            LAST_UPDATED,
+        ],
+        children: &[],
+        comment: "The QuickBooks Online company itself (one row per company; update only)",
+    },
+    Entity {
+        name: "Preferences",
+        table: "preferences",
+        resource: "preferences",
+        kind: EntityKind::Singleton,
+        create: false,
+        update: true,
+        active_filter: false,
+        void: VoidStyle::None,
+        cdc: true,
+        natural_key: None,
+        columns: &[
+            col(
+                "multi_currency_enabled",
+                Bool,
+                &["CurrencyPrefs", "MultiCurrencyEnabled"],
+                false,
+                "CurrencyPrefs.MultiCurrencyEnabled",
+            ),
+            col(
+                "home_currency",
+                Text,
+                &["CurrencyPrefs", "HomeCurrency", "value"],
+                false,
+                "CurrencyPrefs.HomeCurrency",
+            ),
+            col(
+                "custom_txn_numbers",
+                Bool,
+                &["SalesFormsPrefs", "CustomTxnNumbers"],
+                true,
+                "SalesFormsPrefs.CustomTxnNumbers: DocNumber chosen by the user",
+            ),
+            col(
+                "class_tracking_per_txn",
+                Bool,
+                &["AccountingInfoPrefs", "ClassTrackingPerTxn"],
+                true,
+                "AccountingInfoPrefs.ClassTrackingPerTxn",
+            ),
+            col(
+                "track_departments",
+                Bool,
+                &["AccountingInfoPrefs", "TrackDepartments"],
+                true,
+                "AccountingInfoPrefs.TrackDepartments",
+            ),
+            LAST_UPDATED,
+        ],
+        children: &[],
+        comment:
+            "QuickBooks Online company preferences (one row per company; a subset is updatable)",
     },
 ];
 

@@ -49,7 +49,7 @@ CREATE TABLE qbsync.entity (
     company_kind text NOT NULL CHECK (company_kind IN ('qbo', 'qbd')),
     schema_name text NOT NULL,
     table_name text NOT NULL,
-    entity_kind text NOT NULL CHECK (entity_kind IN ('list', 'txn')),
+    entity_kind text NOT NULL CHECK (entity_kind IN ('list', 'txn', 'singleton')),
     can_create boolean NOT NULL,
     can_update boolean NOT NULL,
     delete_style text NOT NULL CHECK (delete_style IN ('delete', 'deactivate', 'refused')),
@@ -61,7 +61,7 @@ CREATE TABLE qbsync.entity (
     UNIQUE (schema_name, table_name)
 );
 COMMENT ON TABLE qbsync.entity IS 'The entity catalogue as SQL sees it (generated from the Rust catalogue shared with the agent); read-only';
-COMMENT ON COLUMN qbsync.entity.entity_kind IS 'list: a name list (delete means deactivate); txn: a transaction';
+COMMENT ON COLUMN qbsync.entity.entity_kind IS 'list: a name list (delete means deactivate); txn: a transaction; singleton: one record per company (update only)';
 COMMENT ON COLUMN qbsync.entity.can_create IS 'Whether QuickBooks Online lets an application create it (false: read-only, or made only in QuickBooks)';
 COMMENT ON COLUMN qbsync.entity.can_update IS 'Whether it can be changed (and, for a name list, deactivated)';
 COMMENT ON COLUMN qbsync.entity.delete_style IS 'What operation = ''delete'' does: delete (transactions), deactivate (name lists), refused';
@@ -150,7 +150,7 @@ SELECT pg_catalog.pg_extension_config_dump('qbsync.task', '');
 SELECT pg_catalog.pg_extension_config_dump('qbsync.sync_result', '');
 
 -- Validates an application's operation on a mirror row, marks the row pending and wakes the agent.
--- Arguments: entity name, 'list' or 'txn', 'void' or 'none', 'create' or 'none', 'update' or 'none'
+-- Arguments: entity name, 'list', 'txn' or 'singleton', 'void' or 'none', 'create' or 'none', 'update' or 'none'
 -- (what QuickBooks Online lets an application do, from the entity catalogue).
 CREATE FUNCTION qbsync.mirror_operation_trigger() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -187,6 +187,12 @@ BEGIN
         RAISE EXCEPTION 'qbsync: %: row local_id=% has no QuickBooks Id yet, so it cannot be %', tbl, NEW.local_id,
             CASE NEW.operation WHEN 'update' THEN 'updated' WHEN 'refresh' THEN 'refreshed' WHEN 'void' THEN 'voided' ELSE 'deleted' END
             USING ERRCODE = 'check_violation', HINT = 'Use operation = ''add'' to create it in QuickBooks first.';
+    END IF;
+    IF entity_kind = 'singleton' AND NEW.operation IN ('add', 'delete', 'void') THEN
+        RAISE EXCEPTION 'qbsync: %: QuickBooks has exactly one % per company; it can be read and updated, not %', tbl, entity_name,
+            CASE NEW.operation WHEN 'add' THEN 'added' WHEN 'delete' THEN 'deleted' ELSE 'voided' END
+            USING ERRCODE = 'check_violation',
+                  HINT = format('Change the existing row instead: UPDATE %s SET ..., operation = ''update'' WHERE company_id = %s;', tbl, NEW.company_id);
     END IF;
     IF NEW.operation = 'add' AND NOT can_create THEN
         RAISE EXCEPTION 'qbsync: %: QuickBooks Online does not let applications create % records', tbl, entity_name

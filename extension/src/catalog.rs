@@ -24,6 +24,7 @@ fn _install_catalog() -> Result<(), pgrx::spi::Error> {
             quote(match e.kind {
                 EntityKind::NameList => "list",
                 EntityKind::Transaction => "txn",
+        EntityKind::Singleton => "singleton",
             }),
             e.create,
             e.update,
