@@ -276,3 +276,146 @@ async fn entities_outside_cdc_are_refreshed_by_query() {
     );
     env.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn singletons_are_read_and_updated_never_added_or_deleted() {
+    let env = Env::start().await;
+    env.populate().await;
+    let r = env
+        .one("SELECT count(*), max(company_name), max(id) FROM qbo.company_info")
+        .await;
+    assert_eq!(
+        (
+            r.get::<_, i64>(0),
+            r.get::<_, Option<String>>(1).as_deref(),
+            r.get::<_, Option<String>>(2).as_deref()
+        ),
+        (1, Some("Sandbox Company_US_1"), Some("1"))
+    );
+    assert_eq!(
+        count(
+            env.one("SELECT count(*) FROM qbo.preferences WHERE home_currency = 'USD'")
+                .await
+        ),
+        1
+    );
+    env.exec(
+        "UPDATE qbo.company_info SET legal_name = 'Sandbox Holdings LLC', operation = 'update'",
+    )
+    .await;
+    let local: i64 = env
+        .one("SELECT local_id FROM qbo.company_info")
+        .await
+        .get(0);
+    let row = env.wait_row("qbo.company_info", local).await;
+    assert_eq!(row.status, "ok", "{:?}", row.message);
+    assert_eq!(
+        env.qb().read("CompanyInfo", "1").unwrap()["LegalName"],
+        "Sandbox Holdings LLC"
+    );
+    env.exec("UPDATE qbo.preferences SET custom_txn_numbers = true, operation = 'update'")
+        .await;
+    let local: i64 = env.one("SELECT local_id FROM qbo.preferences").await.get(0);
+    assert_eq!(env.wait_row("qbo.preferences", local).await.status, "ok");
+    assert_eq!(
+        env.qb().read("Preferences", "1").unwrap()["SalesFormsPrefs"]["CustomTxnNumbers"],
+        true
+    );
+    let e = env.error_of(&format!("INSERT INTO qbo.company_info (company_id, company_name, operation) VALUES ({}, 'Second', 'add')", env.company_id)).await;
+    assert!(
+        e.contains("QuickBooks has exactly one CompanyInfo per company")
+            && e.contains("UPDATE qbo.company_info"),
+        "{e}"
+    );
+    let e = env
+        .error_of("UPDATE qbo.preferences SET operation = 'delete'")
+        .await;
+    assert!(
+        e.contains("exactly one Preferences per company; it can be read and updated, not deleted"),
+        "{e}"
+    );
+    env.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn budgets_attachables_and_currencies() {
+    let env = Env::start().await;
+    env.populate().await;
+    // Budgets are read-only, with their amounts per account and period in budget_detail.
+    assert_eq!(
+        count(env.one("SELECT count(*) FROM qbo.budget").await) as usize,
+        env.qb().count("Budget")
+    );
+    assert!(
+        count(
+            env.one("SELECT count(*) FROM qbo.budget WHERE NOT active")
+                .await
+        ) > 0,
+        "inactive budgets too"
+    );
+    assert!(count(env.one("SELECT count(*) FROM qbo.budget_detail WHERE account_ref IS NOT NULL AND amount IS NOT NULL").await) > 0);
+    let e = env
+        .error_of(&format!(
+            "INSERT INTO qbo.budget (company_id, name, operation) VALUES ({}, 'B', 'add')",
+            env.company_id
+        ))
+        .await;
+    assert!(
+        e.contains("does not let applications create Budget records"),
+        "{e}"
+    );
+
+    // An attachable note on an invoice: added, then deleted.
+    let invoice: String = env
+        .one("SELECT id FROM qbo.invoice ORDER BY local_id LIMIT 1")
+        .await
+        .get(0);
+    let note = env
+        .insert(
+            "qbo.attachable",
+            "note, entity_type, entity_ref, operation",
+            &format!("'Signed copy on file', 'Invoice', '{invoice}', 'add'"),
+        )
+        .await;
+    let row = env.wait_row("qbo.attachable", note).await;
+    assert_eq!(row.status, "ok", "{:?}", row.message);
+    let id = row.id.unwrap();
+    assert_eq!(
+        env.qb().read("Attachable", &id).unwrap()["AttachableRef"][0]["EntityRef"]["value"],
+        invoice.as_str()
+    );
+    env.exec(&format!(
+        "UPDATE qbo.attachable SET operation = 'delete' WHERE local_id = {note}"
+    ))
+    .await;
+    assert_eq!(env.wait_row("qbo.attachable", note).await.status, "removed");
+    assert!(env.qb().read("Attachable", &id).is_none());
+
+    // A currency: added by code, deactivated on delete.
+    let gbp = env
+        .insert("qbo.company_currency", "code, operation", "'GBP', 'add'")
+        .await;
+    let row = env.wait_row("qbo.company_currency", gbp).await;
+    assert_eq!(row.status, "ok", "{:?}", row.message);
+    assert_eq!(
+        env.one(&format!(
+            "SELECT name FROM qbo.company_currency WHERE local_id = {gbp}"
+        ))
+        .await
+        .get::<_, String>(0),
+        "British Pound Sterling"
+    );
+    env.exec(&format!(
+        "UPDATE qbo.company_currency SET operation = 'delete' WHERE local_id = {gbp}"
+    ))
+    .await;
+    let row = env.wait_row("qbo.company_currency", gbp).await;
+    assert!(row.message.unwrap_or_default().contains("made inactive"));
+    assert!(!env
+        .one(&format!(
+            "SELECT active FROM qbo.company_currency WHERE local_id = {gbp}"
+        ))
+        .await
+        .get::<_, bool>(0));
+    env.finish().await;
+}

@@ -7,7 +7,7 @@ use crate::error::AgentError;
 use crate::qbo::QueryPage;
 use crate::tasks;
 use chrono::{DateTime, FixedOffset, Utc};
-use qbsync_catalog::{Entity, QBO_SCHEMA};
+use qbsync_catalog::{Entity, EntityKind, QBO_SCHEMA};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use tracing::{info, instrument};
@@ -18,6 +18,10 @@ const PAGES_AHEAD: usize = 2;
 /// The populate query for page `start` (1-based). Entities with an Active filter need
 /// `Active IN (true,false)`, or QuickBooks silently leaves inactive rows out.
 pub fn page_query(entity: &Entity, start: u64, page_size: u32) -> String {
+    // One record per company, and QuickBooks does not page Preferences.
+    if entity.kind == EntityKind::Singleton {
+        return format!("SELECT * FROM {}", entity.name);
+    }
     let filter = if entity.active_filter {
         " WHERE Active IN (true,false)"
     } else {
@@ -156,6 +160,10 @@ mod tests {
     fn name_lists_ask_for_inactive_rows_too() {
         let q = page_query(qbo_entity("Customer").unwrap(), 1001, 1000);
         assert_eq!(q, "SELECT * FROM Customer WHERE Active IN (true,false) ORDERBY Id STARTPOSITION 1001 MAXRESULTS 1000");
+        assert_eq!(
+            page_query(qbo_entity("Preferences").unwrap(), 1, 1000),
+            "SELECT * FROM Preferences"
+        );
         // TaxAgency has no Active field: no filter.
         let q = page_query(qbo_entity("TaxAgency").unwrap(), 1, 1000);
         assert_eq!(
