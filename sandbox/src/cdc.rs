@@ -50,12 +50,8 @@ fn cdc_capped(
     }
     let mut tables = Vec::new();
     for name in entities.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        if name.eq_ignore_ascii_case("CompanyInfo") {
-            tables.push(None);
-            continue;
-        }
         match store.table_index(name) {
-            Some(ti) if store.entity(ti).cdc => tables.push(Some(ti)),
+            Some(ti) if store.entity(ti).cdc => tables.push(ti),
             _ => {
                 return Err(Fault::invalid_query(format!(
                     "invalid context declaration: {name}"
@@ -65,43 +61,22 @@ fn cdc_capped(
     }
     let mut budget = cap;
     let mut groups = Vec::with_capacity(tables.len());
-    for t in tables {
-        let group = match t {
-            None => {
-                let lut = store
-                    .company_info
-                    .get("MetaData")
-                    .and_then(|m| m.get("LastUpdatedTime"))
-                    .and_then(|v| v.as_str())
-                    .and_then(parse_datetime_ms);
-                if budget > 0 && lut.is_some_and(|l| l >= since_ms) {
-                    budget -= 1;
-                    format!(
-                        "{{\"CompanyInfo\":[{}],\"startPosition\":1,\"maxResults\":1}}",
-                        serde_json::to_string(&store.company_info).unwrap_or_default()
-                    )
-                } else {
-                    "{}".to_string()
-                }
-            }
-            Some(ti) => {
-                let recs = store.changes(ti, since_ms, budget);
-                budget -= recs.len();
-                if recs.is_empty() {
-                    "{}".to_string()
-                } else {
-                    let rows: Vec<String> = recs
-                        .iter()
-                        .map(|r| serde_json::to_string(&r.obj).unwrap_or_default())
-                        .collect();
-                    format!(
-                        "{{\"{}\":[{}],\"startPosition\":1,\"maxResults\":{}}}",
-                        store.entity(ti).name,
-                        rows.join(","),
-                        recs.len()
-                    )
-                }
-            }
+    for ti in tables {
+        let recs = store.changes(ti, since_ms, budget);
+        budget -= recs.len();
+        let group = if recs.is_empty() {
+            "{}".to_string()
+        } else {
+            let rows: Vec<String> = recs
+                .iter()
+                .map(|r| serde_json::to_string(&r.obj).unwrap_or_default())
+                .collect();
+            format!(
+                "{{\"{}\":[{}],\"startPosition\":1,\"maxResults\":{}}}",
+                store.entity(ti).name,
+                rows.join(","),
+                recs.len()
+            )
         };
         groups.push(group);
     }

@@ -88,6 +88,14 @@ pub struct SeedSize {
     pub transfers: usize,
     /// Time activities of employees (every third one a vendor's).
     pub time_activities: usize,
+    /// Company currencies besides the home currency: EUR, CAD, then GBP, AUD, ... (at most as
+    /// many as the sandbox knows by name).
+    pub currencies: usize,
+    /// Budgets (read-only through the API): the first one the active Profit and Loss budget of
+    /// the current fiscal year, the others those of earlier years, inactive.
+    pub budgets: usize,
+    /// Attachables (notes with file metadata) on invoices.
+    pub attachables: usize,
 }
 
 impl SeedSize {
@@ -95,7 +103,8 @@ impl SeedSize {
     /// receipts, 5 employees (1 inactive), 4 classes (1 sub-class), 3 departments, the
     /// standard lists, and 3 estimates, 2 credit memos, 1 refund receipt, 4 bills (2 partly
     /// paid by 2 bill payments), 1 vendor credit, 3 purchases, 2 purchase orders, 2 journal
-    /// entries, 1 deposit, 1 transfer and 3 time activities.
+    /// entries, 1 deposit, 1 transfer and 3 time activities; then 2 company currencies (EUR,
+    /// CAD), 2 budgets (1 inactive) and 2 attachables.
     pub fn small() -> Self {
         SeedSize {
             customers: 25,
@@ -120,10 +129,13 @@ impl SeedSize {
             deposits: 1,
             transfers: 1,
             time_activities: 3,
+            currencies: 2,
+            budgets: 2,
+            attachables: 2,
         }
     }
 
-    /// An empty company (chart of accounts and CompanyInfo only).
+    /// An empty company (chart of accounts, CompanyInfo and Preferences only).
     pub fn empty() -> Self {
         SeedSize {
             customers: 0,
@@ -148,6 +160,9 @@ impl SeedSize {
             deposits: 0,
             transfers: 0,
             time_activities: 0,
+            currencies: 0,
+            budgets: 0,
+            attachables: 0,
         }
     }
 
@@ -179,6 +194,9 @@ impl SeedSize {
             deposits: f(small.deposits),
             transfers: f(small.transfers),
             time_activities: f(small.time_activities),
+            currencies: f(small.currencies),
+            budgets: f(small.budgets),
+            attachables: f(small.attachables),
         }
     }
 }
@@ -222,6 +240,9 @@ mod tests {
                 deposits: 4,
                 transfers: 4,
                 time_activities: 12,
+                currencies: 8,
+                budgets: 8,
+                attachables: 8,
             }
         );
         assert_eq!(SeedSize::scaled(25), SeedSize::small());

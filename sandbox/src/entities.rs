@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
 mod lists;
+mod singletons;
 mod txns;
 
 pub const DELETED_SUFFIX: &str = " (deleted)";
@@ -38,6 +39,15 @@ fn computed_fields(entity: &str) -> &'static [&'static str] {
         "Bill" => &["TotalAmt", "Balance", "LinkedTxn"],
         "Class" => &["FullyQualifiedName", "SubClass"],
         "Department" => &["FullyQualifiedName", "SubDepartment"],
+        "CompanyInfo" => singletons::COMPANY_INFO_READ_ONLY,
+        "CompanyCurrency" => &["Name"],
+        // Set by QuickBooks for uploaded files; the sandbox keeps metadata only.
+        "Attachable" => &[
+            "FileAccessUri",
+            "TempDownloadUri",
+            "ThumbnailFileAccessUri",
+            "ThumbnailTempDownloadUri",
+        ],
         _ => &[],
     }
 }
@@ -415,7 +425,8 @@ fn normalize(
             w.entry("CurrencyRef").or_insert_with(usd);
         }
         _ => {
-            if !lists::normalize(store, ti, &mut w, old, was_active)?
+            if !singletons::normalize(store, ti, &mut w, old)?
+                && !lists::normalize(store, ti, &mut w, old, was_active)?
                 && !txns::normalize(store, ti, &mut w, old, now)?
             {
                 normalize_generic(store, ti, &mut w, old, was_active, now)?;
@@ -976,6 +987,12 @@ fn side_effects(
 
 /// Creates an object from a request body; returns the stored object.
 pub fn create(store: &mut Store, ti: usize, body: Obj, now: i64) -> Result<Obj, Fault> {
+    let entity = store.entity(ti);
+    if entity.kind == EntityKind::Singleton {
+        // The one object is made with the company (`seed_singleton`); not even a QuickBooks
+        // user makes a second one.
+        return Err(Fault::unsupported_entity_operation("Create", entity.name));
+    }
     reject_wrapper(store, ti, &body)?;
     let w = writable(store, ti, &body);
     let mut obj = normalize(store, ti, w, None, now)?;
@@ -1170,6 +1187,22 @@ pub fn read(store: &Store, ti: usize, id: &str) -> Result<Obj, Fault> {
         Some(r) if !r.deleted => Ok(r.obj.clone()),
         _ => Err(not_found(store, ti)),
     }
+}
+
+/// Inserts the one object of a singleton (CompanyInfo, Preferences) as-is, with `Id` "1" in its
+/// own table (the realm's Id sequence does not move).
+pub fn seed_singleton(store: &mut Store, ti: usize, mut obj: Obj, created: i64) {
+    let id = crate::store::SINGLETON_ID;
+    obj.insert("domain".into(), Value::from("QBO"));
+    obj.insert("sparse".into(), Value::Bool(false));
+    obj.insert("Id".into(), Value::from(id.to_string()));
+    obj.insert("SyncToken".into(), Value::from("0"));
+    let t = Value::from(meta_time(created));
+    let mut meta = Map::new();
+    meta.insert("CreateTime".into(), t.clone());
+    meta.insert("LastUpdatedTime".into(), t);
+    obj.insert("MetaData".into(), Value::Object(meta));
+    store.put(ti, id, obj, created);
 }
 
 /// Inserts a seeded object as-is with given times (used by the sample company).

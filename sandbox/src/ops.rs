@@ -4,7 +4,7 @@
 use crate::capability::{self, Operation};
 use crate::entities;
 use crate::fault::Fault;
-use crate::query::{self, QueryError, Selection};
+use crate::query::{self, QueryError};
 use crate::store::{QueryOutput, Store};
 use qbsync_catalog::VoidStyle;
 use serde_json::{Map, Value};
@@ -124,18 +124,7 @@ fn query_fault(e: QueryError) -> Fault {
 
 /// Runs a query and returns the `QueryResponse` object JSON.
 pub fn run_query(store: &Store, text: &str) -> Result<String, Fault> {
-    let q = query::parse(text).map_err(query_fault)?;
-    if q.entity.eq_ignore_ascii_case("CompanyInfo") {
-        let matches = !store.company_info.is_empty() && q.matches(&store.company_info);
-        return Ok(match (q.selection, matches && q.start_position == 1) {
-            (Selection::Count, _) => format!("{{\"totalCount\":{}}}", usize::from(matches)),
-            (Selection::All, true) => format!(
-                "{{\"CompanyInfo\":[{}],\"startPosition\":1,\"maxResults\":1}}",
-                serde_json::to_string(&store.company_info).unwrap_or_default()
-            ),
-            (Selection::All, false) => "{}".to_string(),
-        });
-    }
+    let mut q = query::parse(text).map_err(query_fault)?;
     let Some(ti) = store.table_index(&q.entity) else {
         return Err(Fault::invalid_query(format!(
             "invalid context declaration: {}",
@@ -143,6 +132,12 @@ pub fn run_query(store: &Store, text: &str) -> Result<String, Fault> {
         )));
     };
     let entity = store.entity(ti);
+    if entity.name == "Preferences" {
+        // §13: Preferences has no paging; STARTPOSITION/MAXRESULTS (still validated by the
+        // parser) are ignored and the one object comes back.
+        q.start_position = 1;
+        q.max_results = usize::MAX;
+    }
     let active_only = entity.active_filter && !q.mentions_active();
     Ok(match store.query(ti, &q, active_only) {
         QueryOutput::Count(n) => format!("{{\"totalCount\":{n}}}"),

@@ -2,7 +2,9 @@
 //! vendors, invoices with 1–4 lines, payments (full and partial) and sales receipts, with
 //! timestamps spread over the three weeks before "now"; then the smaller name lists
 //! (`lists`: terms, payment methods, tax, classes, departments, employees) and the other
-//! transactions (`txns`: estimates, bills, journal entries, ...).
+//! transactions (`txns`: estimates, bills, journal entries, ...). The company's singletons
+//! (`company`: CompanyInfo and Preferences, Id "1") come first, company currencies, budgets and
+//! attachables last.
 
 use crate::clock::{local_date, meta_time};
 use crate::config::SeedSize;
@@ -10,6 +12,7 @@ use crate::entities::{round2, seed_insert};
 use crate::store::Store;
 use serde_json::{json, Map, Value};
 
+mod company;
 mod lists;
 mod txns;
 
@@ -198,7 +201,7 @@ fn person_name(i: usize) -> (String, String, String) {
 }
 
 /// Seeds `store`; `now` is the sandbox time in seconds.
-pub fn seed(store: &mut Store, size: &SeedSize, realm: &str, now: i64) {
+pub fn seed(store: &mut Store, size: &SeedSize, _realm: &str, now: i64) {
     let mut rng = Rng::new(0x5EED_0000_0000_0001);
     let total = 2
         + ACCOUNTS.len()
@@ -217,29 +220,7 @@ pub fn seed(store: &mut Store, size: &SeedSize, realm: &str, now: i64) {
     };
 
     let company_time = start - 86_400 * 30;
-    store.company_info = o(json!({
-        "CompanyName": "Sandbox Company_US_1",
-        "LegalName": "Sandbox Company_US_1",
-        "CompanyAddr": {"Id": "1", "Line1": "123 Sierra Way", "City": "San Pablo", "CountrySubDivisionCode": "CA", "PostalCode": "87999"},
-        "CustomerCommunicationAddr": {"Id": "1", "Line1": "123 Sierra Way", "City": "San Pablo", "CountrySubDivisionCode": "CA", "PostalCode": "87999"},
-        "LegalAddr": {"Id": "1", "Line1": "123 Sierra Way", "City": "San Pablo", "CountrySubDivisionCode": "CA", "PostalCode": "87999"},
-        "CompanyEmailAddr": {"Address": "noreply@quickbooks.com"},
-        "PrimaryPhone": {},
-        "CompanyStartDate": local_date(company_time),
-        "FiscalYearStartMonth": "January",
-        "Country": "US",
-        "Email": {"Address": "noreply@quickbooks.com"},
-        "WebAddr": {},
-        "SupportedLanguages": "en",
-        "NameValue": [{"Name": "NeoEnabled", "Value": "true"}, {"Name": "IndustryType", "Value": "Landscaping Services"}],
-        "domain": "QBO",
-        "sparse": false,
-        "Id": "1",
-        "SyncToken": "0",
-        "MetaData": {"CreateTime": meta_time(company_time), "LastUpdatedTime": meta_time(company_time)},
-        "RealmId": realm,
-    }));
-    store.company_info.remove("RealmId");
+    company::seed_singletons(store, company_time);
 
     let (
         Some(acc_ti),
@@ -500,6 +481,8 @@ pub fn seed(store: &mut Store, size: &SeedSize, realm: &str, now: i64) {
 
     lists::seed_lists(store, size, start);
     txns::seed_transactions(store, size, start, start + 21 * 86_400 - 3_600);
+    // After everything else (no older Id moves), in the week before the smaller lists' week.
+    company::seed_company_extras(store, size, start - 14 * 86_400, start - 7 * 86_400, now);
 }
 
 #[cfg(test)]

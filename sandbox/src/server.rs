@@ -156,7 +156,6 @@ enum Route<'a> {
     Query,
     Cdc,
     Batch,
-    CompanyInfo(&'a str),
     Write(usize),
     Read(usize, &'a str),
 }
@@ -267,7 +266,14 @@ async fn handle(
             (&Method::GET | &Method::POST, ["query"]) => Some(Route::Query),
             (&Method::GET, ["cdc"]) => Some(Route::Cdc),
             (&Method::POST, ["batch"]) => Some(Route::Batch),
-            (&Method::GET, ["companyinfo", id]) => Some(Route::CompanyInfo(id)),
+            // How clients read the company: `/companyinfo/{realm}`; the object's own Id is "1".
+            (&Method::GET, ["companyinfo", id]) => store
+                .table_by_resource("companyinfo")
+                .map(|ti| Route::Read(ti, if *id == realm { "1" } else { id })),
+            // Preferences are read without an Id.
+            (&Method::GET, ["preferences"]) => store
+                .table_by_resource("preferences")
+                .map(|ti| Route::Read(ti, "1")),
             (&Method::POST, [res]) => store.table_by_resource(res).map(Route::Write),
             (&Method::GET, [res, id]) => store.table_by_resource(res).map(|ti| Route::Read(ti, id)),
             _ => None,
@@ -322,18 +328,6 @@ async fn handle(
             ) {
                 Ok(c) => Reply::wrapped("CDCResponse", &c, now_ms),
                 Err(f) => Reply::fault(&f, now_ms),
-            }
-        }
-        Route::CompanyInfo(id) => {
-            let store = lock(&sh.store);
-            if (id == realm || id == "1") && !store.company_info.is_empty() {
-                Reply::wrapped(
-                    "CompanyInfo",
-                    &serde_json::to_string(&store.company_info).unwrap_or_default(),
-                    now_ms,
-                )
-            } else {
-                Reply::fault(&Fault::object_not_found(fault::INACTIVE_DETAIL), now_ms)
             }
         }
         Route::Read(ti, id) => {

@@ -7,6 +7,10 @@ use qbsync_catalog::{Entity, QBO_ENTITIES};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+/// The Id of a singleton's one object (CompanyInfo, Preferences), in its own table: it is not
+/// taken from the realm's Id sequence.
+pub const SINGLETON_ID: u64 = 1;
+
 /// One stored object. Deleted transactions stay as tombstones (for CDC and the 610 answer).
 #[derive(Debug, Clone)]
 pub struct Record {
@@ -40,7 +44,6 @@ pub struct Store {
     pub tables: Vec<Table>,
     names: HashMap<(&'static str, String), (usize, u64)>,
     doc_numbers: HashMap<usize, u64>,
-    pub company_info: Map<String, Value>,
     /// During a batch: objects with a larger Id (created by earlier items) are invisible.
     pub visible_max_id: Option<u64>,
 }
@@ -82,9 +85,14 @@ impl Store {
                 .collect(),
             names: HashMap::new(),
             doc_numbers: HashMap::new(),
-            company_info: Map::new(),
             visible_max_id: None,
         }
+    }
+
+    /// The one object of a singleton entity (CompanyInfo, Preferences), if seeded.
+    pub fn singleton(&self, name: &str) -> Option<&Map<String, Value>> {
+        let ti = self.table_index(name)?;
+        self.live(ti, SINGLETON_ID).map(|r| &r.obj)
     }
 
     /// Index of a catalogue entity by its QuickBooks name (case-insensitive).

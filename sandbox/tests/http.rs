@@ -1862,3 +1862,441 @@ async fn deleted_bill_answers_610_and_unlinks_its_payments() {
     );
     t.sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn company_info_and_preferences_are_singletons() {
+    let t = T::small().await;
+    let admin = t.sb.admin().clone();
+    let since = chrono_like(admin.now_secs() - 1);
+    admin.advance_clock(10);
+    // CompanyInfo: by the realm (how clients read it), by its Id "1", and by query.
+    let (s, h, by_realm, _) = t.get(&format!("companyinfo/{}", t.sb.realm_id())).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        h.get("content-type").and_then(|c| c.to_str().ok()),
+        Some("application/json;charset=utf-8")
+    );
+    let info = by_realm["CompanyInfo"].clone();
+    assert_eq!(info["CompanyName"], "Sandbox Company_US_1");
+    assert_eq!(
+        (info["Id"].as_str(), info["SyncToken"].as_str()),
+        (Some("1"), Some("0"))
+    );
+    let (s, _, by_id, _) = t.get("companyinfo/1").await;
+    assert_eq!(s, 200);
+    assert_eq!(by_id["CompanyInfo"], info);
+    let (_, _, v, _) = t.query("select * from CompanyInfo").await;
+    assert_eq!(v["QueryResponse"]["CompanyInfo"], json!([info.clone()]));
+    assert_eq!(v["QueryResponse"]["maxResults"], 1);
+    let (s, _, v, _) = t.get("companyinfo/2").await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "610"));
+    // Sparse update: SyncToken and LastUpdatedTime move; a repeat is a no-op; stale → 5010.
+    let (s, _, v, _) = t
+        .post(
+            "companyinfo",
+            &json!({"Id":"1","SyncToken":"0","sparse":true,"LegalName":"Sandbox Company US LLC","Country":"CA"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let updated = v["CompanyInfo"].clone();
+    assert_eq!(updated["SyncToken"], "1");
+    assert_eq!(updated["LegalName"], "Sandbox Company US LLC");
+    assert_eq!(updated["CompanyName"], "Sandbox Company_US_1");
+    assert_eq!(updated["Country"], "US", "read-only");
+    assert_ne!(
+        updated["MetaData"]["LastUpdatedTime"],
+        info["MetaData"]["LastUpdatedTime"]
+    );
+    admin.advance_clock(5);
+    let (_, _, v, _) = t
+        .post(
+            "companyinfo",
+            &json!({"Id":"1","SyncToken":"1","sparse":true,"LegalName":"Sandbox Company US LLC"}),
+        )
+        .await;
+    assert_eq!(v["CompanyInfo"], updated, "no change, no new SyncToken");
+    let (s, _, v, _) = t
+        .post(
+            "companyinfo",
+            &json!({"Id":"1","SyncToken":"0","sparse":true,"LegalName":"x"}),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "5010"));
+    let (_, _, v, _) = t.get(&format!("companyinfo/{}", t.sb.realm_id())).await;
+    assert_eq!(v["CompanyInfo"], updated);
+    // Never created or deleted (REST and batch).
+    for res in ["companyinfo", "preferences"] {
+        let name = if res == "companyinfo" {
+            "CompanyInfo"
+        } else {
+            "Preferences"
+        };
+        let (s, h, v, _) = t.post(res, &json!({"CompanyName":"Second Co"})).await;
+        assert_unsupported(
+            s,
+            &h,
+            &v,
+            &format!("Operation Create {name} is not supported."),
+        );
+        let (s, h, v, _) = t
+            .post(
+                &format!("{res}?operation=delete"),
+                &json!({"Id":"1","SyncToken":"1"}),
+            )
+            .await;
+        assert_unsupported(
+            s,
+            &h,
+            &v,
+            &format!("Operation Delete {name} is not supported."),
+        );
+    }
+    let (s, _, v, _) = t
+        .post(
+            "batch",
+            &json!({"BatchItemRequest":[{"bId":"1","operation":"create","CompanyInfo":{"CompanyName":"B"}}]}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        v["BatchItemResponse"][0]["Fault"]["Error"][0]["code"],
+        "500"
+    );
+    assert_eq!(admin.count("CompanyInfo"), 1);
+    assert_eq!(admin.count("Preferences"), 1);
+
+    // Preferences: read without an Id; queries ignore paging.
+    let (s, _, v, _) = t.get("preferences").await;
+    assert_eq!(s, 200);
+    let prefs = v["Preferences"].clone();
+    assert_eq!(prefs["Id"], "1");
+    assert_eq!(prefs["CurrencyPrefs"]["MultiCurrencyEnabled"], false);
+    assert_eq!(prefs["CurrencyPrefs"]["HomeCurrency"]["value"], "USD");
+    for section in [
+        "AccountingInfoPrefs",
+        "SalesFormsPrefs",
+        "TaxPrefs",
+        "OtherPrefs",
+    ] {
+        assert!(prefs[section].is_object(), "{section}");
+    }
+    for q in [
+        "select * from Preferences",
+        "select * from Preferences startposition 5 maxresults 1",
+        "select * from Preferences STARTPOSITION 3",
+    ] {
+        let (s, _, v, _) = t.query(q).await;
+        assert_eq!(s, 200, "{q}");
+        assert_eq!(
+            v["QueryResponse"]["Preferences"],
+            json!([prefs.clone()]),
+            "{q}"
+        );
+        assert_eq!(v["QueryResponse"]["startPosition"], 1, "{q}");
+        assert_eq!(v["QueryResponse"]["maxResults"], 1, "{q}");
+    }
+    // A writable preference, sparse; the rest of its section stays.
+    let (s, _, v, _) = t
+        .post(
+            "preferences",
+            &json!({"Id":"1","SyncToken":"0","sparse":true,"SalesFormsPrefs":{"CustomTxnNumbers":true}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let p = &v["Preferences"];
+    assert_eq!(p["SyncToken"], "1");
+    assert_eq!(p["SalesFormsPrefs"]["CustomTxnNumbers"], true);
+    assert_eq!(
+        p["SalesFormsPrefs"]["AllowDiscount"],
+        prefs["SalesFormsPrefs"]["AllowDiscount"]
+    );
+    assert_eq!(p["AccountingInfoPrefs"], prefs["AccountingInfoPrefs"]);
+    // Multicurrency cannot be switched through the API.
+    let (s, _, v, _) = t
+        .post(
+            "preferences",
+            &json!({"Id":"1","SyncToken":"1","sparse":true,"CurrencyPrefs":{"MultiCurrencyEnabled":true}}),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "6000"), "{v}");
+    assert!(detail(&v).starts_with("Business Validation Error: "));
+    let (_, _, v, _) = t.get("preferences").await;
+    assert_eq!(
+        v["Preferences"]["CurrencyPrefs"]["MultiCurrencyEnabled"],
+        false
+    );
+    assert_eq!(v["Preferences"]["SyncToken"], "1");
+    // Both changes show in CDC.
+    let (s, _, v, _) = t
+        .get(&format!(
+            "cdc?entities=CompanyInfo,Preferences&changedSince={}",
+            urlenc(&since)
+        ))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let groups = &v["CDCResponse"][0]["QueryResponse"];
+    assert_eq!(groups[0]["CompanyInfo"][0]["SyncToken"], "1");
+    assert_eq!(groups[1]["Preferences"][0]["SyncToken"], "1");
+    t.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn budgets_are_read_only_and_seeded() {
+    let t = T::small().await;
+    let (_, _, v, _) = t.query("select * from Budget").await;
+    let active = v["QueryResponse"]["Budget"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(active.len(), 1, "the inactive budget is hidden");
+    let b = &active[0];
+    assert_eq!(b["Id"], "175");
+    assert_eq!(
+        (b["BudgetType"].as_str(), b["BudgetEntryType"].as_str()),
+        (Some("ProfitAndLoss"), Some("Monthly"))
+    );
+    assert_eq!(b["BudgetDetail"].as_array().map(Vec::len), Some(24));
+    let (_, _, v, _) = t
+        .query("select count(*) from Budget where Active in (true, false)")
+        .await;
+    assert_eq!(v["QueryResponse"]["totalCount"], 2);
+    let (s, _, v, _) = t.get("budget/176").await;
+    assert_eq!(s, 200);
+    assert_eq!(v["Budget"]["Active"], false);
+    // An API client cannot create or change one.
+    let (s, h, v, _) = t
+        .post(
+            "budget",
+            &json!({"Name":"Mine","StartDate":"2025-01-01","EndDate":"2025-12-31"}),
+        )
+        .await;
+    assert_unsupported(s, &h, &v, "Operation Create Budget is not supported.");
+    let (s, h, v, _) = t
+        .post(
+            "budget",
+            &json!({"Id":"175","SyncToken":"0","sparse":true,"Name":"Renamed"}),
+        )
+        .await;
+    assert_unsupported(s, &h, &v, "Operation Update Budget is not supported.");
+    let (s, h, v, _) = t
+        .post(
+            "budget?operation=delete",
+            &json!({"Id":"175","SyncToken":"0"}),
+        )
+        .await;
+    assert_unsupported(s, &h, &v, "Operation Delete Budget is not supported.");
+    // A QuickBooks user can switch it off; that shows in CDC as an update.
+    let admin = t.sb.admin().clone();
+    let since = chrono_like(admin.now_secs() - 1);
+    admin.advance_clock(5);
+    admin.deactivate("Budget", "175").expect("deactivate");
+    let (_, _, v, _) = t
+        .get(&format!(
+            "cdc?entities=Budget&changedSince={}",
+            urlenc(&since)
+        ))
+        .await;
+    assert_eq!(
+        v["CDCResponse"][0]["QueryResponse"][0]["Budget"][0]["Active"],
+        false
+    );
+    let (_, _, v, _) = t.query("select * from Budget").await;
+    assert_eq!(v["QueryResponse"], json!({}));
+    t.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn attachables_attach_to_live_records_and_delete() {
+    let t = T::small().await;
+    let admin = t.sb.admin().clone();
+    let (_, _, v, _) = t.query("select * from Attachable").await;
+    let seeded = v["QueryResponse"]["Attachable"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(seeded.len(), 2);
+    assert!(seeded
+        .iter()
+        .all(|a| a["AttachableRef"][0]["EntityRef"]["type"] == "Invoice"));
+    let since = chrono_like(admin.now_secs() - 1);
+    admin.advance_clock(5);
+    let (inv, _) = first_id(&t, "Invoice", "select * from Invoice maxresults 1").await;
+    let (s, _, v, _) = t
+        .post(
+            "attachable",
+            &json!({"FileName":"receipt.png","Note":"Paid in person","AttachableRef":[{"EntityRef":{"type":"Invoice","value":inv},"IncludeOnSend":true}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let a = v["Attachable"].clone();
+    assert_eq!(a["ContentType"], "image/png");
+    assert_eq!(a["SyncToken"], "0");
+    assert_eq!(
+        a["AttachableRef"],
+        json!([{"EntityRef":{"type":"Invoice","value":inv},"IncludeOnSend":true}])
+    );
+    let id = a["Id"].as_str().expect("id").to_string();
+    assert_eq!(admin.api_creates("Attachable"), 1);
+    let (s, _, v, _) = t.get(&format!("attachable/{id}")).await;
+    assert_eq!(
+        (s.as_u16(), v["Attachable"]["FileName"].as_str()),
+        (200, Some("receipt.png"))
+    );
+    let (_, _, v, _) = t
+        .query(&format!("select * from Attachable where Id = '{id}'"))
+        .await;
+    assert_eq!(
+        v["QueryResponse"]["Attachable"][0]["Note"],
+        "Paid in person"
+    );
+    // Refusals: nothing to keep, an unknown record, a deleted one.
+    let (s, _, v, _) = t
+        .post("attachable", &json!({"ContentType":"image/png"}))
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "2020"));
+    let (s, _, v, _) = t
+        .post(
+            "attachable",
+            &json!({"Note":"x","AttachableRef":[{"EntityRef":{"type":"Invoice","value":"99999"}}]}),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "2500"));
+    assert_eq!(detail(&v), "Invalid Reference Id : AttachableRef.EntityRef");
+    let (cust, _) = first_id(&t, "Customer", "select * from Customer maxresults 1").await;
+    let (s, _, v, _) = t
+        .post(
+            "attachable",
+            &json!({"Note":"x","AttachableRef":[{"EntityRef":{"type":"Invoice","value":cust}}]}),
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), code(&v)),
+        (400, "2500"),
+        "a customer's Id is no invoice"
+    );
+    let (s, _, v, _) = t
+        .post(
+            "attachable",
+            &json!({"Note":"Call before delivery","AttachableRef":[{"EntityRef":{"type":"Customer","value":cust}}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    // Delete (transaction style): a tombstone, 610 afterwards, a deletion in CDC.
+    let (s, _, v, _) = t
+        .post(
+            "attachable?operation=delete",
+            &json!({"Id":id,"SyncToken":"0"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v["Attachable"],
+        json!({"domain":"QBO","status":"Deleted","Id":id})
+    );
+    let (s, _, v, _) = t.get(&format!("attachable/{id}")).await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "610"));
+    assert_eq!(
+        detail(&v),
+        "Object Not Found : Another user has deleted this transaction."
+    );
+    let (s, _, v, _) = t
+        .post(
+            "attachable",
+            &json!({"Id":id,"SyncToken":"0","sparse":true,"Note":"y"}),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "610"));
+    let (_, _, v, _) = t
+        .get(&format!(
+            "cdc?entities=Attachable&changedSince={}",
+            urlenc(&since)
+        ))
+        .await;
+    let changed = v["CDCResponse"][0]["QueryResponse"][0]["Attachable"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(changed.len(), 2, "{v}");
+    assert_eq!(changed[1]["status"], "Deleted");
+    t.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn company_currencies_create_duplicate_and_deactivate() {
+    let t = T::small().await;
+    let (_, _, v, _) = t.query("select * from CompanyCurrency").await;
+    let codes: Vec<Value> = v["QueryResponse"]["CompanyCurrency"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|c| c["Code"].clone())
+        .collect();
+    assert_eq!(codes, [json!("EUR"), json!("CAD")]);
+    let (s, _, v, _) = t.post("companycurrency", &json!({"Code":"GBP"})).await;
+    assert_eq!(s, 200, "{v}");
+    let gbp = v["CompanyCurrency"].clone();
+    assert_eq!(
+        (gbp["Name"].as_str(), gbp["Active"].as_bool()),
+        (Some("British Pound Sterling"), Some(true))
+    );
+    let (s, _, v, _) = t.post("companycurrency", &json!({"Code":"GBP"})).await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "6240"));
+    assert_eq!(
+        v["Fault"]["Error"][0]["Message"],
+        "Duplicate Name Exists Error"
+    );
+    for bad in [
+        json!({"Code":"POUND"}),
+        json!({"Code":"G1"}),
+        json!({"Code":"QQQ"}),
+    ] {
+        let (s, _, v, _) = t.post("companycurrency", &bad).await;
+        assert_eq!((s.as_u16(), code(&v)), (400, "2170"), "{bad}");
+    }
+    let (s, _, v, _) = t.post("companycurrency", &json!({"Name":"Yen"})).await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "2020"));
+    // Deactivation: Active:false, the code keeps its spelling; delete is refused.
+    let (s, _, v, _) = t
+        .post(
+            "companycurrency",
+            &json!({"Id":gbp["Id"],"SyncToken":"0","sparse":true,"Active":false}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let off = &v["CompanyCurrency"];
+    assert_eq!(
+        (
+            off["Code"].as_str(),
+            off["Name"].as_str(),
+            off["Active"].as_bool(),
+            off["SyncToken"].as_str()
+        ),
+        (
+            Some("GBP"),
+            Some("British Pound Sterling"),
+            Some(false),
+            Some("1")
+        )
+    );
+    let (s, h, v, _) = t
+        .post(
+            "companycurrency?operation=delete",
+            &json!({"Id":gbp["Id"],"SyncToken":"1"}),
+        )
+        .await;
+    assert_unsupported(
+        s,
+        &h,
+        &v,
+        "Operation Delete CompanyCurrency is not supported.",
+    );
+    // No implicit Active filter on this list.
+    let (_, _, v, _) = t.query("select count(*) from CompanyCurrency").await;
+    assert_eq!(v["QueryResponse"]["totalCount"], 3);
+    let (_, _, v, _) = t
+        .query("select * from CompanyCurrency where Active = false")
+        .await;
+    assert_eq!(v["QueryResponse"]["CompanyCurrency"][0]["Code"], "GBP");
+    t.sb.shutdown().await;
+}

@@ -1,6 +1,6 @@
 //! Rules of the smaller name lists (reference sheet §3.4, §13; fields per Finance.xsd):
-//! Employee, Class, Department, Term, PaymentMethod, and the tax lists TaxAgency, TaxRate,
-//! TaxCode. What an API client may do to them is decided elsewhere (`capability`); these are
+//! Employee, Class, Department, Term, PaymentMethod, the tax lists TaxAgency, TaxRate,
+//! TaxCode, and Budget and CompanyCurrency. What an API client may do to them is decided elsewhere (`capability`); these are
 //! the rules every write (API or QuickBooks user) follows.
 
 use super::{
@@ -30,6 +30,8 @@ pub(super) fn normalize(
         "TaxAgency" => tax_agency(w)?,
         "TaxRate" => tax_rate(store, entity, w, was_active)?,
         "TaxCode" => tax_code(store, entity, w, was_active)?,
+        "Budget" => budget(store, entity, w, was_active)?,
+        "CompanyCurrency" => company_currency(store, ti, w, old, was_active)?,
         _ => return Ok(false),
     }
     let key = entity.natural_key.unwrap_or("Name");
@@ -278,6 +280,214 @@ fn tax_code(store: &Store, entity: &Entity, w: &mut Obj, was_active: bool) -> Re
     w.entry("Taxable").or_insert(Value::Bool(sales > 0));
     w.entry("TaxGroup").or_insert(Value::Bool(sales > 1));
     w.entry("Hidden").or_insert(Value::Bool(false));
+    Ok(())
+}
+
+/// A field of an enumeration: `default` when absent, 2170 when not one of `allowed`.
+fn one_of(w: &mut Obj, field: &str, allowed: &[&str], default: &str) -> Result<(), Fault> {
+    let v = str_field(w, field).unwrap_or(default).to_string();
+    if !allowed.contains(&v.as_str()) {
+        return Err(Fault::invalid_enum(field, &v));
+    }
+    w.insert(field.into(), Value::from(v));
+    Ok(())
+}
+
+/// A required `YYYY-MM-DD` date (2020 when absent, 2010 when not a date).
+fn date(w: &Obj, field: &str, path: &str) -> Result<chrono::NaiveDate, Fault> {
+    let Some(s) = str_field(w, field) else {
+        return Err(Fault::required_param(path));
+    };
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| Fault::unsupported_property(path))
+}
+
+/// Budget (made inside QuickBooks only; the API reads it): `Name` required; `BudgetType`
+/// ProfitAndLoss (default) or BalanceSheet; `BudgetEntryType` Monthly (default), Quarterly or
+/// Yearly; `StartDate` ≤ `EndDate` required; every `BudgetDetail` entry needs a `BudgetDate`
+/// inside the period and an `AccountRef` (2500), Amount defaults to 0; Customer/Class/Department
+/// references checked. An inactive budget keeps its name (it cannot be deleted at all).
+fn budget(store: &Store, entity: &Entity, w: &mut Obj, was_active: bool) -> Result<(), Fault> {
+    require(w, "Name")?;
+    activity(entity, w, was_active, &["Name"]);
+    one_of(
+        w,
+        "BudgetType",
+        &["ProfitAndLoss", "BalanceSheet"],
+        "ProfitAndLoss",
+    )?;
+    one_of(
+        w,
+        "BudgetEntryType",
+        &["Monthly", "Quarterly", "Yearly"],
+        "Monthly",
+    )?;
+    let start = date(w, "StartDate", "StartDate")?;
+    let end = date(w, "EndDate", "EndDate")?;
+    if end < start {
+        return Err(Fault::business(
+            "The budget end date is before its start date.",
+        ));
+    }
+    let details = match w.get("BudgetDetail") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a.clone(),
+        Some(Value::Object(one)) => vec![Value::Object(one.clone())],
+        Some(_) => return Err(Fault::unsupported_property("BudgetDetail")),
+    };
+    let mut out = Vec::with_capacity(details.len());
+    for d in details {
+        let Value::Object(mut d) = d else {
+            return Err(Fault::unsupported_property("BudgetDetail"));
+        };
+        let day = date(&d, "BudgetDate", "BudgetDetail.BudgetDate")?;
+        if day < start || day > end {
+            return Err(Fault::business(format!(
+                "The budget date {day} is outside the budget period {start} to {end}."
+            )));
+        }
+        let amount = match d.get("Amount").filter(|v| !v.is_null()) {
+            Some(v) => money(v, "BudgetDetail.Amount")?,
+            None => 0.0,
+        };
+        d.insert("Amount".into(), num(amount));
+        let Some(acc) = d.get("AccountRef").cloned().filter(|v| !v.is_null()) else {
+            return Err(Fault::required_param("BudgetDetail.AccountRef"));
+        };
+        let (id, name) = resolve_ref(store, "Account", &acc, "BudgetDetail.AccountRef", false)?;
+        d.insert("AccountRef".into(), ref_value(id, &name));
+        for (field, list) in [
+            ("CustomerRef", "Customer"),
+            ("ClassRef", "Class"),
+            ("DepartmentRef", "Department"),
+        ] {
+            match d.get(field).cloned() {
+                Some(Value::Null) => {
+                    d.remove(field);
+                }
+                Some(v) => {
+                    let path = format!("BudgetDetail.{field}");
+                    let (id, name) = resolve_ref(store, list, &v, &path, false)?;
+                    d.insert(field.into(), ref_value(id, &name));
+                }
+                None => {}
+            }
+        }
+        out.push(Value::Object(d));
+    }
+    w.insert("BudgetDetail".into(), Value::Array(out));
+    Ok(())
+}
+
+/// Currency names by ISO 4217 code, for the common ones; other valid codes are named by their
+/// code ([sim]).
+const CURRENCY_NAMES: &[(&str, &str)] = &[
+    ("AED", "UAE Dirham"),
+    ("ARS", "Argentine Peso"),
+    ("AUD", "Australian Dollar"),
+    ("BRL", "Brazilian Real"),
+    ("CAD", "Canadian Dollar"),
+    ("CHF", "Swiss Franc"),
+    ("CLP", "Chilean Peso"),
+    ("CNY", "Chinese Yuan Renminbi"),
+    ("COP", "Colombian Peso"),
+    ("CZK", "Czech Koruna"),
+    ("DKK", "Danish Krone"),
+    ("EUR", "Euro"),
+    ("GBP", "British Pound Sterling"),
+    ("HKD", "Hong Kong Dollar"),
+    ("HUF", "Hungarian Forint"),
+    ("IDR", "Indonesian Rupiah"),
+    ("ILS", "Israeli New Shekel"),
+    ("INR", "Indian Rupee"),
+    ("JPY", "Japanese Yen"),
+    ("KRW", "South Korean Won"),
+    ("MXN", "Mexican Peso"),
+    ("MYR", "Malaysian Ringgit"),
+    ("NOK", "Norwegian Krone"),
+    ("NZD", "New Zealand Dollar"),
+    ("PHP", "Philippine Peso"),
+    ("PLN", "Polish Zloty"),
+    ("SAR", "Saudi Riyal"),
+    ("SEK", "Swedish Krona"),
+    ("SGD", "Singapore Dollar"),
+    ("THB", "Thai Baht"),
+    ("TRY", "Turkish Lira"),
+    ("TWD", "New Taiwan Dollar"),
+    ("USD", "United States Dollar"),
+    ("ZAR", "South African Rand"),
+];
+
+/// The ISO 4217 currency codes in use.
+const ISO_4217: &str = "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND \
+    BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN \
+    ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD \
+    JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT \
+    MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR \
+    RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT \
+    TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW \
+    ZWG ZWL";
+
+/// The name QuickBooks shows for a currency code (the code itself when not a common one).
+fn currency_name(code: &str) -> &str {
+    CURRENCY_NAMES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, n)| *n)
+        .unwrap_or(code)
+}
+
+/// The company's home currency (Preferences `CurrencyPrefs.HomeCurrency`, else USD).
+fn home_currency(store: &Store) -> String {
+    store
+        .singleton("Preferences")
+        .and_then(|p| p.get("CurrencyPrefs"))
+        .and_then(|c| c.get("HomeCurrency"))
+        .and_then(|h| h.get("value"))
+        .and_then(Value::as_str)
+        .unwrap_or("USD")
+        .to_string()
+}
+
+/// CompanyCurrency: `Code` required (2020), an ISO 4217 code (2170 otherwise, upper-cased),
+/// not the home currency (6000) and not already in the list, active or not (6240; [sim] a code
+/// stays taken: reactivate instead). `Name` derives from the code. A code never changes on
+/// update (6000). Deactivation is `Active:false` without the " (deleted)" rename ([sim]).
+fn company_currency(
+    store: &Store,
+    ti: usize,
+    w: &mut Obj,
+    old: Option<&Obj>,
+    was_active: bool,
+) -> Result<(), Fault> {
+    let Some(raw) = str_field(w, "Code").map(str::to_string) else {
+        return Err(Fault::required_param("Code"));
+    };
+    let code = raw.to_ascii_uppercase();
+    if code.len() != 3 || !ISO_4217.split_whitespace().any(|c| c == code) {
+        return Err(Fault::invalid_enum("Code", &raw));
+    }
+    if let Some(prev) = old.and_then(|o| o.get("Code")).and_then(Value::as_str) {
+        if prev != code {
+            return Err(Fault::business("The currency code cannot be changed."));
+        }
+    }
+    if code == home_currency(store) {
+        return Err(Fault::business(format!(
+            "{code} is the home currency of this company."
+        )));
+    }
+    let me = old_id(old);
+    let taken = store.tables[ti].rows.iter().any(|(id, r)| {
+        !r.deleted
+            && Some(*id) != me
+            && r.obj.get("Code").and_then(Value::as_str) == Some(code.as_str())
+    });
+    if taken {
+        return Err(Fault::duplicate_list_name("currency"));
+    }
+    activity(store.entity(ti), w, was_active, &[]);
+    w.insert("Name".into(), Value::from(currency_name(&code)));
+    w.insert("Code".into(), Value::from(code));
     Ok(())
 }
 
@@ -560,5 +770,126 @@ mod tests {
             (off["Name"].clone(), off["Active"].clone()),
             (json!("CA tax"), json!(false))
         );
+    }
+
+    #[test]
+    fn budget_rules() {
+        let mut s = Store::new();
+        let acc = ti(&s, "Account");
+        let bud = ti(&s, "Budget");
+        let a = create(
+            &mut s,
+            acc,
+            o(json!({"Name":"Sales","AccountType":"Income"})),
+            1,
+        )
+        .expect("acc");
+        let b = create(
+            &mut s,
+            bud,
+            o(json!({"Name":"FY","StartDate":"2025-01-01","EndDate":"2025-12-31",
+                "BudgetDetail":[{"BudgetDate":"2025-01-01","Amount":"100.5","AccountRef":{"value":a["Id"]}}]})),
+            2,
+        )
+        .expect("budget");
+        assert_eq!(b["BudgetType"], "ProfitAndLoss");
+        assert_eq!(b["BudgetEntryType"], "Monthly");
+        assert_eq!(b["Active"], true);
+        assert_eq!(b["BudgetDetail"][0]["Amount"], json!(100.5));
+        assert_eq!(b["BudgetDetail"][0]["AccountRef"]["name"], "Sales");
+        for (body, code) in [
+            (
+                json!({"StartDate":"2025-01-01","EndDate":"2025-12-31"}),
+                "2020",
+            ),
+            (json!({"Name":"X","StartDate":"2025-01-01"}), "2020"),
+            (
+                json!({"Name":"X","StartDate":"2025-01-01","EndDate":"2025-12-31","BudgetType":"Cash"}),
+                "2170",
+            ),
+            (
+                json!({"Name":"X","StartDate":"2025-01-01","EndDate":"2025-12-31","BudgetDetail":[{"BudgetDate":"2025-02-01","AccountRef":{"value":"999"}}]}),
+                "2500",
+            ),
+            (
+                json!({"Name":"X","StartDate":"2025-01-01","EndDate":"2025-12-31","BudgetDetail":[{"BudgetDate":"2026-02-01","AccountRef":{"value":a["Id"]}}]}),
+                "6000",
+            ),
+            (
+                json!({"Name":"fy","StartDate":"2025-01-01","EndDate":"2025-12-31"}),
+                "6240",
+            ),
+        ] {
+            assert_eq!(
+                create(&mut s, bud, o(body.clone()), 3).unwrap_err().code(),
+                code,
+                "{body}"
+            );
+        }
+        // Inactive budgets keep their name (a budget cannot be deleted at all).
+        let off = update(
+            &mut s,
+            bud,
+            o(json!({"Id":b["Id"],"SyncToken":"0","sparse":true,"Active":false})),
+            4,
+        )
+        .expect("inactive");
+        assert_eq!(
+            (off["Name"].clone(), off["Active"].clone()),
+            (json!("FY"), json!(false))
+        );
+    }
+
+    #[test]
+    fn company_currency_rules() {
+        let mut s = Store::new();
+        let cur = ti(&s, "CompanyCurrency");
+        let eur = create(&mut s, cur, o(json!({"Code":"eur","Name":"ignored"})), 1).expect("eur");
+        assert_eq!(eur["Code"], "EUR");
+        assert_eq!(eur["Name"], "Euro");
+        assert_eq!(eur["Active"], true);
+        let gbp = create(&mut s, cur, o(json!({"Code":"GBP"})), 1).expect("gbp");
+        assert_eq!(gbp["Name"], "British Pound Sterling");
+        let isk = create(&mut s, cur, o(json!({"Code":"ISK"})), 1).expect("isk");
+        assert_eq!(isk["Name"], "ISK", "valid but uncommon: named by its code");
+        for (body, code) in [
+            (json!({"Name":"Euro"}), "2020"),
+            (json!({"Code":"EURO"}), "2170"),
+            (json!({"Code":"ABC"}), "2170"),
+            (json!({"Code":"USD"}), "6000"),
+            (json!({"Code":"EUR"}), "6240"),
+        ] {
+            assert_eq!(
+                create(&mut s, cur, o(body.clone()), 2).unwrap_err().code(),
+                code,
+                "{body}"
+            );
+        }
+        let off = update(
+            &mut s,
+            cur,
+            o(json!({"Id":eur["Id"],"SyncToken":"0","sparse":true,"Active":false})),
+            3,
+        )
+        .expect("deactivate");
+        assert_eq!(
+            (
+                off["Code"].clone(),
+                off["Name"].clone(),
+                off["Active"].clone()
+            ),
+            (json!("EUR"), json!("Euro"), json!(false))
+        );
+        let e = create(&mut s, cur, o(json!({"Code":"EUR"})), 4).unwrap_err();
+        assert_eq!(e.code(), "6240", "an inactive code stays taken");
+        assert!(e.errors[0].detail.contains("Another currency"));
+        let e = update(
+            &mut s,
+            cur,
+            o(json!({"Id":gbp["Id"],"SyncToken":"0","sparse":true,"Code":"CHF"})),
+            5,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "6000");
     }
 }

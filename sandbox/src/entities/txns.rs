@@ -1,7 +1,7 @@
 //! Rules of the transactions beyond invoices, payments and sales receipts (reference sheet §3,
 //! §13; fields per Finance.xsd): Estimate, CreditMemo, RefundReceipt (sales lines),
 //! Bill, VendorCredit, Purchase, PurchaseOrder (expense lines), JournalEntry, Deposit,
-//! Transfer, BillPayment (lines linked to bills) and TimeActivity. What an API client may do
+//! Transfer, BillPayment (lines linked to bills), TimeActivity and Attachable (metadata). What an API client may do
 //! to them is decided elsewhere (`capability`); these are the rules every write follows.
 
 use super::{
@@ -32,6 +32,7 @@ pub(super) fn normalize(
         "Transfer" => transfer(store, w, now)?,
         "BillPayment" => bill_payment(store, w, old, now)?,
         "TimeActivity" => time_activity(store, w, now)?,
+        "Attachable" => attachable(store, w)?,
         _ => return Ok(false),
     }
     Ok(true)
@@ -1000,6 +1001,91 @@ fn time_activity(store: &Store, w: &mut Obj, now: i64) -> Result<(), Fault> {
     Ok(())
 }
 
+// ---------------------------------------------------------------------------------------------
+// Attachable.
+
+/// [sim] The content type QuickBooks would record for an upload, from the file name.
+fn content_type_of(file: &str) -> &'static str {
+    let ext = file.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("pdf") => "application/pdf",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("tif" | "tiff") => "image/tiff",
+        Some("txt") => "text/plain",
+        Some("csv") => "text/csv",
+        Some("xls") => "application/vnd.ms-excel",
+        Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        Some("doc") => "application/msword",
+        Some("docx") => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Attachable (metadata only: no upload endpoint): `FileName` or `Note` required (2020);
+/// every `AttachableRef[].EntityRef` must name a catalogue entity (`type`) and a live record of
+/// it (`value`), else 2500 `AttachableRef.EntityRef` ([sim] an inactive name-list record may
+/// carry attachments); `IncludeOnSend` defaults to false; `Size` a whole number ≥ 0 (2080);
+/// `ContentType` defaults from the file name's extension.
+fn attachable(store: &Store, w: &mut Obj) -> Result<(), Fault> {
+    if str_field(w, "FileName").is_none() && str_field(w, "Note").is_none() {
+        return Err(Fault::required_param("FileName or Note"));
+    }
+    let refs = match w.get("AttachableRef") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a.clone(),
+        Some(Value::Object(one)) => vec![Value::Object(one.clone())],
+        Some(_) => return Err(Fault::unsupported_property("AttachableRef")),
+    };
+    const PATH: &str = "AttachableRef.EntityRef";
+    let mut out = Vec::with_capacity(refs.len());
+    for r in refs {
+        let Value::Object(mut r) = r else {
+            return Err(Fault::unsupported_property("AttachableRef"));
+        };
+        let Some(Value::Object(er)) = r.get("EntityRef").filter(|v| !v.is_null()).cloned() else {
+            return Err(Fault::required_param(PATH));
+        };
+        let ty = er.get("type").and_then(Value::as_str).unwrap_or("").trim();
+        let ti = store
+            .table_index(ty)
+            .filter(|ti| store.entity(*ti).name != "Attachable")
+            .ok_or_else(|| Fault::invalid_reference(PATH))?;
+        let value = er.get("value").cloned().unwrap_or(Value::Null);
+        let (id, _) = super::resolve_ref(store, store.entity(ti).name, &value, PATH, false)?;
+        r.insert(
+            "EntityRef".into(),
+            json!({"type": store.entity(ti).name, "value": id.to_string()}),
+        );
+        match r.get("IncludeOnSend") {
+            Some(Value::Bool(_)) => {}
+            _ => {
+                r.insert("IncludeOnSend".into(), Value::Bool(false));
+            }
+        }
+        out.push(Value::Object(r));
+    }
+    if out.is_empty() {
+        w.remove("AttachableRef");
+    } else {
+        w.insert("AttachableRef".into(), Value::Array(out));
+    }
+    if let Some(v) = w.get("Size").filter(|v| !v.is_null()) {
+        let n = money(v, "Size")?;
+        if n.fract() != 0.0 || n < 0.0 {
+            return Err(Fault::illegal_number("Size", &v.to_string()));
+        }
+        w.insert("Size".into(), Value::from(n as u64));
+    }
+    if str_field(w, "ContentType").is_none() {
+        if let Some(file) = str_field(w, "FileName").map(str::to_string) {
+            w.insert("ContentType".into(), Value::from(content_type_of(&file)));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{create, delete, parse_id, update, void};
@@ -1647,5 +1733,81 @@ mod tests {
         assert_eq!(again["SyncToken"], "1");
         let pid = parse_id(&again["Id"]).expect("id");
         assert!(pid > 0);
+    }
+
+    #[test]
+    fn attachable_rules() {
+        let mut co = company();
+        let s = &mut co.s;
+        let att = s.table_index("Attachable").expect("att");
+        let est = s.table_index("Estimate").expect("est");
+        let e = create(
+            s,
+            est,
+            o(json!({"CustomerRef":{"value":co.cust},"Line":[{"DetailType":"SalesItemLineDetail","Amount":5,"SalesItemLineDetail":{"ItemRef":{"value":co.item}}}]})),
+            10,
+        )
+        .expect("estimate");
+        let a = create(
+            s,
+            att,
+            o(json!({"FileName":"quote.PDF","Size":"1200","AttachableRef":{"EntityRef":{"type":"Estimate","value":e["Id"]}}})),
+            11,
+        )
+        .expect("attachable");
+        assert_eq!(a["ContentType"], "application/pdf");
+        assert_eq!(a["Size"], 1200);
+        assert_eq!(
+            a["AttachableRef"],
+            json!([{"EntityRef":{"type":"Estimate","value":e["Id"]},"IncludeOnSend":false}])
+        );
+        let n = create(s, att, o(json!({"Note":"just a note"})), 11).expect("note");
+        assert!(n.get("AttachableRef").is_none());
+        assert!(n.get("TxnDate").is_none(), "not a dated transaction");
+        for (body, code) in [
+            (json!({"ContentType":"text/plain"}), "2020"),
+            (
+                json!({"Note":"x","AttachableRef":[{"EntityRef":{"type":"Estimate","value":"9999"}}]}),
+                "2500",
+            ),
+            (
+                json!({"Note":"x","AttachableRef":[{"EntityRef":{"type":"Spaceship","value":e["Id"]}}]}),
+                "2500",
+            ),
+            (
+                json!({"Note":"x","AttachableRef":[{"EntityRef":{"type":"Invoice","value":e["Id"]}}]}),
+                "2500",
+            ),
+            (
+                json!({"Note":"x","AttachableRef":[{"IncludeOnSend":true}]}),
+                "2020",
+            ),
+            (json!({"Note":"x","Size":-1}), "2080"),
+        ] {
+            assert_eq!(
+                create(s, att, o(body.clone()), 12).unwrap_err().code(),
+                code,
+                "{body}"
+            );
+        }
+        // A deleted target is no longer a valid reference; the attachable itself deletes.
+        delete(s, est, o(json!({"Id":e["Id"],"SyncToken":"0"})), 13).expect("delete estimate");
+        let e2 = create(
+            s,
+            att,
+            o(json!({"Note":"late","AttachableRef":[{"EntityRef":{"type":"Estimate","value":e["Id"]}}]})),
+            14,
+        )
+        .unwrap_err();
+        assert_eq!(e2.code(), "2500");
+        delete(s, att, o(json!({"Id":a["Id"],"SyncToken":"0"})), 15).expect("delete attachable");
+        let gone = update(
+            s,
+            att,
+            o(json!({"Id":a["Id"],"SyncToken":"0","sparse":true,"Note":"x"})),
+            16,
+        )
+        .unwrap_err();
+        assert_eq!(gone.code(), "610");
     }
 }
