@@ -42,6 +42,7 @@ fn mirror_table(out: &mut String, schema: &str, e: &Entity) {
         "    data jsonb NOT NULL DEFAULT '{}'::jsonb,\n    \
          operation text,\n    sync_status text,\n    sync_message text,\n    synced_at timestamptz,\n    \
          request_id text,\n    \
+         linked boolean NOT NULL DEFAULT true,\n    \
          UNIQUE (company_id, id),\n    \
          CHECK (sync_status IN ('pending', 'sending', 'ok', 'error'))\n);\n",
     );
@@ -67,6 +68,7 @@ fn mirror_table(out: &mut String, schema: &str, e: &Entity) {
         ("sync_message", "Why the last sync of this row failed, with the QuickBooks code; or what was done instead (deactivated)"),
         ("synced_at", "When the agent last wrote this row"),
         ("request_id", "QuickBooks requestid of the push in flight, reused on retry so a write is applied once"),
+        ("linked", "false after qbsync.qb_unlink(): the row is left out of every sync until qbsync.qb_link()"),
     ];
     for (c, comment) in fixed {
         let _ = writeln!(

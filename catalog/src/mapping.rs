@@ -52,7 +52,7 @@ pub fn upsert_sql(schema: &str, entity: &Entity) -> UpsertSql {
          FROM {STAGE_TABLE} s ORDER BY s.data->>'Id' \
          ON CONFLICT (company_id, id) DO UPDATE SET sync_token = EXCLUDED.sync_token, {sets}, data = EXCLUDED.data, \
          sync_status = 'ok', sync_message = NULL, synced_at = EXCLUDED.synced_at \
-         WHERE t.sync_status IS NULL OR t.sync_status = 'ok' \
+         WHERE t.linked AND (t.sync_status IS NULL OR t.sync_status = 'ok') \
          RETURNING t.local_id, t.id, (t.xmax = 0) AS inserted) \
          INSERT INTO {UPSERTED_TABLE} (local_id, id, inserted) SELECT local_id, id, inserted FROM up",
         cols = cols.join(", "),

@@ -56,6 +56,7 @@ CREATE TABLE qbsync.entity (
     can_void boolean NOT NULL,
     cdc boolean NOT NULL,
     natural_key text,
+    natural_key_column text,
     child_tables text[] NOT NULL,
     ord integer NOT NULL,
     UNIQUE (schema_name, table_name)
@@ -65,6 +66,8 @@ COMMENT ON COLUMN qbsync.entity.entity_kind IS 'list: a name list (delete means 
 COMMENT ON COLUMN qbsync.entity.can_create IS 'Whether QuickBooks Online lets an application create it (false: read-only, or made only in QuickBooks)';
 COMMENT ON COLUMN qbsync.entity.can_update IS 'Whether it can be changed (and, for a name list, deactivated)';
 COMMENT ON COLUMN qbsync.entity.delete_style IS 'What operation = ''delete'' does: delete (transactions), deactivate (name lists), refused';
+COMMENT ON COLUMN qbsync.entity.natural_key IS 'QuickBooks field that identifies a record to a person (DisplayName, Name, DocNumber, ...)';
+COMMENT ON COLUMN qbsync.entity.natural_key_column IS 'The mirror column holding natural_key';
 COMMENT ON COLUMN qbsync.entity.ord IS 'Sync order: name lists before the transactions that refer to them';
 
 CREATE TABLE qbsync.sync_table (
@@ -163,6 +166,9 @@ DECLARE
     tbl text := TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME;
     company qbsync.company;
     dir text;
+    nk_col text;
+    nk_value text;
+    existing text;
 BEGIN
     -- The agent's own write-back (it sets this for its transaction) is not an application request.
     IF current_setting('qbsync.agent', true) = 'on' OR NEW.operation IS NULL THEN
@@ -173,6 +179,11 @@ BEGIN
         RAISE EXCEPTION 'qbsync: %: row local_id=% has unknown operation "%"', tbl, NEW.local_id, NEW.operation
             USING ERRCODE = 'check_violation',
                   HINT = 'operation must be one of add, update, refresh, void, delete, or NULL';
+    END IF;
+    IF NOT NEW.linked THEN
+        RAISE EXCEPTION 'qbsync: %: row local_id=% is unlinked from QuickBooks, so it is not synced', tbl, NEW.local_id
+            USING ERRCODE = 'check_violation',
+                  HINT = format('Link it first: SELECT qbsync.qb_link(%L, %s, ''<QuickBooks Id>'');', tbl, NEW.local_id);
     END IF;
     SELECT * INTO company FROM qbsync.company c WHERE c.id = NEW.company_id;
     IF FOUND AND company.kind <> 'qbo' AND TG_TABLE_SCHEMA = 'qbo' THEN
@@ -210,6 +221,32 @@ BEGIN
             USING ERRCODE = 'check_violation',
                   HINT = CASE entity_kind WHEN 'list' THEN 'Use operation = ''delete'', which makes the record inactive.'
                          ELSE 'Use operation = ''delete'' to remove the transaction.' END;
+    END IF;
+    IF NEW.operation = 'add' THEN
+        -- Never create a duplicate silently: a possible match found by qb_match waits for a person,
+        IF EXISTS (SELECT 1 FROM qbsync.link_candidate lc WHERE lc.company_id = NEW.company_id AND lc.entity = entity_name
+                   AND lc.local_id = NEW.local_id AND lc.status <> 'linked') THEN
+            RAISE EXCEPTION 'qbsync: %: row local_id=% may already be in QuickBooks (see qbsync.link_candidate); it is not added', tbl, NEW.local_id
+                USING ERRCODE = 'check_violation',
+                      HINT = format('Link it with SELECT qbsync.qb_link(%L, %s, qb_id), or, if it is new, DELETE FROM qbsync.link_candidate WHERE entity = %L AND local_id = %s;',
+                                    tbl, NEW.local_id, entity_name, NEW.local_id);
+        END IF;
+        -- and QuickBooks accepts duplicate document numbers, so they are checked here.
+        IF entity_kind = 'txn' THEN
+            SELECT e.natural_key_column INTO nk_col FROM qbsync.entity e WHERE e.name = entity_name;
+            nk_value := to_jsonb(NEW) ->> nk_col;
+            IF nk_value IS NOT NULL THEN
+                EXECUTE format('SELECT id FROM %I.%I WHERE company_id = $1 AND id IS NOT NULL AND %I = $2 AND local_id <> $3 LIMIT 1',
+                               TG_TABLE_SCHEMA, TG_TABLE_NAME, nk_col)
+                    INTO existing USING NEW.company_id, nk_value, NEW.local_id;
+                IF existing IS NOT NULL THEN
+                    RAISE EXCEPTION 'qbsync: %: row local_id=% has % "%", which QuickBooks already has as Id %; adding it would duplicate it',
+                        tbl, NEW.local_id, nk_col, nk_value, existing
+                        USING ERRCODE = 'unique_violation',
+                              HINT = format('Link the row to it with SELECT qbsync.qb_link(%L, %s, %L); or change %s.', tbl, NEW.local_id, existing, nk_col);
+                END IF;
+            END IF;
+        END IF;
     END IF;
     SELECT s.direction INTO dir FROM qbsync.sync_table s WHERE s.company_id = NEW.company_id AND s.entity = entity_name;
     IF dir = 'incoming' AND NEW.operation <> 'refresh' THEN

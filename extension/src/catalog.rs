@@ -16,8 +16,8 @@ fn _install_catalog() -> Result<(), pgrx::spi::Error> {
         let children: Vec<String> = e.children.iter().map(|c| quote(c.table)).collect();
         Spi::run(&format!(
             "INSERT INTO qbsync.entity (name, company_kind, schema_name, table_name, entity_kind, can_create, can_update, delete_style, \
-             can_void, cdc, natural_key, child_tables, ord) \
-             VALUES ({}, 'qbo', {}, {}, {}, {}, {}, {}, {}, {}, {}, ARRAY[{}]::text[], {})",
+             can_void, cdc, natural_key, natural_key_column, child_tables, ord) \
+             VALUES ({}, 'qbo', {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, ARRAY[{}]::text[], {})",
             quote(e.name),
             quote(QBO_SCHEMA),
             quote(e.table),
@@ -36,6 +36,10 @@ fn _install_catalog() -> Result<(), pgrx::spi::Error> {
             e.can_void(),
             e.cdc,
             e.natural_key.map(quote).unwrap_or_else(|| "NULL".into()),
+            e.natural_key
+                .and_then(|k| e.columns.iter().find(|c| c.path == [k]))
+                .map(|c| quote(c.name))
+                .unwrap_or_else(|| "NULL".into()),
             children.join(", "),
             ord + 1,
         ))?;

@@ -11,6 +11,8 @@ extension_sql_file!("../sql/bootstrap.sql", name = "bootstrap", bootstrap);
 
 extension_sql_file!("../sql/api.sql", name = "api", requires = ["bootstrap"]);
 
+extension_sql_file!("../sql/link.sql", name = "link", requires = ["api"]);
+
 // Mirror tables come from the shared catalogue, so they are created by Rust once the rest exists.
 extension_sql!(
     "SELECT qbsync._install_catalog();",

@@ -106,7 +106,7 @@ pub async fn populate(
         .execute(
             &format!(
                 "DELETE FROM {QBO_SCHEMA}.{} WHERE company_id = $1 AND id IS NOT NULL \
-                 AND (sync_status IS NULL OR sync_status = 'ok') AND synced_at < $2",
+                 AND linked AND (sync_status IS NULL OR sync_status = 'ok') AND synced_at < $2",
                 entity.table
             ),
             &[&ctx.company.id, &db_start],

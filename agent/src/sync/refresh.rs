@@ -283,7 +283,7 @@ async fn apply_deletes(
         .execute(
             &format!(
                 "WITH d AS (DELETE FROM {t} WHERE company_id = $1 AND id = ANY($2) \
-                   AND (sync_status IS NULL OR sync_status = 'ok') RETURNING local_id, id) \
+                   AND linked AND (sync_status IS NULL OR sync_status = 'ok') RETURNING local_id, id) \
                  INSERT INTO qbsync.sync_result (task_id, company_id, entity, local_id, qb_id, direction, operation, outcome) \
                  SELECT $3, $1, $4, local_id, id, 'incoming', 'delete', 'ok' FROM d"
             ),
@@ -295,7 +295,7 @@ async fn apply_deletes(
         &format!(
             "UPDATE {t} SET sync_status = 'error', synced_at = now(), request_id = NULL, \
              sync_message = 'deleted in QuickBooks while a local change was waiting; the change was not sent' \
-             WHERE company_id = $1 AND id = ANY($2) AND sync_status IN ('pending', 'sending', 'error')"
+             WHERE company_id = $1 AND id = ANY($2) AND linked AND sync_status IN ('pending', 'sending', 'error')"
         ),
         &[&company, &ids],
     )

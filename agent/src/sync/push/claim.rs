@@ -19,7 +19,7 @@ pub(super) async fn claim(
         .query(
             &format!(
                 "SELECT t.local_id, to_jsonb(t), t.sync_status = 'sending' FROM {t} t \
-                 WHERE t.company_id = $1 AND t.sync_status IN ('pending', 'sending') AND t.operation IS NOT NULL \
+                 WHERE t.company_id = $1 AND t.linked AND t.sync_status IN ('pending', 'sending') AND t.operation IS NOT NULL \
                  ORDER BY t.local_id LIMIT $2 FOR UPDATE SKIP LOCKED"
             ),
             &[&ctx.company.id, &BATCH_MAX],
