@@ -301,7 +301,7 @@ mod tests {
         let sql = upsert_sql("qbo", e);
         assert!(sql
             .parent
-            .contains("WHERE t.sync_status IS NULL OR t.sync_status = 'ok'"));
+            .contains("WHERE t.linked AND (t.sync_status IS NULL OR t.sync_status = 'ok')"));
         assert!(sql
             .parent
             .contains("NULLIF((s.data #>> '{TxnDate}'), '')::date"));
