@@ -384,6 +384,31 @@ const BUDGET_DETAIL_COLUMNS: &[Column] = &[
     ),
 ];
 
+const CUSTOM_FIELD_COLUMNS: &[Column] = &[
+    col(
+        "definition_id",
+        Text,
+        &["DefinitionId"],
+        true,
+        "DefinitionId of the custom field in the company's settings",
+    ),
+    col("name", Text, &["Name"], true, "Name of the custom field"),
+    col(
+        "field_type",
+        Text,
+        &["Type"],
+        true,
+        "Type: StringType (QuickBooks Online custom fields hold strings)",
+    ),
+    col(
+        "string_value",
+        Text,
+        &["StringValue"],
+        true,
+        "StringValue: the value; update it and set operation = 'update' on the parent",
+    ),
+];
+
 const SALES_LINE_COLUMNS: &[Column] = &[
     col(
         "line_id",
@@ -954,6 +979,12 @@ pub static QBO_ENTITIES: &[Entity] = &[
             array: "Line",
             columns: SALES_LINE_COLUMNS,
             comment: "Lines of QuickBooks Online invoices (Invoice.Line)",
+        },
+        ChildTable {
+            table: "invoice_custom_field",
+            array: "CustomField",
+            columns: CUSTOM_FIELD_COLUMNS,
+            comment: "Custom fields of QuickBooks Online Invoice records (CustomField), writable",
         }],
         comment: "QuickBooks Online invoices",
     },
@@ -1072,6 +1103,12 @@ pub static QBO_ENTITIES: &[Entity] = &[
             array: "Line",
             columns: SALES_LINE_COLUMNS,
             comment: "Lines of QuickBooks Online sales receipts (SalesReceipt.Line)",
+        },
+        ChildTable {
+            table: "sales_receipt_custom_field",
+            array: "CustomField",
+            columns: CUSTOM_FIELD_COLUMNS,
+            comment: "Custom fields of QuickBooks Online SalesReceipt records (CustomField), writable",
         }],
         comment: "QuickBooks Online sales receipts",
     },
@@ -1131,6 +1168,12 @@ pub static QBO_ENTITIES: &[Entity] = &[
             array: "Line",
             columns: SALES_LINE_COLUMNS,
             comment: "Lines of QuickBooks Online estimates (Estimate.Line)",
+        },
+        ChildTable {
+            table: "estimate_custom_field",
+            array: "CustomField",
+            columns: CUSTOM_FIELD_COLUMNS,
+            comment: "Custom fields of QuickBooks Online Estimate records (CustomField), writable",
         }],
         comment: "QuickBooks Online estimates (quotes)",
     },
@@ -1183,6 +1226,12 @@ pub static QBO_ENTITIES: &[Entity] = &[
             array: "Line",
             columns: SALES_LINE_COLUMNS,
             comment: "Lines of QuickBooks Online credit memos (CreditMemo.Line)",
+        },
+        ChildTable {
+            table: "credit_memo_custom_field",
+            array: "CustomField",
+            columns: CUSTOM_FIELD_COLUMNS,
+            comment: "Custom fields of QuickBooks Online CreditMemo records (CustomField), writable",
         }],
         comment: "QuickBooks Online credit memos",
     },
@@ -1235,6 +1284,12 @@ pub static QBO_ENTITIES: &[Entity] = &[
             array: "Line",
             columns: SALES_LINE_COLUMNS,
             comment: "Lines of QuickBooks Online refund receipts (RefundReceipt.Line)",
+        },
+        ChildTable {
+            table: "refund_receipt_custom_field",
+            array: "CustomField",
+            columns: CUSTOM_FIELD_COLUMNS,
+            comment: "Custom fields of QuickBooks Online RefundReceipt records (CustomField), writable",
         }],
         comment: "QuickBooks Online refund receipts",
     },
@@ -1451,6 +1506,12 @@ pub static QBO_ENTITIES: &[Entity] = &[
             array: "Line",
             columns: EXPENSE_LINE_COLUMNS,
             comment: "Lines of QuickBooks Online purchase orders (PurchaseOrder.Line)",
+        },
+        ChildTable {
+            table: "purchase_order_custom_field",
+            array: "CustomField",
+            columns: CUSTOM_FIELD_COLUMNS,
+            comment: "Custom fields of QuickBooks Online PurchaseOrder records (CustomField), writable",
         }],
         comment: "QuickBooks Online purchase orders",
     },

@@ -180,12 +180,13 @@ pub fn line_from_row(columns: &[Column], row: &Map<String, Value>) -> Value {
 }
 
 /// The QuickBooks body for a mirror row: its `data` object without the keys QuickBooks owns,
-/// overlaid with the writable typed columns, and, when `lines` is given, the child rows as the
-/// entity's line array (rows already in `line_num` order).
+/// overlaid with the writable typed columns, and each child table's rows (`children[i]` for
+/// `entity.children[i]`, in `line_num` order) as its array. A child table without rows leaves
+/// the array as it is in `data`.
 pub fn body_from_row(
     entity: &Entity,
     row: &Map<String, Value>,
-    lines: Option<&[Map<String, Value>]>,
+    children: &[Vec<Map<String, Value>>],
 ) -> Value {
     let mut body = data_object(row);
     if let Value::Object(map) = &mut body {
@@ -194,9 +195,9 @@ pub fn body_from_row(
         }
     }
     apply_columns(&mut body, entity.columns, row);
-    if let (Some(child), Some(lines)) = (entity.children.first(), lines) {
-        if !lines.is_empty() {
-            let array = lines
+    for (child, rows) in entity.children.iter().zip(children) {
+        if !rows.is_empty() {
+            let array = rows
                 .iter()
                 .map(|l| line_from_row(child.columns, l))
                 .collect();
@@ -244,7 +245,7 @@ mod tests {
             "data": {"Id": "7", "SyncToken": "3", "MetaData": {}, "DisplayName": "Old", "Notes": "keep",
                      "PrimaryPhone": {"FreeFormNumber": "555"}}
         }));
-        let body = body_from_row(e, &row, None);
+        let body = body_from_row(e, &row, &[]);
         assert_eq!(
             body,
             json!({"DisplayName": "Acme Ltd", "Notes": "keep", "PrimaryEmailAddr": {"Address": "ap@acme.test"},
@@ -262,7 +263,7 @@ mod tests {
                 json!({"amount": 5, "description": "fee", "line_id": "2", "data": {"DetailType": "SalesItemLineDetail"}}),
             ),
         ];
-        let body = body_from_row(e, &row, Some(&lines));
+        let body = body_from_row(e, &row, &[lines]);
         assert_eq!(body["CustomerRef"], json!({"value": "12"}));
         assert_eq!(body["TxnDate"], json!("2026-11-01"));
         assert_eq!(
@@ -272,6 +273,26 @@ mod tests {
         );
         assert_eq!(body["Line"][1]["Id"], json!("2"));
         assert_eq!(body["Line"][1]["Description"], json!("fee"));
+    }
+
+    #[test]
+    fn every_child_table_becomes_its_array() {
+        let e = qbo_entity("Estimate").unwrap();
+        let row = obj(
+            json!({"customer_ref": "5", "data": {"CustomField": [{"DefinitionId": "1", "StringValue": "old"}]}}),
+        );
+        let custom = vec![obj(
+            json!({"definition_id": "1", "name": "PO", "field_type": "StringType", "string_value": "PO-77", "data": {}}),
+        )];
+        let body = body_from_row(e, &row, &[vec![], custom]);
+        assert_eq!(
+            body["CustomField"],
+            json!([{"DefinitionId": "1", "Name": "PO", "Type": "StringType", "StringValue": "PO-77"}])
+        );
+        assert!(
+            body.get("Line").is_none(),
+            "no line rows: the data's array (none here) is left alone"
+        );
     }
 
     #[test]
@@ -305,7 +326,7 @@ mod tests {
         assert!(sql
             .parent
             .contains("NULLIF((s.data #>> '{TxnDate}'), '')::date"));
-        assert_eq!(sql.children.len(), 1);
+        assert_eq!(sql.children.len(), 2, "lines and custom fields");
         assert!(sql.children[0]
             .0
             .starts_with("DELETE FROM qbo.invoice_line"));

@@ -419,3 +419,66 @@ async fn budgets_attachables_and_currencies() {
         .get::<_, bool>(0));
     env.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_fields_are_kept_and_writable() {
+    let env = Env::start().await;
+    env.populate().await;
+    let c = env.company_id;
+    let customer: String = env
+        .one("SELECT id FROM qbo.customer WHERE active ORDER BY local_id LIMIT 1")
+        .await
+        .get(0);
+    let item: String = env
+        .one("SELECT id FROM qbo.item WHERE active ORDER BY local_id LIMIT 1")
+        .await
+        .get(0);
+    env.exec(&format!(
+        "WITH i AS (INSERT INTO qbo.invoice (company_id, customer_ref, doc_number) VALUES ({c}, '{customer}', 'CF-1') RETURNING local_id) \
+         , l AS (INSERT INTO qbo.invoice_line (invoice_local_id, company_id, line_num, item_ref, amount) SELECT local_id, {c}, 1, '{item}', 10 FROM i) \
+         INSERT INTO qbo.invoice_custom_field (invoice_local_id, company_id, line_num, definition_id, name, field_type, string_value) \
+         SELECT local_id, {c}, 1, '1', 'Crew', 'StringType', 'North' FROM i"
+    ))
+    .await;
+    let local: i64 = env
+        .one("SELECT local_id FROM qbo.invoice WHERE doc_number = 'CF-1'")
+        .await
+        .get(0);
+    env.exec(&format!(
+        "UPDATE qbo.invoice SET operation = 'add' WHERE local_id = {local}"
+    ))
+    .await;
+    let row = env.wait_row("qbo.invoice", local).await;
+    assert_eq!(row.status, "ok", "{:?}", row.message);
+    let id = row.id.unwrap();
+    assert_eq!(
+        env.qb().read("Invoice", &id).unwrap()["CustomField"][0]["StringValue"],
+        "North"
+    );
+    // Written back from QuickBooks' answer, then changed from SQL.
+    env.exec(&format!("UPDATE qbo.invoice_custom_field SET string_value = 'South' WHERE invoice_local_id = {local}")).await;
+    env.exec(&format!(
+        "UPDATE qbo.invoice SET operation = 'update' WHERE local_id = {local}"
+    ))
+    .await;
+    assert_eq!(env.wait_row("qbo.invoice", local).await.status, "ok");
+    assert_eq!(
+        env.qb().read("Invoice", &id).unwrap()["CustomField"][0]["StringValue"],
+        "South"
+    );
+    assert_eq!(count(env.one(&format!("SELECT count(*) FROM qbo.invoice_line WHERE invoice_local_id = {local} AND item_ref = '{item}'")).await), 1, "lines kept");
+    // Changed in QuickBooks, it comes back by refresh.
+    env.qb().sparse_update("Invoice", &id, json!({"CustomField": [{"DefinitionId": "1", "Name": "Crew", "Type": "StringType", "StringValue": "East"}]})).unwrap();
+    let (_, status) = env
+        .run_task("SELECT qbsync.qb_refresh('acme', '{invoice}')")
+        .await;
+    assert_eq!(status, "done");
+    let v: String = env
+        .one(&format!(
+            "SELECT string_value FROM qbo.invoice_custom_field WHERE invoice_local_id = {local}"
+        ))
+        .await
+        .get(0);
+    assert_eq!(v, "East");
+    env.finish().await;
+}

@@ -41,18 +41,22 @@ pub(super) async fn claim(
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
-    let mut lines: HashMap<i64, Vec<Map<String, Value>>> = HashMap::new();
-    if let Some(child) = entity.children.first() {
-        let pc = child_parent_column(entity);
+    let pc = child_parent_column(entity);
+    let mut children: HashMap<i64, Vec<Vec<Map<String, Value>>>> = HashMap::new();
+    for (i, child) in entity.children.iter().enumerate() {
         for r in tx
             .query(
-                &format!("SELECT l.{pc}, to_jsonb(l) FROM {QBO_SCHEMA}.{} l WHERE l.{pc} = ANY($1) ORDER BY l.{pc}, l.line_num", child.table),
+                &format!(
+                    "SELECT l.{pc}, to_jsonb(l) FROM {QBO_SCHEMA}.{} l WHERE l.{pc} = ANY($1) ORDER BY l.{pc}, l.line_num",
+                    child.table
+                ),
                 &[&ids],
             )
             .await?
         {
             if let Value::Object(m) = r.get::<_, Value>(1) {
-                lines.entry(r.get(0)).or_default().push(m);
+                let per_child = children.entry(r.get(0)).or_insert_with(|| vec![Vec::new(); entity.children.len()]);
+                per_child[i].push(m);
             }
         }
     }
@@ -83,7 +87,7 @@ pub(super) async fn claim(
             op,
             request_id: rids.get(&local_id).cloned().unwrap_or_default(),
             recovering: r.get(2),
-            lines: lines.remove(&local_id),
+            children: children.remove(&local_id).unwrap_or_default(),
             row,
         });
     }

@@ -63,7 +63,8 @@ impl Operation {
 struct Claimed {
     local_id: i64,
     row: Map<String, Value>,
-    lines: Option<Vec<Map<String, Value>>>,
+    /// Rows of each child table (`entity.children[i]`), in `line_num` order.
+    children: Vec<Vec<Map<String, Value>>>,
     op: Operation,
     request_id: String,
     /// A previous push of this row may have reached QuickBooks without its answer reaching us.

@@ -33,7 +33,7 @@ fn is_already_deleted(f: &FaultError) -> bool {
 
 /// The body sent for an add or an update of `c`.
 fn entity_body(entity: &Entity, c: &Claimed) -> Value {
-    let mut body = body_from_row(entity, &c.row, c.lines.as_deref());
+    let mut body = body_from_row(entity, &c.row, &c.children);
     if c.op == Operation::Update {
         if let (Value::Object(b), Value::Object(keys)) = (&mut body, c.id_and_token()) {
             b.extend(keys);
@@ -52,7 +52,7 @@ async fn find_by_natural_key(
     let Some(key) = entity.natural_key else {
         return Ok(None);
     };
-    let body = body_from_row(entity, &c.row, None);
+    let body = body_from_row(entity, &c.row, &[]);
     let Some(value) = body.get(key).and_then(Value::as_str) else {
         return Ok(None);
     };
