@@ -34,7 +34,7 @@ fn computed_fields(entity: &str) -> &'static [&'static str] {
         "SalesReceipt" => &["TotalAmt", "Balance"],
         "Payment" => &["UnappliedAmt"],
         "Estimate" | "Purchase" | "PurchaseOrder" | "JournalEntry" | "Deposit" => &["TotalAmt"],
-        "CreditMemo" => &["TotalAmt", "Balance", "RemainingCredit"],
+        "CreditMemo" => &["TotalAmt", "Balance", "RemainingCredit", "LinkedTxn"],
         "RefundReceipt" | "VendorCredit" => &["TotalAmt", "Balance"],
         "Bill" => &["TotalAmt", "Balance", "LinkedTxn"],
         "Class" => &["FullyQualifiedName", "SubClass"],
@@ -410,13 +410,29 @@ fn normalize(
                 return Err(Fault::business("The payment amount cannot be negative."));
             }
             w.insert("TotalAmt".into(), num(total));
-            let applied = normalize_linked_lines(&mut w, "Invoice")?;
-            if applied > total + 0.005 {
-                return Err(Fault::business(
-                    "The amount applied to transactions exceeds the payment amount.",
-                ));
-            }
-            w.insert("UnappliedAmt".into(), num(total - applied));
+            let sums = normalize_linked_lines(&mut w, &["Invoice", "CreditMemo"])?;
+            let applied = sums.get("Invoice").copied().unwrap_or(0.0);
+            let unapplied = match sums.get("CreditMemo").copied() {
+                // QuickBooks' rule for a payment that uses credits: the invoice lines are paid
+                // by the money received plus the credits, exactly ([sim] wording).
+                Some(credits) => {
+                    if (applied - (total + credits)).abs() > 0.005 {
+                        return Err(Fault::business(format!(
+                            "The amount applied to invoices ({applied:.2}) must equal the payment amount ({total:.2}) plus the credits applied ({credits:.2})."
+                        )));
+                    }
+                    0.0
+                }
+                None => {
+                    if applied > total + 0.005 {
+                        return Err(Fault::business(
+                            "The amount applied to transactions exceeds the payment amount.",
+                        ));
+                    }
+                    total - applied
+                }
+            };
+            w.insert("UnappliedAmt".into(), num(unapplied));
             if str_field(&w, "TxnDate").is_none() {
                 w.insert("TxnDate".into(), Value::from(local_date(now)));
             }
@@ -663,15 +679,16 @@ fn normalize_sales_lines(store: &Store, w: &mut Obj, require_item: bool) -> Resu
     Ok(round2(total))
 }
 
-/// Validates the lines of a payment (`txn_type` "Invoice") or bill payment ("Bill"), shape
-/// only: Amount and one `LinkedTxn` of that type each. Returns the amount applied.
-fn normalize_linked_lines(w: &mut Obj, txn_type: &str) -> Result<f64, Fault> {
+/// Validates the lines of a payment (types "Invoice", "CreditMemo") or bill payment ("Bill"),
+/// shape only: an Amount and `LinkedTxn` entries of one of `types` each (all of a line's
+/// entries of one type, else 2170). Returns the amount per linked type present.
+fn normalize_linked_lines(w: &mut Obj, types: &[&str]) -> Result<BTreeMap<String, f64>, Fault> {
     let lines = match w.get("Line") {
         Some(Value::Array(a)) => a.clone(),
         Some(Value::Null) | None => Vec::new(),
         Some(_) => return Err(Fault::unsupported_property("Line")),
     };
-    let mut applied = 0.0;
+    let mut sums: BTreeMap<String, f64> = BTreeMap::new();
     let mut out = Vec::with_capacity(lines.len());
     for line in lines {
         let Value::Object(mut l) = line else {
@@ -689,15 +706,16 @@ fn normalize_linked_lines(w: &mut Obj, txn_type: &str) -> Result<f64, Fault> {
             _ => return Err(Fault::required_param("Line.LinkedTxn")),
         };
         let mut norm = Vec::new();
+        let mut line_type: Option<&str> = None;
         for lt in linked {
-            let ty = lt
-                .get("TxnType")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            if ty != txn_type {
-                return Err(Fault::invalid_enum("Line.LinkedTxn.TxnType", &ty));
+            let ty = lt.get("TxnType").and_then(Value::as_str).unwrap_or("");
+            let Some(ty) = types.iter().copied().find(|t| *t == ty) else {
+                return Err(Fault::invalid_enum("Line.LinkedTxn.TxnType", ty));
+            };
+            if line_type.is_some_and(|first| first != ty) {
+                return Err(Fault::invalid_enum("Line.LinkedTxn.TxnType", ty));
             }
+            line_type = Some(ty);
             let id = lt
                 .get("TxnId")
                 .map(parse_id)
@@ -706,22 +724,45 @@ fn normalize_linked_lines(w: &mut Obj, txn_type: &str) -> Result<f64, Fault> {
             let Some(id) = id else {
                 return Err(Fault::required_param("Line.LinkedTxn.TxnId"));
             };
-            norm.push(json!({"TxnId": id.to_string(), "TxnType": txn_type}));
+            norm.push(json!({"TxnId": id.to_string(), "TxnType": ty}));
         }
         l.insert("LinkedTxn".into(), Value::Array(norm));
         l.insert("Amount".into(), num(amount));
-        applied += amount;
+        if let Some(ty) = line_type {
+            *sums.entry(ty.to_string()).or_insert(0.0) += amount;
+        }
         out.push(Value::Object(l));
     }
     w.insert("Line".into(), Value::Array(out));
-    Ok(round2(applied))
+    for v in sums.values_mut() {
+        *v = round2(*v);
+    }
+    Ok(sums)
 }
 
-/// Invoice applications of a payment object: invoice id -> amount.
+/// The linked type of a payment line (its first `LinkedTxn`'s TxnType).
+fn line_type(l: &Value) -> Option<&str> {
+    l.get("LinkedTxn")?
+        .as_array()?
+        .first()?
+        .get("TxnType")?
+        .as_str()
+}
+
+/// Applications of a payment or bill payment object: linked txn id -> amount, over every line.
 fn applications(obj: &Obj) -> BTreeMap<u64, f64> {
+    applications_where(obj, |_| true)
+}
+
+/// Applications of a payment object to transactions of one type (`Invoice`, `CreditMemo`).
+fn applications_of(obj: &Obj, txn_type: &str) -> BTreeMap<u64, f64> {
+    applications_where(obj, |l| line_type(l) == Some(txn_type))
+}
+
+fn applications_where(obj: &Obj, keep: impl Fn(&Value) -> bool) -> BTreeMap<u64, f64> {
     let mut out = BTreeMap::new();
     if let Some(Value::Array(lines)) = obj.get("Line") {
-        for l in lines {
+        for l in lines.iter().filter(|l| keep(l)) {
             let amount = l.get("Amount").and_then(Value::as_f64).unwrap_or(0.0);
             if let Some(Value::Array(lts)) = l.get("LinkedTxn") {
                 if let Some(id) = lts.iter().find_map(|lt| {
@@ -745,38 +786,50 @@ fn customer_of(obj: &Obj) -> Option<u64> {
 }
 
 /// Checks a payment's new applications against the invoices (open balance plus what this
-/// payment already applied, same customer).
-fn check_applications(
-    store: &Store,
-    new: &Obj,
-    old_apps: &BTreeMap<u64, f64>,
-) -> Result<(), Fault> {
-    let Some(inv_ti) = store.table_index("Invoice") else {
-        return Ok(());
-    };
+/// payment already applied, same customer) and its credits against the credit memos (remaining
+/// credit plus what this payment already used, same customer). `old` is the stored payment on
+/// an update.
+fn check_applications(store: &Store, new: &Obj, old: Option<&Obj>) -> Result<(), Fault> {
     let cust = customer_of(new);
-    for (inv, amt) in applications(new) {
-        let rec = match store.get(inv_ti, inv) {
-            Some(r) if r.deleted => return Err(Fault::deleted_txn()),
-            Some(r) => r,
-            None => return Err(Fault::invalid_reference("Line.LinkedTxn.TxnId")),
+    for (ty, field, what) in [
+        ("Invoice", "Balance", "open balance"),
+        ("CreditMemo", "RemainingCredit", "remaining credit"),
+    ] {
+        let Some(ti) = store.table_index(ty) else {
+            continue;
         };
-        if customer_of(&rec.obj) != cust {
-            return Err(Fault::business(format!(
-                "Invoice {inv} belongs to another customer."
-            )));
-        }
-        let open = rec
-            .obj
-            .get("Balance")
-            .and_then(Value::as_f64)
-            .unwrap_or(0.0)
-            + old_apps.get(&inv).copied().unwrap_or(0.0);
-        if amt > open + 0.005 {
-            return Err(Fault::business(format!(
-                "The payment amount applied to invoice {inv} exceeds its open balance of {:.2}.",
-                round2(open)
-            )));
+        let old_apps = old.map(|o| applications_of(o, ty)).unwrap_or_default();
+        for (txn, amt) in applications_of(new, ty) {
+            let rec = match store.get(ti, txn) {
+                Some(r) if r.deleted => return Err(Fault::deleted_txn()),
+                Some(r) => r,
+                None => return Err(Fault::invalid_reference("Line.LinkedTxn.TxnId")),
+            };
+            let noun = if ty == "Invoice" {
+                "Invoice"
+            } else {
+                "Credit memo"
+            };
+            if customer_of(&rec.obj) != cust {
+                return Err(Fault::business(format!(
+                    "{noun} {txn} belongs to another customer."
+                )));
+            }
+            let open = rec.obj.get(field).and_then(Value::as_f64).unwrap_or(0.0)
+                + old_apps.get(&txn).copied().unwrap_or(0.0);
+            if amt > open + 0.005 {
+                return Err(Fault::business(if ty == "Invoice" {
+                    format!(
+                        "The payment amount applied to invoice {txn} exceeds its {what} of {:.2}.",
+                        round2(open)
+                    )
+                } else {
+                    format!(
+                        "The credit applied from credit memo {txn} exceeds its {what} of {:.2}.",
+                        round2(open)
+                    )
+                }));
+            }
         }
     }
     Ok(())
@@ -842,6 +895,86 @@ fn apply_to_invoice(
     adjust_customer_balance(store, cust, -delta);
 }
 
+/// Moves a credit memo's RemainingCredit (and Balance) by `-(new_amt - old_amt)` for payment
+/// `pid`, keeps its LinkedTxn list, and (a real change) bumps its SyncToken and
+/// LastUpdatedTime. [sim] The customer's Balance does not move (open invoices only).
+fn apply_to_credit_memo(
+    store: &mut Store,
+    cm: u64,
+    pid: u64,
+    old_amt: f64,
+    new_amt: f64,
+    keep_link: bool,
+    now: i64,
+) {
+    let Some(ti) = store.table_index("CreditMemo") else {
+        return;
+    };
+    let Some(rec) = store.tables[ti].rows.get(&cm).filter(|r| !r.deleted) else {
+        return;
+    };
+    let mut obj = rec.obj.clone();
+    let delta = new_amt - old_amt;
+    let remaining = obj
+        .get("RemainingCredit")
+        .and_then(Value::as_f64)
+        .unwrap_or(0.0)
+        - delta;
+    obj.insert("RemainingCredit".into(), num(remaining));
+    obj.insert("Balance".into(), num(remaining));
+    let pid_s = pid.to_string();
+    let mut links: Vec<Value> = match obj.get("LinkedTxn") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter(|l| l.get("TxnId").and_then(Value::as_str) != Some(pid_s.as_str()))
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    };
+    if keep_link {
+        links.push(json!({"TxnId": pid_s, "TxnType": "Payment"}));
+    }
+    obj.insert("LinkedTxn".into(), Value::Array(links));
+    if obj != rec.obj {
+        bump(&mut obj, now);
+        store.put(ti, cm, obj, now);
+    }
+}
+
+/// Side effects of a payment going from `old` to `new` (create, update, void, delete) on the
+/// transactions of one linked type.
+fn apply_payment_change_of(
+    store: &mut Store,
+    txn_type: &str,
+    pid: u64,
+    old: Option<&Obj>,
+    new: Option<&Obj>,
+    now: i64,
+) {
+    let old_apps = old
+        .map(|o| applications_of(o, txn_type))
+        .unwrap_or_default();
+    let new_apps = new
+        .map(|o| applications_of(o, txn_type))
+        .unwrap_or_default();
+    let mut txns: Vec<u64> = old_apps.keys().chain(new_apps.keys()).copied().collect();
+    txns.sort_unstable();
+    txns.dedup();
+    for txn in txns {
+        let o = old_apps.get(&txn).copied().unwrap_or(0.0);
+        let n = new_apps.get(&txn).copied().unwrap_or(0.0);
+        let keep = n > 0.0;
+        let had = o > 0.0;
+        if (o - n).abs() > 0.0001 || keep != had {
+            if txn_type == "Invoice" {
+                apply_to_invoice(store, txn, pid, o, n, keep, now);
+            } else {
+                apply_to_credit_memo(store, txn, pid, o, n, keep, now);
+            }
+        }
+    }
+}
+
 fn apply_payment_change(
     store: &mut Store,
     pid: u64,
@@ -849,29 +982,13 @@ fn apply_payment_change(
     new: Option<&Obj>,
     now: i64,
 ) {
-    let old_apps = old.map(applications).unwrap_or_default();
-    let new_apps = new.map(applications).unwrap_or_default();
-    let mut invs: Vec<u64> = old_apps.keys().chain(new_apps.keys()).copied().collect();
-    invs.sort_unstable();
-    invs.dedup();
-    for inv in invs {
-        let o = old_apps.get(&inv).copied().unwrap_or(0.0);
-        let n = new_apps.get(&inv).copied().unwrap_or(0.0);
-        let keep = new_apps.get(&inv).is_some_and(|a| *a > 0.0);
-        let had = old_apps.get(&inv).is_some_and(|a| *a > 0.0);
-        if (o - n).abs() > 0.0001 || keep != had {
-            apply_to_invoice(store, inv, pid, o, n, keep, now);
-        }
-    }
+    apply_payment_change_of(store, "Invoice", pid, old, new, now);
+    apply_payment_change_of(store, "CreditMemo", pid, old, new, now);
 }
 
-/// Removes an invoice from every payment applied to it (on invoice delete or void): the
-/// payments' lines for it go, their UnappliedAmt grows.
-fn unlink_invoice(store: &mut Store, inv: u64, inv_obj: &Obj, now: i64) {
-    let Some(pti) = store.table_index("Payment") else {
-        return;
-    };
-    let pids: Vec<u64> = match inv_obj.get("LinkedTxn") {
+/// Ids of the payments a transaction's `LinkedTxn` names.
+fn linked_payments(obj: &Obj) -> Vec<u64> {
+    match obj.get("LinkedTxn") {
         Some(Value::Array(a)) => a
             .iter()
             .filter(|l| l.get("TxnType").and_then(Value::as_str) == Some("Payment"))
@@ -882,35 +999,121 @@ fn unlink_invoice(store: &mut Store, inv: u64, inv_obj: &Obj, now: i64) {
             })
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+/// Keeps the payment's lines that do not link `txn`.
+fn drop_lines_linking(obj: &mut Obj, txn: u64) {
+    let txn_s = txn.to_string();
+    let lines: Vec<Value> = match obj.get("Line") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter(|l| {
+                !l.get("LinkedTxn")
+                    .and_then(Value::as_array)
+                    .is_some_and(|lts| {
+                        lts.iter().any(|lt| {
+                            lt.get("TxnId").and_then(Value::as_str) == Some(txn_s.as_str())
+                        })
+                    })
+            })
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
     };
-    let inv_s = inv.to_string();
-    for pid in pids {
+    obj.insert("Line".into(), Value::Array(lines));
+}
+
+/// Takes `excess` off the payment's lines of `txn_type`, last line first (a line brought to 0
+/// goes).
+fn shrink_lines(obj: &mut Obj, txn_type: &str, mut excess: f64) {
+    let Some(Value::Array(lines)) = obj.get_mut("Line") else {
+        return;
+    };
+    for i in (0..lines.len()).rev() {
+        if excess <= 0.0001 {
+            break;
+        }
+        if line_type(&lines[i]) != Some(txn_type) {
+            continue;
+        }
+        let amt = lines[i]
+            .get("Amount")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0);
+        let cut = amt.min(excess);
+        excess = round2(excess - cut);
+        if amt - cut <= 0.0001 {
+            lines.remove(i);
+        } else if let Some(l) = lines[i].as_object_mut() {
+            l.insert("Amount".into(), num(amt - cut));
+        }
+    }
+}
+
+fn sum_of(obj: &Obj, txn_type: &str) -> f64 {
+    round2(applications_of(obj, txn_type).values().sum())
+}
+
+/// UnappliedAmt of a payment: TotalAmt less the invoice lines plus the credits used.
+fn set_unapplied(obj: &mut Obj) {
+    let total = obj.get("TotalAmt").and_then(Value::as_f64).unwrap_or(0.0);
+    let unapplied = total - sum_of(obj, "Invoice") + sum_of(obj, "CreditMemo");
+    obj.insert("UnappliedAmt".into(), num(unapplied.max(0.0)));
+}
+
+/// Removes an invoice from every payment applied to it (on invoice delete or void): the
+/// payments' lines for it go, their UnappliedAmt grows. [sim] A payment that also used credit
+/// memos keeps only the credit its remaining invoice lines still need (credit lines shrink,
+/// last first), and those credit memos get the rest of their credit back.
+fn unlink_invoice(store: &mut Store, inv: u64, inv_obj: &Obj, now: i64) {
+    let Some(pti) = store.table_index("Payment") else {
+        return;
+    };
+    for pid in linked_payments(inv_obj) {
         let Some(rec) = store.tables[pti].rows.get(&pid).filter(|r| !r.deleted) else {
             continue;
         };
-        let mut obj = rec.obj.clone();
-        let lines: Vec<Value> = match obj.get("Line") {
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter(|l| {
-                    !l.get("LinkedTxn")
-                        .and_then(Value::as_array)
-                        .is_some_and(|lts| {
-                            lts.iter().any(|lt| {
-                                lt.get("TxnId").and_then(Value::as_str) == Some(inv_s.as_str())
-                            })
-                        })
-                })
-                .cloned()
-                .collect(),
-            _ => Vec::new(),
-        };
-        obj.insert("Line".into(), Value::Array(lines));
-        let applied: f64 = applications(&obj).values().sum();
+        let old = rec.obj.clone();
+        let mut obj = old.clone();
+        drop_lines_linking(&mut obj, inv);
         let total = obj.get("TotalAmt").and_then(Value::as_f64).unwrap_or(0.0);
-        obj.insert("UnappliedAmt".into(), num(total - applied));
+        let needed = (sum_of(&obj, "Invoice") - total).max(0.0);
+        let excess = round2(sum_of(&obj, "CreditMemo") - needed);
+        if excess > 0.0 {
+            shrink_lines(&mut obj, "CreditMemo", excess);
+        }
+        set_unapplied(&mut obj);
         bump(&mut obj, now);
-        store.put(pti, pid, obj, now);
+        store.put(pti, pid, obj.clone(), now);
+        apply_payment_change_of(store, "CreditMemo", pid, Some(&old), Some(&obj), now);
+    }
+}
+
+/// Removes a deleted credit memo from every payment that used it, as `unlink_invoice` does for
+/// invoices: the payments' lines for it go and they get a new SyncToken. [sim] The credit no
+/// longer pays anything, so the invoice lines it funded shrink by as much (last first) and those
+/// invoices (and their customers) get that balance back.
+fn unlink_credit_memo(store: &mut Store, cm: u64, cm_obj: &Obj, now: i64) {
+    let Some(pti) = store.table_index("Payment") else {
+        return;
+    };
+    for pid in linked_payments(cm_obj) {
+        let Some(rec) = store.tables[pti].rows.get(&pid).filter(|r| !r.deleted) else {
+            continue;
+        };
+        let old = rec.obj.clone();
+        let mut obj = old.clone();
+        drop_lines_linking(&mut obj, cm);
+        let total = obj.get("TotalAmt").and_then(Value::as_f64).unwrap_or(0.0);
+        let excess = round2(sum_of(&obj, "Invoice") - total - sum_of(&obj, "CreditMemo"));
+        if excess > 0.0 {
+            shrink_lines(&mut obj, "Invoice", excess);
+        }
+        set_unapplied(&mut obj);
+        bump(&mut obj, now);
+        store.put(pti, pid, obj.clone(), now);
+        apply_payment_change_of(store, "Invoice", pid, Some(&old), Some(&obj), now);
     }
 }
 
@@ -997,7 +1200,7 @@ pub fn create(store: &mut Store, ti: usize, body: Obj, now: i64) -> Result<Obj, 
     let w = writable(store, ti, &body);
     let mut obj = normalize(store, ti, w, None, now)?;
     if store.entity(ti).name == "Payment" {
-        check_applications(store, &obj, &BTreeMap::new())?;
+        check_applications(store, &obj, None)?;
     }
     finish_doc_number(store, ti, &mut obj);
     let id = store.alloc_id();
@@ -1054,7 +1257,7 @@ pub fn update(store: &mut Store, ti: usize, body: Obj, now: i64) -> Result<Obj, 
     };
     let mut new = normalize(store, ti, w, Some(&old), now)?;
     if store.entity(ti).name == "Payment" {
-        check_applications(store, &new, &applications(&old))?;
+        check_applications(store, &new, Some(&old))?;
     }
     finish_doc_number(store, ti, &mut new);
     for k in SYSTEM_FIELDS {
@@ -1080,6 +1283,9 @@ pub fn delete(store: &mut Store, ti: usize, body: Obj, now: i64) -> Result<Value
     let (id, old) = target(store, ti, &body)?;
     match store.entity(ti).name {
         "Invoice" => unlink_invoice(store, id, &old, now),
+        // [sim] like an invoice: the payments lose their lines for it (and the invoice lines
+        // the credit paid), see `unlink_credit_memo`.
+        "CreditMemo" => unlink_credit_memo(store, id, &old, now),
         // [sim] like an invoice: the bill payments lose their lines for it (the money stays
         // paid out, unapplied) and get a new SyncToken.
         "Bill" => txns::unlink_bill(store, id, &old, now),
@@ -1142,8 +1348,14 @@ pub fn void(
         }
         VoidStyle::UpdateIncludeVoid => {
             let note = old.get("PrivateNote").and_then(Value::as_str).unwrap_or("");
+            // A $0 payment (a credit memo applied) is not voided until its lines are zero too.
+            let lines_zero = old.get("Line").and_then(Value::as_array).is_none_or(|ls| {
+                ls.iter()
+                    .all(|l| l.get("Amount").and_then(Value::as_f64).unwrap_or(0.0) == 0.0)
+            });
             if note.starts_with("Voided")
                 && old.get("TotalAmt").and_then(Value::as_f64) == Some(0.0)
+                && lines_zero
             {
                 return Ok(old);
             }
@@ -1317,6 +1529,472 @@ mod tests {
         .expect("delete");
         assert_eq!(s.live(inv, iid2).expect("inv").obj["Balance"], json!(150.5));
         assert_eq!(s.live(cust, cid).expect("c").obj["Balance"], json!(150.5));
+    }
+
+    fn sales_line(iid: u64, amt: f64) -> Value {
+        json!({"DetailType":"SalesItemLineDetail","Amount":amt,"SalesItemLineDetail":{"ItemRef":{"value":iid.to_string()}}})
+    }
+
+    fn mk(s: &mut Store, entity: &str, body: Value, now: i64) -> Obj {
+        let ti = s.table_index(entity).expect("table");
+        create(s, ti, o(body), now).expect(entity)
+    }
+
+    fn invoice_of(s: &mut Store, cid: u64, iid: u64, amounts: &[f64]) -> Obj {
+        let lines: Vec<Value> = amounts.iter().map(|a| sales_line(iid, *a)).collect();
+        mk(
+            s,
+            "Invoice",
+            json!({"CustomerRef":{"value":cid.to_string()},"Line":lines}),
+            200,
+        )
+    }
+
+    fn credit_memo_of(s: &mut Store, cid: u64, iid: u64, amount: f64) -> Obj {
+        mk(
+            s,
+            "CreditMemo",
+            json!({"CustomerRef":{"value":cid.to_string()},"Line":[sales_line(iid, amount)]}),
+            200,
+        )
+    }
+
+    /// A payment body: `lines` are (linked object, TxnType, Amount).
+    fn pay_body(cid: u64, total: f64, lines: &[(&Obj, &str, f64)]) -> Value {
+        let lines: Vec<Value> = lines
+            .iter()
+            .map(|(t, ty, a)| json!({"Amount":a,"LinkedTxn":[{"TxnId":t["Id"],"TxnType":ty}]}))
+            .collect();
+        json!({"CustomerRef":{"value":cid.to_string()},"TotalAmt":total,"Line":lines})
+    }
+
+    fn pay(s: &mut Store, cid: u64, total: f64, lines: &[(&Obj, &str, f64)]) -> Result<Obj, Fault> {
+        let pti = s.table_index("Payment").expect("p");
+        create(s, pti, o(pay_body(cid, total, lines)), 300)
+    }
+
+    fn now_of(s: &Store, entity: &str, t: &Obj) -> Obj {
+        let ti = s.table_index(entity).expect("table");
+        s.live(ti, parse_id(&t["Id"]).expect("id"))
+            .expect("live")
+            .obj
+            .clone()
+    }
+
+    fn cust_balance(s: &Store, cid: u64) -> Value {
+        let ti = s.table_index("Customer").expect("c");
+        s.live(ti, cid).expect("c").obj["Balance"].clone()
+    }
+
+    fn links(obj: &Obj) -> Vec<(String, String)> {
+        obj["LinkedTxn"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|l| {
+                        (
+                            l["TxnId"].as_str().unwrap_or("").to_string(),
+                            l["TxnType"].as_str().unwrap_or("").to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn split_payment_reduces_each_invoice_by_its_line() {
+        let (mut s, _, _, _, _, cid, iid) = setup();
+        let a = invoice_of(&mut s, cid, iid, &[100.0]);
+        let b = invoice_of(&mut s, cid, iid, &[40.0, 20.0]);
+        let c = invoice_of(&mut s, cid, iid, &[15.0]);
+        assert_eq!(cust_balance(&s, cid), json!(175.0));
+        let p = pay(
+            &mut s,
+            cid,
+            130.0,
+            &[
+                (&a, "Invoice", 100.0),
+                (&b, "Invoice", 25.0),
+                (&c, "Invoice", 5.0),
+            ],
+        )
+        .expect("split payment");
+        assert_eq!(p["UnappliedAmt"], json!(0.0));
+        assert_eq!(p["Line"].as_array().map(Vec::len), Some(3));
+        let pid = p["Id"].as_str().unwrap_or("").to_string();
+        for (inv, bal) in [(&a, 0.0), (&b, 35.0), (&c, 10.0)] {
+            let now = now_of(&s, "Invoice", inv);
+            assert_eq!(now["Balance"], json!(bal));
+            assert_eq!(now["SyncToken"], "1");
+            assert_eq!(links(&now), vec![(pid.clone(), "Payment".to_string())]);
+        }
+        assert_eq!(cust_balance(&s, cid), json!(45.0));
+        // One line over its invoice's open balance refuses the whole payment.
+        let e = pay(
+            &mut s,
+            cid,
+            50.0,
+            &[(&b, "Invoice", 35.0), (&c, "Invoice", 10.01)],
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "6000");
+        assert_eq!(now_of(&s, "Invoice", &b)["Balance"], json!(35.0));
+        // Deleting the split payment gives every invoice its balance back.
+        let pti = s.table_index("Payment").expect("p");
+        delete(&mut s, pti, o(json!({"Id":p["Id"],"SyncToken":"0"})), 400).expect("delete");
+        for (inv, bal) in [(&a, 100.0), (&b, 60.0), (&c, 15.0)] {
+            let now = now_of(&s, "Invoice", inv);
+            assert_eq!(now["Balance"], json!(bal));
+            assert_eq!(now["SyncToken"], "2");
+            assert!(links(&now).is_empty());
+        }
+        assert_eq!(cust_balance(&s, cid), json!(175.0));
+    }
+
+    #[test]
+    fn partial_payments_until_the_balance_is_zero() {
+        let (mut s, _, _, _, _, cid, iid) = setup();
+        let i = invoice_of(&mut s, cid, iid, &[100.0]);
+        let mut pids = Vec::new();
+        for (amt, bal) in [(30.0, 70.0), (30.0, 40.0), (39.99, 0.01), (0.01, 0.0)] {
+            let p = pay(&mut s, cid, amt, &[(&i, "Invoice", amt)]).expect("partial");
+            assert_eq!(p["UnappliedAmt"], json!(0.0));
+            assert_eq!(now_of(&s, "Invoice", &i)["Balance"], json!(bal));
+            assert_eq!(cust_balance(&s, cid), json!(bal));
+            pids.push(p["Id"].as_str().unwrap_or("").to_string());
+        }
+        let paid = now_of(&s, "Invoice", &i);
+        assert_eq!(paid["SyncToken"], "4");
+        let linked: Vec<String> = links(&paid).into_iter().map(|(id, _)| id).collect();
+        assert_eq!(linked, pids);
+        // Nothing left to pay.
+        let e = pay(&mut s, cid, 1.0, &[(&i, "Invoice", 0.01)]).unwrap_err();
+        assert_eq!(e.code(), "6000");
+        assert_eq!(
+            e.errors[0].detail,
+            format!(
+                "Business Validation Error: The payment amount applied to invoice {} exceeds its open balance of 0.00.",
+                i["Id"].as_str().unwrap_or("")
+            )
+        );
+        // Lowering the second payment reopens the invoice by the difference.
+        let pti = s.table_index("Payment").expect("p");
+        let second = s
+            .live(pti, pids[1].parse().expect("id"))
+            .expect("p")
+            .obj
+            .clone();
+        let upd = update(
+            &mut s,
+            pti,
+            o(json!({"Id":second["Id"],"SyncToken":"0","sparse":true,"TotalAmt":30,"Line":[{"Amount":20,"LinkedTxn":[{"TxnId":i["Id"],"TxnType":"Invoice"}]}]})),
+            400,
+        )
+        .expect("update");
+        assert_eq!(upd["UnappliedAmt"], json!(10.0));
+        assert_eq!(now_of(&s, "Invoice", &i)["Balance"], json!(10.0));
+        assert_eq!(cust_balance(&s, cid), json!(10.0));
+    }
+
+    #[test]
+    fn overpayment_leaves_customer_credit_unapplied() {
+        let (mut s, _, _, _, _, cid, iid) = setup();
+        let i = invoice_of(&mut s, cid, iid, &[100.0]);
+        let p = pay(&mut s, cid, 150.0, &[(&i, "Invoice", 100.0)]).expect("overpay");
+        assert_eq!(p["TotalAmt"], json!(150.0));
+        assert_eq!(p["UnappliedAmt"], json!(50.0));
+        assert_eq!(now_of(&s, "Invoice", &i)["Balance"], json!(0.0));
+        // [sim] the customer's Balance counts open invoices only.
+        assert_eq!(cust_balance(&s, cid), json!(0.0));
+        // A payment with no lines is all credit.
+        let p = pay(&mut s, cid, 25.0, &[]).expect("unapplied");
+        assert_eq!(p["UnappliedAmt"], json!(25.0));
+        // A line above the invoice's open balance, and lines above TotalAmt: 6000.
+        let j = invoice_of(&mut s, cid, iid, &[80.0]);
+        let e = pay(&mut s, cid, 200.0, &[(&j, "Invoice", 80.01)]).unwrap_err();
+        assert_eq!(e.code(), "6000");
+        assert!(e.errors[0]
+            .detail
+            .contains("exceeds its open balance of 80.00"));
+        let e = pay(&mut s, cid, 50.0, &[(&j, "Invoice", 60.0)]).unwrap_err();
+        assert_eq!(e.code(), "6000");
+        assert!(e.errors[0].detail.contains("exceeds the payment amount"));
+        assert_eq!(now_of(&s, "Invoice", &j)["Balance"], json!(80.0));
+    }
+
+    #[test]
+    fn credit_memo_applied_to_an_invoice_through_a_payment() {
+        let (mut s, _, _, cust, _, cid, iid) = setup();
+        let i = invoice_of(&mut s, cid, iid, &[100.0]);
+        let cm = credit_memo_of(&mut s, cid, iid, 30.0);
+        assert_eq!(cm["RemainingCredit"], json!(30.0));
+        assert_eq!(cm["LinkedTxn"], json!([]));
+        // A $0 payment: invoice line 30 = TotalAmt 0 + credit 30.
+        let p = pay(
+            &mut s,
+            cid,
+            0.0,
+            &[(&i, "Invoice", 30.0), (&cm, "CreditMemo", 30.0)],
+        )
+        .expect("apply credit");
+        assert_eq!(p["UnappliedAmt"], json!(0.0));
+        assert_eq!(
+            p["Line"][1]["LinkedTxn"],
+            json!([{"TxnId":cm["Id"],"TxnType":"CreditMemo"}])
+        );
+        let pid = p["Id"].as_str().unwrap_or("").to_string();
+        let inv_now = now_of(&s, "Invoice", &i);
+        assert_eq!(inv_now["Balance"], json!(70.0));
+        assert_eq!(inv_now["SyncToken"], "1");
+        let cm_now = now_of(&s, "CreditMemo", &cm);
+        assert_eq!(cm_now["RemainingCredit"], json!(0.0));
+        assert_eq!(cm_now["Balance"], json!(0.0));
+        assert_eq!(cm_now["TotalAmt"], json!(30.0));
+        assert_eq!(cm_now["SyncToken"], "1");
+        assert_eq!(cm_now["MetaData"]["LastUpdatedTime"], json!(meta_time(300)));
+        assert_eq!(links(&cm_now), vec![(pid.clone(), "Payment".to_string())]);
+        assert_eq!(cust_balance(&s, cid), json!(70.0));
+        // Nothing left on the memo.
+        let e = pay(
+            &mut s,
+            cid,
+            0.0,
+            &[(&i, "Invoice", 1.0), (&cm, "CreditMemo", 1.0)],
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "6000");
+        assert!(e.errors[0]
+            .detail
+            .contains("exceeds its remaining credit of 0.00"));
+
+        // Money and credit together: invoice 70 = TotalAmt 50 + credit 20.
+        let cm2 = credit_memo_of(&mut s, cid, iid, 25.0);
+        for (total, inv_amt, credit) in [(50.0, 70.0, 10.0), (50.0, 60.0, 20.0), (0.0, 20.0, 30.0)]
+        {
+            let e = pay(
+                &mut s,
+                cid,
+                total,
+                &[(&i, "Invoice", inv_amt), (&cm2, "CreditMemo", credit)],
+            )
+            .unwrap_err();
+            assert_eq!(e.code(), "6000", "{total} {inv_amt} {credit}");
+        }
+        let e = pay(
+            &mut s,
+            cid,
+            50.0,
+            &[(&i, "Invoice", 70.0), (&cm2, "CreditMemo", 10.0)],
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.errors[0].detail,
+            "Business Validation Error: The amount applied to invoices (70.00) must equal the payment amount (50.00) plus the credits applied (10.00)."
+        );
+        let p2 = pay(
+            &mut s,
+            cid,
+            50.0,
+            &[(&i, "Invoice", 70.0), (&cm2, "CreditMemo", 20.0)],
+        )
+        .expect("money and credit");
+        assert_eq!(p2["UnappliedAmt"], json!(0.0));
+        assert_eq!(now_of(&s, "Invoice", &i)["Balance"], json!(0.0));
+        assert_eq!(
+            now_of(&s, "CreditMemo", &cm2)["RemainingCredit"],
+            json!(5.0)
+        );
+        assert_eq!(cust_balance(&s, cid), json!(0.0));
+
+        // Another customer's memo, a deleted memo, a bad TxnType.
+        let other = mk(&mut s, "Customer", json!({"DisplayName":"Other"}), 100);
+        let oid = parse_id(&other["Id"]).expect("id");
+        let ocm = credit_memo_of(&mut s, oid, iid, 10.0);
+        let j = invoice_of(&mut s, cid, iid, &[10.0]);
+        let e = pay(
+            &mut s,
+            cid,
+            0.0,
+            &[(&j, "Invoice", 5.0), (&ocm, "CreditMemo", 5.0)],
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "6000");
+        let e = pay(
+            &mut s,
+            cid,
+            0.0,
+            &[(&j, "Invoice", 5.0), (&cm2, "Bill", 5.0)],
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "2170");
+
+        // Voiding the first payment gives both their amounts back (its memo text starting
+        // with "Voided" does not make a live $0 payment look voided already).
+        let pti = s.table_index("Payment").expect("p");
+        let p = update(
+            &mut s,
+            pti,
+            o(json!({"Id":p["Id"],"SyncToken":"0","sparse":true,"PrivateNote":"Voided cheque replaced by credit"})),
+            450,
+        )
+        .expect("memo");
+        assert_eq!(p["SyncToken"], "1");
+        let voided = void(
+            &mut s,
+            pti,
+            o(json!({"Id":p["Id"],"SyncToken":"1","sparse":true})),
+            VoidStyle::UpdateIncludeVoid,
+            500,
+        )
+        .expect("void");
+        assert_eq!(voided["TotalAmt"], json!(0.0));
+        assert_eq!(now_of(&s, "Invoice", &i)["Balance"], json!(30.0));
+        let cm_now = now_of(&s, "CreditMemo", &cm);
+        assert_eq!(cm_now["RemainingCredit"], json!(30.0));
+        assert_eq!(cm_now["Balance"], json!(30.0));
+        assert_eq!(cm_now["SyncToken"], "2");
+        assert_eq!(cm_now["LinkedTxn"], json!([]));
+        // The open invoices: `i` (30) and `j` (10).
+        assert_eq!(cust_balance(&s, cid), json!(40.0));
+        // Deleting the second one does too.
+        delete(&mut s, pti, o(json!({"Id":p2["Id"],"SyncToken":"0"})), 600).expect("delete");
+        assert_eq!(now_of(&s, "Invoice", &i)["Balance"], json!(100.0));
+        assert_eq!(
+            now_of(&s, "CreditMemo", &cm2)["RemainingCredit"],
+            json!(25.0)
+        );
+        assert_eq!(s.live(cust, cid).expect("c").obj["Balance"], json!(110.0));
+    }
+
+    #[test]
+    fn applied_credit_memo_keeps_its_used_credit_on_update() {
+        let (mut s, _, _, _, _, cid, iid) = setup();
+        let i = invoice_of(&mut s, cid, iid, &[100.0]);
+        let cm = credit_memo_of(&mut s, cid, iid, 30.0);
+        pay(
+            &mut s,
+            cid,
+            0.0,
+            &[(&i, "Invoice", 20.0), (&cm, "CreditMemo", 20.0)],
+        )
+        .expect("apply");
+        let cti = s.table_index("CreditMemo").expect("cm");
+        let cur = now_of(&s, "CreditMemo", &cm);
+        let e = update(
+            &mut s,
+            cti,
+            o(json!({"Id":cm["Id"],"SyncToken":cur["SyncToken"],"sparse":true,"Line":[sales_line(iid, 19.0)]})),
+            400,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "6000");
+        let up = update(
+            &mut s,
+            cti,
+            o(json!({"Id":cm["Id"],"SyncToken":cur["SyncToken"],"sparse":true,"Line":[sales_line(iid, 50.0)],"LinkedTxn":[]})),
+            400,
+        )
+        .expect("raise");
+        assert_eq!(up["RemainingCredit"], json!(30.0));
+        assert_eq!(up["Balance"], json!(30.0));
+        assert_eq!(links(&up).len(), 1, "LinkedTxn is not writable");
+        let other = mk(&mut s, "Customer", json!({"DisplayName":"Other"}), 100);
+        let e = update(
+            &mut s,
+            cti,
+            o(json!({"Id":cm["Id"],"SyncToken":up["SyncToken"],"sparse":true,"CustomerRef":{"value":other["Id"]}})),
+            500,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "6000");
+    }
+
+    #[test]
+    fn deleting_an_applied_credit_memo_or_its_invoice() {
+        let (mut s, _, _, _, _, cid, iid) = setup();
+        let pti = s.table_index("Payment").expect("p");
+        let cti = s.table_index("CreditMemo").expect("cm");
+        let iti = s.table_index("Invoice").expect("inv");
+        // The memo goes: the payment loses its credit line and the invoice line it paid.
+        let i = invoice_of(&mut s, cid, iid, &[100.0]);
+        let cm = credit_memo_of(&mut s, cid, iid, 30.0);
+        let p = pay(
+            &mut s,
+            cid,
+            50.0,
+            &[(&i, "Invoice", 80.0), (&cm, "CreditMemo", 30.0)],
+        )
+        .expect("apply");
+        assert_eq!(cust_balance(&s, cid), json!(20.0));
+        let cur = now_of(&s, "CreditMemo", &cm);
+        delete(
+            &mut s,
+            cti,
+            o(json!({"Id":cm["Id"],"SyncToken":cur["SyncToken"]})),
+            400,
+        )
+        .expect("delete memo");
+        let p_now = now_of(&s, "Payment", &p);
+        assert_eq!(p_now["SyncToken"], "1");
+        assert_eq!(p_now["Line"].as_array().map(Vec::len), Some(1));
+        assert_eq!(p_now["Line"][0]["Amount"], json!(50.0));
+        assert_eq!(p_now["UnappliedAmt"], json!(0.0));
+        assert_eq!(now_of(&s, "Invoice", &i)["Balance"], json!(50.0));
+        assert_eq!(cust_balance(&s, cid), json!(50.0));
+        let e = read(&s, cti, cm["Id"].as_str().unwrap_or("")).unwrap_err();
+        assert_eq!(e.code(), "610");
+
+        // The invoice goes: the memo gets its credit back, the money stays unapplied.
+        let j = invoice_of(&mut s, cid, iid, &[60.0]);
+        let cm2 = credit_memo_of(&mut s, cid, iid, 40.0);
+        let p2 = pay(
+            &mut s,
+            cid,
+            20.0,
+            &[(&j, "Invoice", 60.0), (&cm2, "CreditMemo", 40.0)],
+        )
+        .expect("apply");
+        assert_eq!(
+            now_of(&s, "CreditMemo", &cm2)["RemainingCredit"],
+            json!(0.0)
+        );
+        let cur = now_of(&s, "Invoice", &j);
+        delete(
+            &mut s,
+            iti,
+            o(json!({"Id":j["Id"],"SyncToken":cur["SyncToken"]})),
+            500,
+        )
+        .expect("delete invoice");
+        let p_now = now_of(&s, "Payment", &p2);
+        assert_eq!(p_now["Line"], json!([]));
+        assert_eq!(p_now["UnappliedAmt"], json!(20.0));
+        let cm_now = now_of(&s, "CreditMemo", &cm2);
+        assert_eq!(cm_now["RemainingCredit"], json!(40.0));
+        assert_eq!(cm_now["LinkedTxn"], json!([]));
+        assert_eq!(cust_balance(&s, cid), json!(50.0));
+        let _ = pti;
+    }
+
+    #[test]
+    fn zero_dollar_invoice_is_accepted_with_nothing_to_pay() {
+        let (mut s, _, _, _, _, cid, iid) = setup();
+        let z = invoice_of(&mut s, cid, iid, &[0.0]);
+        assert_eq!(z["TotalAmt"], json!(0.0));
+        assert_eq!(z["Balance"], json!(0.0));
+        let d = mk(
+            &mut s,
+            "Invoice",
+            json!({"CustomerRef":{"value":cid.to_string()},"Line":[sales_line(iid, 50.0),
+                {"DetailType":"DiscountLineDetail","Amount":50,"DiscountLineDetail":{"PercentBased":false}}]}),
+            200,
+        );
+        assert_eq!(d["TotalAmt"], json!(0.0));
+        assert_eq!(d["Balance"], json!(0.0));
+        assert_eq!(cust_balance(&s, cid), json!(0.0));
+        let e = pay(&mut s, cid, 1.0, &[(&z, "Invoice", 1.0)]).unwrap_err();
+        assert_eq!(e.code(), "6000");
     }
 
     #[test]

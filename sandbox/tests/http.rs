@@ -2300,3 +2300,471 @@ async fn company_currencies_create_duplicate_and_deactivate() {
     assert_eq!(v["QueryResponse"]["CompanyCurrency"][0]["Code"], "GBP");
     t.sb.shutdown().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Payment shapes an accounting integration relies on: split, partial, overpayment, credit memo
+// applied through a payment, $0 invoice.
+
+/// A fresh customer (no balance) and an item Id.
+async fn payer(t: &T, name: &str) -> (String, String) {
+    let (s, _, v, _) = t.post("customer", &json!({"DisplayName": name})).await;
+    assert_eq!(s, 200, "{v}");
+    let cust = v["Customer"]["Id"].as_str().expect("cust").to_string();
+    let (item, _) = first_id(t, "Item", "select * from Item maxresults 1").await;
+    (cust, item)
+}
+
+fn sales_lines(item: &str, amounts: &[f64]) -> Value {
+    Value::Array(
+        amounts
+            .iter()
+            .map(|a| json!({"DetailType":"SalesItemLineDetail","Amount":a,"SalesItemLineDetail":{"ItemRef":{"value":item}}}))
+            .collect(),
+    )
+}
+
+async fn new_txn(
+    t: &T,
+    resource: &str,
+    entity: &str,
+    cust: &str,
+    item: &str,
+    amounts: &[f64],
+) -> Value {
+    let (s, _, v, _) = t
+        .post(
+            resource,
+            &json!({"CustomerRef":{"value":cust},"Line":sales_lines(item, amounts)}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    v[entity].clone()
+}
+
+/// A payment body; `lines` are (TxnId, TxnType, Amount).
+fn payment(cust: &str, total: f64, lines: &[(&Value, &str, f64)]) -> Value {
+    let lines: Vec<Value> = lines
+        .iter()
+        .map(|(id, ty, a)| json!({"Amount":a,"LinkedTxn":[{"TxnId":id,"TxnType":ty}]}))
+        .collect();
+    json!({"CustomerRef":{"value":cust},"TotalAmt":total,"Line":lines})
+}
+
+async fn read_obj(t: &T, resource: &str, entity: &str, id: &Value) -> Value {
+    let (s, _, v, _) = t
+        .get(&format!("{resource}/{}", id.as_str().unwrap_or("")))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    v[entity].clone()
+}
+
+async fn customer_balance(t: &T, cust: &str) -> Value {
+    read_obj(t, "customer", "Customer", &json!(cust)).await["Balance"].clone()
+}
+
+#[tokio::test]
+async fn split_payment_pays_several_invoices() {
+    let t = T::small().await;
+    let (cust, item) = payer(&t, "Split Payer").await;
+    let a = new_txn(&t, "invoice", "Invoice", &cust, &item, &[120.0]).await;
+    let b = new_txn(&t, "invoice", "Invoice", &cust, &item, &[50.0, 30.0]).await;
+    assert_eq!(customer_balance(&t, &cust).await, json!(200.0));
+    let body = payment(
+        &cust,
+        150.0,
+        &[(&a["Id"], "Invoice", 120.0), (&b["Id"], "Invoice", 30.0)],
+    );
+    let (s, _, v, _) = t.post("payment", &body).await;
+    assert_eq!(s, 200, "{v}");
+    let p = &v["Payment"];
+    assert_eq!(p["UnappliedAmt"], json!(0.0));
+    assert_eq!(p["Line"].as_array().map(Vec::len), Some(2));
+    let ia = read_obj(&t, "invoice", "Invoice", &a["Id"]).await;
+    let ib = read_obj(&t, "invoice", "Invoice", &b["Id"]).await;
+    assert_eq!(
+        (ia["Balance"].clone(), ib["Balance"].clone()),
+        (json!(0.0), json!(50.0))
+    );
+    for inv in [&ia, &ib] {
+        assert_eq!(inv["SyncToken"], "1");
+        assert_eq!(
+            inv["LinkedTxn"],
+            json!([{"TxnId":p["Id"],"TxnType":"Payment"}])
+        );
+    }
+    assert_eq!(customer_balance(&t, &cust).await, json!(50.0));
+    // Voiding it reopens both.
+    let (s, _, v, _) = t
+        .post(
+            "payment?operation=update&include=void",
+            &json!({"Id":p["Id"],"SyncToken":"0","sparse":true}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        read_obj(&t, "invoice", "Invoice", &a["Id"]).await["Balance"],
+        json!(120.0)
+    );
+    assert_eq!(
+        read_obj(&t, "invoice", "Invoice", &b["Id"]).await["Balance"],
+        json!(80.0)
+    );
+    assert_eq!(customer_balance(&t, &cust).await, json!(200.0));
+    t.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn partial_payments_bring_an_invoice_to_zero() {
+    let t = T::small().await;
+    let (cust, item) = payer(&t, "Partial Payer").await;
+    let inv = new_txn(&t, "invoice", "Invoice", &cust, &item, &[90.0]).await;
+    let mut pids = Vec::new();
+    for (amt, bal) in [(40.0, 50.0), (25.5, 24.5), (24.5, 0.0)] {
+        let (s, _, v, _) = t
+            .post(
+                "payment",
+                &payment(&cust, amt, &[(&inv["Id"], "Invoice", amt)]),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["Payment"]["UnappliedAmt"], json!(0.0));
+        pids.push(json!({"TxnId":v["Payment"]["Id"],"TxnType":"Payment"}));
+        let now = read_obj(&t, "invoice", "Invoice", &inv["Id"]).await;
+        assert_eq!(now["Balance"], json!(bal));
+        assert_eq!(customer_balance(&t, &cust).await, json!(bal));
+    }
+    let now = read_obj(&t, "invoice", "Invoice", &inv["Id"]).await;
+    assert_eq!(now["SyncToken"], "3");
+    assert_eq!(now["LinkedTxn"], Value::Array(pids));
+    let (_, _, v, _) = t
+        .query(&format!(
+            "select * from Invoice where Id = '{}' and Balance = '0'",
+            inv["Id"].as_str().unwrap_or("")
+        ))
+        .await;
+    assert_eq!(
+        v["QueryResponse"]["Invoice"].as_array().map(Vec::len),
+        Some(1)
+    );
+    // A fourth payment finds nothing open.
+    let (s, _, v, _) = t
+        .post(
+            "payment",
+            &payment(&cust, 1.0, &[(&inv["Id"], "Invoice", 1.0)]),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "6000"));
+    t.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn overpayment_is_unapplied_credit_and_overapplying_is_6000() {
+    let t = T::small().await;
+    let (cust, item) = payer(&t, "Over Payer").await;
+    let inv = new_txn(&t, "invoice", "Invoice", &cust, &item, &[60.0]).await;
+    let (s, _, v, _) = t
+        .post(
+            "payment",
+            &payment(&cust, 100.0, &[(&inv["Id"], "Invoice", 60.0)]),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["Payment"]["TotalAmt"], json!(100.0));
+    assert_eq!(v["Payment"]["UnappliedAmt"], json!(40.0));
+    assert_eq!(
+        read_obj(&t, "invoice", "Invoice", &inv["Id"]).await["Balance"],
+        json!(0.0)
+    );
+    assert_eq!(customer_balance(&t, &cust).await, json!(0.0));
+    // A line above the invoice's open balance.
+    let inv2 = new_txn(&t, "invoice", "Invoice", &cust, &item, &[30.0]).await;
+    let (s, h, v, _) = t
+        .post(
+            "payment",
+            &payment(&cust, 100.0, &[(&inv2["Id"], "Invoice", 35.0)]),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "6000"));
+    assert_eq!(
+        h.get("content-type").and_then(|c| c.to_str().ok()),
+        Some("application/json")
+    );
+    assert_eq!(
+        v["Fault"]["Error"][0]["Message"],
+        "A business validation error has occurred while processing your request"
+    );
+    assert_eq!(
+        detail(&v),
+        format!(
+            "Business Validation Error: The payment amount applied to invoice {} exceeds its open balance of 30.00.",
+            inv2["Id"].as_str().unwrap_or("")
+        )
+    );
+    // Lines above TotalAmt.
+    let (s, _, v, _) = t
+        .post(
+            "payment",
+            &payment(&cust, 20.0, &[(&inv2["Id"], "Invoice", 25.0)]),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "6000"));
+    assert_eq!(
+        read_obj(&t, "invoice", "Invoice", &inv2["Id"]).await["Balance"],
+        json!(30.0)
+    );
+    t.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn credit_memo_applied_to_an_invoice_with_a_zero_payment() {
+    let t = T::small().await;
+    let admin = t.sb.admin().clone();
+    let (cust, item) = payer(&t, "Credit Payer").await;
+    let inv = new_txn(&t, "invoice", "Invoice", &cust, &item, &[100.0]).await;
+    let cm = new_txn(&t, "creditmemo", "CreditMemo", &cust, &item, &[40.0]).await;
+    assert_eq!(cm["RemainingCredit"], json!(40.0));
+    assert_eq!(cm["Balance"], json!(40.0));
+    let since = chrono_like(admin.now_secs() - 1);
+    admin.advance_clock(5);
+
+    // The credit is larger than the memo, the lines do not balance: 6000, nothing moves.
+    let (s, _, v, _) = t
+        .post(
+            "payment",
+            &payment(
+                &cust,
+                0.0,
+                &[
+                    (&inv["Id"], "Invoice", 45.0),
+                    (&cm["Id"], "CreditMemo", 45.0),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "6000"));
+    assert!(
+        detail(&v).contains("exceeds its remaining credit of 40.00"),
+        "{v}"
+    );
+    let (s, _, v, _) = t
+        .post(
+            "payment",
+            &payment(
+                &cust,
+                0.0,
+                &[
+                    (&inv["Id"], "Invoice", 40.0),
+                    (&cm["Id"], "CreditMemo", 30.0),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "6000"));
+    assert_eq!(
+        detail(&v),
+        "Business Validation Error: The amount applied to invoices (40.00) must equal the payment amount (0.00) plus the credits applied (30.00)."
+    );
+
+    // The QuickBooks way: a $0 payment, invoice line 40, credit memo line 40.
+    let (s, _, v, _) = t
+        .post(
+            "payment",
+            &payment(
+                &cust,
+                0.0,
+                &[
+                    (&inv["Id"], "Invoice", 40.0),
+                    (&cm["Id"], "CreditMemo", 40.0),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let p = v["Payment"].clone();
+    assert_eq!(p["TotalAmt"], json!(0.0));
+    assert_eq!(p["UnappliedAmt"], json!(0.0));
+    let inv_now = read_obj(&t, "invoice", "Invoice", &inv["Id"]).await;
+    assert_eq!(inv_now["Balance"], json!(60.0));
+    assert_eq!(inv_now["SyncToken"], "1");
+    assert_eq!(
+        inv_now["LinkedTxn"],
+        json!([{"TxnId":p["Id"],"TxnType":"Payment"}])
+    );
+    let cm_now = read_obj(&t, "creditmemo", "CreditMemo", &cm["Id"]).await;
+    assert_eq!(cm_now["RemainingCredit"], json!(0.0));
+    assert_eq!(cm_now["Balance"], json!(0.0));
+    assert_eq!(cm_now["SyncToken"], "1");
+    assert_ne!(
+        cm_now["MetaData"]["LastUpdatedTime"],
+        cm["MetaData"]["LastUpdatedTime"]
+    );
+    assert_eq!(
+        cm_now["LinkedTxn"],
+        json!([{"TxnId":p["Id"],"TxnType":"Payment"}])
+    );
+    assert_eq!(customer_balance(&t, &cust).await, json!(60.0));
+    // Both show up in CDC.
+    let (s, _, v, _) = t
+        .get(&format!(
+            "cdc?entities=Invoice,CreditMemo,Payment&changedSince={}",
+            urlenc(&since)
+        ))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let groups = v["CDCResponse"][0]["QueryResponse"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let ids_of = |entity: &str| -> Vec<Value> {
+        groups
+            .iter()
+            .filter_map(|g| g[entity].as_array())
+            .flatten()
+            .map(|o| o["Id"].clone())
+            .collect()
+    };
+    assert!(ids_of("Invoice").contains(&inv["Id"]));
+    assert!(ids_of("CreditMemo").contains(&cm["Id"]));
+    assert!(ids_of("Payment").contains(&p["Id"]));
+
+    // Voiding the payment restores both.
+    let (s, _, v, _) = t
+        .post(
+            "payment?operation=update&include=void",
+            &json!({"Id":p["Id"],"SyncToken":"0","sparse":true}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        read_obj(&t, "invoice", "Invoice", &inv["Id"]).await["Balance"],
+        json!(100.0)
+    );
+    let cm_now = read_obj(&t, "creditmemo", "CreditMemo", &cm["Id"]).await;
+    assert_eq!(cm_now["RemainingCredit"], json!(40.0));
+    assert_eq!(cm_now["SyncToken"], "2");
+    assert_eq!(cm_now["LinkedTxn"], json!([]));
+    assert_eq!(customer_balance(&t, &cust).await, json!(100.0));
+
+    // Money and credit together (invoice 100 = TotalAmt 75 + credit 25), then delete it.
+    let (s, _, v, _) = t
+        .post(
+            "payment",
+            &payment(
+                &cust,
+                75.0,
+                &[
+                    (&inv["Id"], "Invoice", 100.0),
+                    (&cm["Id"], "CreditMemo", 25.0),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let p2 = v["Payment"].clone();
+    assert_eq!(
+        read_obj(&t, "invoice", "Invoice", &inv["Id"]).await["Balance"],
+        json!(0.0)
+    );
+    assert_eq!(
+        read_obj(&t, "creditmemo", "CreditMemo", &cm["Id"]).await["RemainingCredit"],
+        json!(15.0)
+    );
+    assert_eq!(customer_balance(&t, &cust).await, json!(0.0));
+    let (s, _, v, _) = t
+        .post(
+            "payment?operation=delete",
+            &json!({"Id":p2["Id"],"SyncToken":"0"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        read_obj(&t, "invoice", "Invoice", &inv["Id"]).await["Balance"],
+        json!(100.0)
+    );
+    assert_eq!(
+        read_obj(&t, "creditmemo", "CreditMemo", &cm["Id"]).await["RemainingCredit"],
+        json!(40.0)
+    );
+
+    // Deleting an applied credit memo: the payment loses its credit line and the invoice line
+    // the credit paid; the invoice is open again.
+    let (s, _, v, _) = t
+        .post(
+            "payment",
+            &payment(
+                &cust,
+                0.0,
+                &[
+                    (&inv["Id"], "Invoice", 40.0),
+                    (&cm["Id"], "CreditMemo", 40.0),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let p3 = v["Payment"].clone();
+    assert_eq!(customer_balance(&t, &cust).await, json!(60.0));
+    let cm_now = read_obj(&t, "creditmemo", "CreditMemo", &cm["Id"]).await;
+    let (s, _, v, _) = t
+        .post(
+            "creditmemo?operation=delete",
+            &json!({"Id":cm["Id"],"SyncToken":cm_now["SyncToken"]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let p3_now = read_obj(&t, "payment", "Payment", &p3["Id"]).await;
+    assert_eq!(p3_now["Line"], json!([]));
+    assert_eq!(p3_now["SyncToken"], "1");
+    assert_eq!(p3_now["UnappliedAmt"], json!(0.0));
+    let inv_now = read_obj(&t, "invoice", "Invoice", &inv["Id"]).await;
+    assert_eq!(inv_now["Balance"], json!(100.0));
+    assert_eq!(inv_now["LinkedTxn"], json!([]));
+    assert_eq!(customer_balance(&t, &cust).await, json!(100.0));
+    let (s, _, v, _) = t
+        .get(&format!("creditmemo/{}", cm["Id"].as_str().unwrap_or("")))
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "610"));
+    // A credit line naming the deleted memo: 610.
+    let (s, _, v, _) = t
+        .post(
+            "payment",
+            &payment(
+                &cust,
+                0.0,
+                &[(&inv["Id"], "Invoice", 1.0), (&cm["Id"], "CreditMemo", 1.0)],
+            ),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "610"));
+    t.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn zero_dollar_invoice_has_nothing_to_pay() {
+    let t = T::small().await;
+    let (cust, item) = payer(&t, "Zero Payer").await;
+    let inv = new_txn(&t, "invoice", "Invoice", &cust, &item, &[0.0]).await;
+    assert_eq!(inv["TotalAmt"], json!(0.0));
+    assert_eq!(inv["Balance"], json!(0.0));
+    let (s, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"CustomerRef":{"value":cust},"Line":[
+                {"DetailType":"SalesItemLineDetail","Amount":25,"SalesItemLineDetail":{"ItemRef":{"value":item}}},
+                {"DetailType":"SalesItemLineDetail","Amount":0,"SalesItemLineDetail":{"ItemRef":{"value":item},"Qty":0,"UnitPrice":10}},
+                {"DetailType":"DiscountLineDetail","Amount":25,"DiscountLineDetail":{"PercentBased":false}}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["Invoice"]["TotalAmt"], json!(0.0));
+    assert_eq!(v["Invoice"]["Balance"], json!(0.0));
+    assert_eq!(customer_balance(&t, &cust).await, json!(0.0));
+    let (s, _, v, _) = t
+        .post(
+            "payment",
+            &payment(&cust, 5.0, &[(&inv["Id"], "Invoice", 5.0)]),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "6000"));
+    t.sb.shutdown().await;
+}

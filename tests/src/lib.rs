@@ -263,6 +263,92 @@ impl Env {
         .get(0)
     }
 
+    /// Adds a customer through the mirror and returns its QuickBooks Id.
+    pub async fn add_customer(&self, name: &str) -> String {
+        let local = self
+            .insert(
+                "qbo.customer",
+                "display_name, operation",
+                &format!("'{name}', 'add'"),
+            )
+            .await;
+        self.wait_row("qbo.customer", local)
+            .await
+            .id
+            .expect("customer added")
+    }
+
+    /// Inserts an invoice for `customer` with item lines `(qty, unit_price)` and sets it to be
+    /// added; returns its local_id (the push happens in the background).
+    pub async fn add_invoice(&self, customer: &str, doc: &str, lines: &[(f64, f64)]) -> i64 {
+        let item: String = self
+            .one("SELECT id FROM qbo.item WHERE active ORDER BY local_id LIMIT 1")
+            .await
+            .get(0);
+        let values: Vec<String> = lines
+            .iter()
+            .enumerate()
+            .map(|(n, (qty, price))| {
+                format!("((SELECT local_id FROM i), (SELECT company_id FROM i), {}, '{item}', {qty}, {price}, {})", n + 1, qty * price)
+            })
+            .collect();
+        self.exec(&format!(
+            "WITH i AS (INSERT INTO qbo.invoice (company_id, customer_ref, doc_number, txn_date) \
+             VALUES ({}, '{customer}', '{doc}', current_date) RETURNING local_id, company_id) \
+             INSERT INTO qbo.invoice_line (invoice_local_id, company_id, line_num, item_ref, qty, unit_price, amount) VALUES {}",
+            self.company_id,
+            values.join(", ")
+        ))
+        .await;
+        let local: i64 = self
+            .one(&format!(
+                "SELECT local_id FROM qbo.invoice WHERE doc_number = '{doc}'"
+            ))
+            .await
+            .get(0);
+        self.exec(&format!(
+            "UPDATE qbo.invoice SET operation = 'add' WHERE local_id = {local}"
+        ))
+        .await;
+        local
+    }
+
+    /// Adds a payment from `customer` of `total`, applied as `(TxnType, TxnId, amount)` lines;
+    /// returns its row state once pushed.
+    pub async fn add_payment(
+        &self,
+        customer: &str,
+        reference: &str,
+        total: f64,
+        lines: &[(&str, &str, f64)],
+    ) -> (i64, RowState) {
+        let c = self.company_id;
+        self.exec(&format!(
+            "INSERT INTO qbo.payment (company_id, customer_ref, total_amt, txn_date, payment_ref_num) \
+             VALUES ({c}, '{customer}', {total}, current_date, '{reference}')"
+        ))
+        .await;
+        let local: i64 = self
+            .one(&format!(
+                "SELECT local_id FROM qbo.payment WHERE payment_ref_num = '{reference}'"
+            ))
+            .await
+            .get(0);
+        for (n, (kind, id, amount)) in lines.iter().enumerate() {
+            self.exec(&format!(
+                "INSERT INTO qbo.payment_line (payment_local_id, company_id, line_num, amount, txn_id, txn_type) \
+                 VALUES ({local}, {c}, {}, {amount}, '{id}', '{kind}')",
+                n + 1
+            ))
+            .await;
+        }
+        self.exec(&format!(
+            "UPDATE qbo.payment SET operation = 'add' WHERE local_id = {local}"
+        ))
+        .await;
+        (local, self.wait_row("qbo.payment", local).await)
+    }
+
     pub async fn finish(mut self) {
         self.stop_agent().await;
         let Env {

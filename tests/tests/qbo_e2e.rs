@@ -281,59 +281,14 @@ async fn customer_add_update_refresh_delete_live() {
     env.finish().await;
 }
 
-async fn first_item(env: &Env) -> String {
-    env.one("SELECT id FROM qbo.item WHERE active ORDER BY local_id LIMIT 1")
-        .await
-        .get(0)
-}
-
-async fn add_customer(env: &Env, name: &str) -> String {
-    let local = env
-        .insert(
-            "qbo.customer",
-            "display_name, operation",
-            &format!("'{name}', 'add'"),
-        )
-        .await;
-    env.wait_row("qbo.customer", local)
-        .await
-        .id
-        .expect("customer added")
-}
-
-async fn add_invoice(env: &Env, customer: &str, doc: &str, lines: &[(f64, f64)]) -> i64 {
-    let item = first_item(env).await;
-    let mut sql = format!(
-        "WITH i AS (INSERT INTO qbo.invoice (company_id, customer_ref, doc_number, txn_date) VALUES ({}, '{customer}', '{doc}', current_date) RETURNING local_id, company_id) \
-         INSERT INTO qbo.invoice_line (invoice_local_id, company_id, line_num, item_ref, qty, unit_price, amount) VALUES ",
-        env.company_id
-    );
-    let values: Vec<String> = lines
-        .iter()
-        .enumerate()
-        .map(|(n, (qty, price))| format!("((SELECT local_id FROM i), (SELECT company_id FROM i), {}, '{item}', {qty}, {price}, {})", n + 1, qty * price))
-        .collect();
-    sql.push_str(&values.join(", "));
-    env.exec(&sql).await;
-    let local: i64 = env
-        .one(&format!(
-            "SELECT local_id FROM qbo.invoice WHERE doc_number = '{doc}'"
-        ))
-        .await
-        .get(0);
-    env.exec(&format!(
-        "UPDATE qbo.invoice SET operation = 'add' WHERE local_id = {local}"
-    ))
-    .await;
-    local
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invoice_add_with_lines_void_and_delete() {
     let env = Env::start().await;
     env.populate().await;
-    let customer = add_customer(&env, "Line Test Co").await;
-    let local = add_invoice(&env, &customer, "T-100", &[(3.0, 40.0), (1.0, 15.5)]).await;
+    let customer = env.add_customer("Line Test Co").await;
+    let local = env
+        .add_invoice(&customer, "T-100", &[(3.0, 40.0), (1.0, 15.5)])
+        .await;
     let row = env.wait_row("qbo.invoice", local).await;
     assert_eq!(row.status, "ok", "{:?}", row.message);
     let id = row.id.unwrap();
@@ -366,7 +321,7 @@ async fn invoice_add_with_lines_void_and_delete() {
     assert_eq!(count(env.one(&format!("SELECT count(*) FROM qbsync.sync_result WHERE local_id = {local} AND operation = 'void' AND outcome = 'ok'")).await), 1);
 
     // delete of a transaction removes it in QuickBooks and here.
-    let other = add_invoice(&env, &customer, "T-101", &[(1.0, 10.0)]).await;
+    let other = env.add_invoice(&customer, "T-101", &[(1.0, 10.0)]).await;
     let other_id = env.wait_row("qbo.invoice", other).await.id.unwrap();
     env.exec(&format!(
         "UPDATE qbo.invoice SET operation = 'delete' WHERE local_id = {other}"
@@ -394,8 +349,8 @@ async fn invoice_add_with_lines_void_and_delete() {
 async fn payment_applies_to_an_invoice_and_voids() {
     let env = Env::start().await;
     env.populate().await;
-    let customer = add_customer(&env, "Payer Inc").await;
-    let inv = add_invoice(&env, &customer, "P-1", &[(2.0, 50.0)]).await;
+    let customer = env.add_customer("Payer Inc").await;
+    let inv = env.add_invoice(&customer, "P-1", &[(2.0, 50.0)]).await;
     let inv_id = env.wait_row("qbo.invoice", inv).await.id.unwrap();
     env.exec(&format!(
         "WITH p AS (INSERT INTO qbo.payment (company_id, customer_ref, total_amt, txn_date, payment_ref_num) VALUES ({}, '{customer}', 60, current_date, 'CHK-9') RETURNING local_id, company_id) \

@@ -217,9 +217,29 @@ fn sales(store: &Store, ti: usize, w: &mut Obj, old: Option<&Obj>, now: i64) -> 
             )?;
         }
         "CreditMemo" => {
-            // [sim] nothing applies a credit memo here: all of it remains.
-            w.insert("Balance".into(), num(total));
-            w.insert("RemainingCredit".into(), num(total));
+            // Payments apply credit (a line linking the memo): what remains is the total less
+            // what they used; the memo's LinkedTxn lists those payments.
+            let used = old
+                .map(|o| round2(f(o, "TotalAmt") - f(o, "RemainingCredit")))
+                .unwrap_or(0.0);
+            if total + 0.005 < used {
+                return Err(Fault::business(
+                    "The credit memo total cannot be less than the credit applied from it.",
+                ));
+            }
+            if used > 0.0 && old.and_then(|o| ref_id(o, "CustomerRef")) != ref_id(w, "CustomerRef")
+            {
+                return Err(Fault::business(
+                    "A credit memo whose credit has been applied cannot be moved to another customer.",
+                ));
+            }
+            w.insert("Balance".into(), num(total - used));
+            w.insert("RemainingCredit".into(), num(total - used));
+            let linked = old
+                .and_then(|o| o.get("LinkedTxn"))
+                .cloned()
+                .unwrap_or_else(|| json!([]));
+            w.insert("LinkedTxn".into(), linked);
         }
         _ => {
             w.insert("Balance".into(), num(0.0));
@@ -746,7 +766,10 @@ fn bill_payment(store: &Store, w: &mut Obj, old: Option<&Obj>, now: i64) -> Resu
         "Accounts Payable",
         AP_ACCOUNT,
     )?;
-    let applied = super::normalize_linked_lines(w, "Bill")?;
+    let applied = super::normalize_linked_lines(w, &["Bill"])?
+        .get("Bill")
+        .copied()
+        .unwrap_or(0.0);
     if applied > total + 0.005 {
         return Err(Fault::business(
             "The amount applied to bills exceeds the payment amount.",
