@@ -409,6 +409,36 @@ const CUSTOM_FIELD_COLUMNS: &[Column] = &[
     ),
 ];
 
+const DOC_NUMBER: Column = col("doc_number", Text, &["DocNumber"], true, "DocNumber");
+const TXN_DATE: Column = col("txn_date", Date, &["TxnDate"], true, "TxnDate");
+const CUSTOMER_REF: Column = col(
+    "customer_ref",
+    Text,
+    &["CustomerRef", "value"],
+    true,
+    "CustomerRef: QuickBooks Id of the customer (qbo.customer.id)",
+);
+const VENDOR_REF: Column = col(
+    "vendor_ref",
+    Text,
+    &["VendorRef", "value"],
+    true,
+    "VendorRef: QuickBooks Id of the vendor (qbo.vendor.id)",
+);
+const TOTAL_AMT: Column = col(
+    "total_amt",
+    Numeric,
+    &["TotalAmt"],
+    false,
+    "TotalAmt, computed by QuickBooks from the lines",
+);
+const PRIVATE_NOTE: Column = col(
+    "private_note",
+    Text,
+    &["PrivateNote"],
+    true,
+    "PrivateNote (memo)",
+);
 const SALES_LINE_COLUMNS: &[Column] = &[
     col(
         "line_id",
@@ -942,22 +972,10 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 true,
                 "DocNumber: the invoice number",
             ),
-            col("txn_date", Date, &["TxnDate"], true, "TxnDate"),
+            TXN_DATE,
             col("due_date", Date, &["DueDate"], true, "DueDate"),
-            col(
-                "customer_ref",
-                Text,
-                &["CustomerRef", "value"],
-                true,
-                "CustomerRef: QuickBooks Id of the customer (qbo.customer.id)",
-            ),
-            col(
-                "total_amt",
-                Numeric,
-                &["TotalAmt"],
-                false,
-                "TotalAmt, computed by QuickBooks from the lines",
-            ),
+            CUSTOMER_REF,
+            TOTAL_AMT,
             col(
                 "balance",
                 Numeric,
@@ -1000,7 +1018,7 @@ pub static QBO_ENTITIES: &[Entity] = &[
         cdc: true,
         natural_key: Some("PaymentRefNum"),
         columns: &[
-            col("txn_date", Date, &["TxnDate"], true, "TxnDate"),
+            TXN_DATE,
             col(
                 "customer_ref",
                 Text,
@@ -1036,13 +1054,7 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 true,
                 "DepositToAccountRef: QuickBooks Id of the account",
             ),
-            col(
-                "private_note",
-                Text,
-                &["PrivateNote"],
-                true,
-                "PrivateNote (memo)",
-            ),
+            PRIVATE_NOTE,
             LAST_UPDATED,
         ],
         children: &[ChildTable {
@@ -1066,8 +1078,8 @@ pub static QBO_ENTITIES: &[Entity] = &[
         cdc: true,
         natural_key: Some("DocNumber"),
         columns: &[
-            col("doc_number", Text, &["DocNumber"], true, "DocNumber"),
-            col("txn_date", Date, &["TxnDate"], true, "TxnDate"),
+            DOC_NUMBER,
+            TXN_DATE,
             col(
                 "customer_ref",
                 Text,
@@ -1075,13 +1087,7 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 true,
                 "CustomerRef: QuickBooks Id of the customer",
             ),
-            col(
-                "total_amt",
-                Numeric,
-                &["TotalAmt"],
-                false,
-                "TotalAmt, computed by QuickBooks from the lines",
-            ),
+            TOTAL_AMT,
             col(
                 "deposit_to_account_ref",
                 Text,
@@ -1089,13 +1095,7 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 true,
                 "DepositToAccountRef: QuickBooks Id of the account",
             ),
-            col(
-                "private_note",
-                Text,
-                &["PrivateNote"],
-                true,
-                "PrivateNote (memo)",
-            ),
+            PRIVATE_NOTE,
             LAST_UPDATED,
         ],
         children: &[ChildTable {
@@ -1124,15 +1124,9 @@ pub static QBO_ENTITIES: &[Entity] = &[
         cdc: true,
         natural_key: Some("DocNumber"),
         columns: &[
-            col("doc_number", Text, &["DocNumber"], true, "DocNumber"),
-            col("txn_date", Date, &["TxnDate"], true, "TxnDate"),
-            col(
-                "customer_ref",
-                Text,
-                &["CustomerRef", "value"],
-                true,
-                "CustomerRef: QuickBooks Id of the customer (qbo.customer.id)",
-            ),
+            DOC_NUMBER,
+            TXN_DATE,
+            CUSTOMER_REF,
             col(
                 "expiration_date",
                 Date,
@@ -1147,20 +1141,8 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 true,
                 "TxnStatus: Pending, Accepted, Closed, Rejected",
             ),
-            col(
-                "total_amt",
-                Numeric,
-                &["TotalAmt"],
-                false,
-                "TotalAmt, computed by QuickBooks from the lines",
-            ),
-            col(
-                "private_note",
-                Text,
-                &["PrivateNote"],
-                true,
-                "PrivateNote (memo)",
-            ),
+            TOTAL_AMT,
+            PRIVATE_NOTE,
             LAST_UPDATED,
         ],
         children: &[ChildTable {
@@ -1189,22 +1171,10 @@ pub static QBO_ENTITIES: &[Entity] = &[
         cdc: true,
         natural_key: Some("DocNumber"),
         columns: &[
-            col("doc_number", Text, &["DocNumber"], true, "DocNumber"),
-            col("txn_date", Date, &["TxnDate"], true, "TxnDate"),
-            col(
-                "customer_ref",
-                Text,
-                &["CustomerRef", "value"],
-                true,
-                "CustomerRef: QuickBooks Id of the customer (qbo.customer.id)",
-            ),
-            col(
-                "total_amt",
-                Numeric,
-                &["TotalAmt"],
-                false,
-                "TotalAmt, computed by QuickBooks from the lines",
-            ),
+            DOC_NUMBER,
+            TXN_DATE,
+            CUSTOMER_REF,
+            TOTAL_AMT,
             col(
                 "remaining_credit",
                 Numeric,
@@ -1212,13 +1182,7 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 false,
                 "RemainingCredit not yet applied",
             ),
-            col(
-                "private_note",
-                Text,
-                &["PrivateNote"],
-                true,
-                "PrivateNote (memo)",
-            ),
+            PRIVATE_NOTE,
             LAST_UPDATED,
         ],
         children: &[ChildTable {
@@ -1247,15 +1211,9 @@ pub static QBO_ENTITIES: &[Entity] = &[
         cdc: true,
         natural_key: Some("DocNumber"),
         columns: &[
-            col("doc_number", Text, &["DocNumber"], true, "DocNumber"),
-            col("txn_date", Date, &["TxnDate"], true, "TxnDate"),
-            col(
-                "customer_ref",
-                Text,
-                &["CustomerRef", "value"],
-                true,
-                "CustomerRef: QuickBooks Id of the customer (qbo.customer.id)",
-            ),
+            DOC_NUMBER,
+            TXN_DATE,
+            CUSTOMER_REF,
             col(
                 "deposit_to_account_ref",
                 Text,
@@ -1263,20 +1221,8 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 true,
                 "DepositToAccountRef: account the refund is paid from",
             ),
-            col(
-                "total_amt",
-                Numeric,
-                &["TotalAmt"],
-                false,
-                "TotalAmt, computed by QuickBooks from the lines",
-            ),
-            col(
-                "private_note",
-                Text,
-                &["PrivateNote"],
-                true,
-                "PrivateNote (memo)",
-            ),
+            TOTAL_AMT,
+            PRIVATE_NOTE,
             LAST_UPDATED,
         ],
         children: &[ChildTable {
@@ -1305,15 +1251,9 @@ pub static QBO_ENTITIES: &[Entity] = &[
         cdc: true,
         natural_key: Some("DocNumber"),
         columns: &[
-            col("doc_number", Text, &["DocNumber"], true, "DocNumber"),
-            col("txn_date", Date, &["TxnDate"], true, "TxnDate"),
-            col(
-                "vendor_ref",
-                Text,
-                &["VendorRef", "value"],
-                true,
-                "VendorRef: QuickBooks Id of the vendor (qbo.vendor.id)",
-            ),
+            DOC_NUMBER,
+            TXN_DATE,
+            VENDOR_REF,
             col("due_date", Date, &["DueDate"], true, "DueDate"),
             col(
                 "ap_account_ref",
@@ -1322,13 +1262,7 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 true,
                 "APAccountRef: accounts payable account",
             ),
-            col(
-                "total_amt",
-                Numeric,
-                &["TotalAmt"],
-                false,
-                "TotalAmt, computed by QuickBooks from the lines",
-            ),
+            TOTAL_AMT,
             col(
                 "balance",
                 Numeric,
@@ -1336,13 +1270,7 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 false,
                 "Balance still open",
             ),
-            col(
-                "private_note",
-                Text,
-                &["PrivateNote"],
-                true,
-                "PrivateNote (memo)",
-            ),
+            PRIVATE_NOTE,
             LAST_UPDATED,
         ],
         children: &[ChildTable {
@@ -1365,29 +1293,11 @@ pub static QBO_ENTITIES: &[Entity] = &[
         cdc: true,
         natural_key: Some("DocNumber"),
         columns: &[
-            col("doc_number", Text, &["DocNumber"], true, "DocNumber"),
-            col("txn_date", Date, &["TxnDate"], true, "TxnDate"),
-            col(
-                "vendor_ref",
-                Text,
-                &["VendorRef", "value"],
-                true,
-                "VendorRef: QuickBooks Id of the vendor (qbo.vendor.id)",
-            ),
-            col(
-                "total_amt",
-                Numeric,
-                &["TotalAmt"],
-                false,
-                "TotalAmt, computed by QuickBooks from the lines",
-            ),
-            col(
-                "private_note",
-                Text,
-                &["PrivateNote"],
-                true,
-                "PrivateNote (memo)",
-            ),
+            DOC_NUMBER,
+            TXN_DATE,
+            VENDOR_REF,
+            TOTAL_AMT,
+            PRIVATE_NOTE,
             LAST_UPDATED,
         ],
         children: &[ChildTable {
@@ -1410,8 +1320,8 @@ pub static QBO_ENTITIES: &[Entity] = &[
         cdc: true,
         natural_key: Some("DocNumber"),
         columns: &[
-            col("doc_number", Text, &["DocNumber"], true, "DocNumber"),
-            col("txn_date", Date, &["TxnDate"], true, "TxnDate"),
+            DOC_NUMBER,
+            TXN_DATE,
             col(
                 "payment_type",
                 Text,
@@ -1433,20 +1343,8 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 true,
                 "EntityRef: QuickBooks Id of the payee",
             ),
-            col(
-                "total_amt",
-                Numeric,
-                &["TotalAmt"],
-                false,
-                "TotalAmt, computed by QuickBooks from the lines",
-            ),
-            col(
-                "private_note",
-                Text,
-                &["PrivateNote"],
-                true,
-                "PrivateNote (memo)",
-            ),
+            TOTAL_AMT,
+            PRIVATE_NOTE,
             LAST_UPDATED,
         ],
         children: &[ChildTable {
@@ -1469,15 +1367,9 @@ pub static QBO_ENTITIES: &[Entity] = &[
         cdc: true,
         natural_key: Some("DocNumber"),
         columns: &[
-            col("doc_number", Text, &["DocNumber"], true, "DocNumber"),
-            col("txn_date", Date, &["TxnDate"], true, "TxnDate"),
-            col(
-                "vendor_ref",
-                Text,
-                &["VendorRef", "value"],
-                true,
-                "VendorRef: QuickBooks Id of the vendor (qbo.vendor.id)",
-            ),
+            DOC_NUMBER,
+            TXN_DATE,
+            VENDOR_REF,
             col(
                 "po_status",
                 Text,
@@ -1485,20 +1377,8 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 true,
                 "POStatus: Open or Closed",
             ),
-            col(
-                "total_amt",
-                Numeric,
-                &["TotalAmt"],
-                false,
-                "TotalAmt, computed by QuickBooks from the lines",
-            ),
-            col(
-                "private_note",
-                Text,
-                &["PrivateNote"],
-                true,
-                "PrivateNote (memo)",
-            ),
+            TOTAL_AMT,
+            PRIVATE_NOTE,
             LAST_UPDATED,
         ],
         children: &[ChildTable {
@@ -1527,8 +1407,8 @@ pub static QBO_ENTITIES: &[Entity] = &[
         cdc: true,
         natural_key: Some("DocNumber"),
         columns: &[
-            col("doc_number", Text, &["DocNumber"], true, "DocNumber"),
-            col("txn_date", Date, &["TxnDate"], true, "TxnDate"),
+            DOC_NUMBER,
+            TXN_DATE,
             col(
                 "total_amt",
                 Numeric,
@@ -1536,13 +1416,7 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 false,
                 "TotalAmt: the debits (equal to the credits)",
             ),
-            col(
-                "private_note",
-                Text,
-                &["PrivateNote"],
-                true,
-                "PrivateNote (memo)",
-            ),
+            PRIVATE_NOTE,
             LAST_UPDATED,
         ],
         children: &[ChildTable {
@@ -1565,7 +1439,7 @@ pub static QBO_ENTITIES: &[Entity] = &[
         cdc: true,
         natural_key: None,
         columns: &[
-            col("txn_date", Date, &["TxnDate"], true, "TxnDate"),
+            TXN_DATE,
             col(
                 "deposit_to_account_ref",
                 Text,
@@ -1573,20 +1447,8 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 true,
                 "DepositToAccountRef: bank account deposited to",
             ),
-            col(
-                "total_amt",
-                Numeric,
-                &["TotalAmt"],
-                false,
-                "TotalAmt, computed by QuickBooks from the lines",
-            ),
-            col(
-                "private_note",
-                Text,
-                &["PrivateNote"],
-                true,
-                "PrivateNote (memo)",
-            ),
+            TOTAL_AMT,
+            PRIVATE_NOTE,
             LAST_UPDATED,
         ],
         children: &[ChildTable {
@@ -1609,7 +1471,7 @@ pub static QBO_ENTITIES: &[Entity] = &[
         cdc: true,
         natural_key: None,
         columns: &[
-            col("txn_date", Date, &["TxnDate"], true, "TxnDate"),
+            TXN_DATE,
             col(
                 "from_account_ref",
                 Text,
@@ -1625,13 +1487,7 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 "ToAccountRef: account the money reaches",
             ),
             col("amount", Numeric, &["Amount"], true, "Amount transferred"),
-            col(
-                "private_note",
-                Text,
-                &["PrivateNote"],
-                true,
-                "PrivateNote (memo)",
-            ),
+            PRIVATE_NOTE,
             LAST_UPDATED,
         ],
         children: &[],
@@ -1649,15 +1505,9 @@ pub static QBO_ENTITIES: &[Entity] = &[
         cdc: true,
         natural_key: Some("DocNumber"),
         columns: &[
-            col("doc_number", Text, &["DocNumber"], true, "DocNumber"),
-            col("txn_date", Date, &["TxnDate"], true, "TxnDate"),
-            col(
-                "vendor_ref",
-                Text,
-                &["VendorRef", "value"],
-                true,
-                "VendorRef: QuickBooks Id of the vendor (qbo.vendor.id)",
-            ),
+            DOC_NUMBER,
+            TXN_DATE,
+            VENDOR_REF,
             col(
                 "pay_type",
                 Text,
@@ -1666,13 +1516,7 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 "PayType: Check or CreditCard",
             ),
             col("total_amt", Numeric, &["TotalAmt"], true, "TotalAmt paid"),
-            col(
-                "private_note",
-                Text,
-                &["PrivateNote"],
-                true,
-                "PrivateNote (memo)",
-            ),
+            PRIVATE_NOTE,
             LAST_UPDATED,
         ],
         children: &[ChildTable {
@@ -1695,7 +1539,7 @@ pub static QBO_ENTITIES: &[Entity] = &[
         cdc: false,
         natural_key: None,
         columns: &[
-            col("txn_date", Date, &["TxnDate"], true, "TxnDate"),
+            TXN_DATE,
             col(
                 "name_of",
                 Text,
@@ -1717,13 +1561,7 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 true,
                 "VendorRef: QuickBooks Id of the vendor",
             ),
-            col(
-                "customer_ref",
-                Text,
-                &["CustomerRef", "value"],
-                true,
-                "CustomerRef: QuickBooks Id of the customer (qbo.customer.id)",
-            ),
+            CUSTOMER_REF,
             col(
                 "item_ref",
                 Text,

@@ -151,6 +151,17 @@ impl Env {
         self.sandbox.admin()
     }
 
+    /// Requests the sandbox has served on routes whose name contains `part` (e.g. "cdc").
+    pub fn route_calls(&self, part: &str) -> u64 {
+        self.qb()
+            .stats()
+            .requests_by_route
+            .iter()
+            .filter(|(r, _)| r.contains(part))
+            .map(|(_, n)| *n)
+            .sum()
+    }
+
     pub fn start_agent(&mut self) {
         assert!(self.agent.is_none(), "agent already running");
         let mut cfg = AgentConfig::new(self.app_cfg.clone());

@@ -618,25 +618,17 @@ async fn refresh_falls_back_to_queries_when_the_cursor_is_too_old() {
     env.qb().delete("Invoice", &gone).unwrap();
     env.exec("UPDATE qbsync.history SET change_cursor = change_cursor - interval '40 days'")
         .await;
-    let before = env.qb().stats();
+    let (cdc_before, query_before) = (env.route_calls("cdc"), env.route_calls("query"));
     let (_, status) = env
         .run_task("SELECT qbsync.qb_refresh('acme', '{customer, invoice}')")
         .await;
     assert_eq!(status, "done");
-    let after = env.qb().stats();
-    let routes = |s: &qbsync_sandbox::Stats, k: &str| {
-        s.requests_by_route
-            .iter()
-            .filter(|(r, _)| r.contains(k))
-            .map(|(_, n)| *n)
-            .sum::<u64>()
-    };
     assert_eq!(
-        routes(&after, "cdc"),
-        routes(&before, "cdc"),
+        env.route_calls("cdc"),
+        cdc_before,
         "no CDC call for a cursor older than 30 days"
     );
-    assert!(routes(&after, "query") > routes(&before, "query"));
+    assert!(env.route_calls("query") > query_before);
     assert_eq!(
         env.one(&format!(
             "SELECT company_name FROM qbo.customer WHERE id = '{changed}'"
@@ -682,28 +674,14 @@ async fn qb_update_pushes_flagged_rows_in_batches_and_update_and_refresh() {
         .one("SELECT qbsync.qb_update('acme', '{customer}')")
         .await
         .get(0);
-    let batches_before = env
-        .qb()
-        .stats()
-        .requests_by_route
-        .iter()
-        .filter(|(r, _)| r.contains("batch"))
-        .map(|(_, n)| *n)
-        .sum::<u64>();
+    let batches_before = env.route_calls("batch");
     env.start_agent();
     assert_eq!(env.wait_task(task).await, "done");
     let r = env.one(&format!("SELECT count(*) FILTER (WHERE outcome = 'ok'), count(*) FROM qbsync.sync_result WHERE task_id = {task} AND direction = 'outgoing'")).await;
     assert_eq!((r.get::<_, i64>(0), r.get::<_, i64>(1)), (5, 5));
     assert_eq!(count(env.one("SELECT count(*) FROM qbo.customer WHERE display_name LIKE 'Batch %' AND id IS NOT NULL AND operation IS NULL").await), 5);
     assert_eq!(env.qb().api_creates("Customer"), 5);
-    let batches_after = env
-        .qb()
-        .stats()
-        .requests_by_route
-        .iter()
-        .filter(|(r, _)| r.contains("batch"))
-        .map(|(_, n)| *n)
-        .sum::<u64>();
+    let batches_after = env.route_calls("batch");
     assert_eq!(
         batches_after - batches_before,
         1,
@@ -1016,14 +994,7 @@ async fn a_full_cdc_answer_is_completed_by_queries() {
         1005,
         "nothing lost beyond the 1000 cap"
     );
-    let cdc_calls: u64 = env
-        .qb()
-        .stats()
-        .requests_by_route
-        .iter()
-        .filter(|(r, _)| r.contains("cdc"))
-        .map(|(_, n)| *n)
-        .sum();
+    let cdc_calls: u64 = env.route_calls("cdc");
     assert!(
         cdc_calls >= 2,
         "the full answer was asked again entity by entity ({cdc_calls} CDC calls)"

@@ -241,20 +241,13 @@ async fn entities_outside_cdc_are_refreshed_by_query() {
             json!({"Name": "New Rate", "RateValue": 2.5, "AgencyRef": {"value": agency}}),
         )
         .unwrap();
-    let cdc = |s: &qbsync_sandbox::Stats| {
-        s.requests_by_route
-            .iter()
-            .filter(|(r, _)| r.contains("cdc"))
-            .map(|(_, n)| *n)
-            .sum::<u64>()
-    };
-    let before = cdc(&env.qb().stats());
+    let before = env.route_calls("cdc");
     let (_, status) = env
         .run_task("SELECT qbsync.qb_refresh('acme', '{tax_code, tax_rate}')")
         .await;
     assert_eq!(status, "done");
     assert_eq!(
-        cdc(&env.qb().stats()),
+        env.route_calls("cdc"),
         before,
         "CDC does not cover tax codes and rates"
     );

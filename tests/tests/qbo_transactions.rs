@@ -307,20 +307,13 @@ async fn time_activities_are_outside_cdc_and_refreshed_by_reload() {
     let row = env.wait_row("qbo.time_activity", local).await;
     assert_eq!(row.status, "ok", "{:?}", row.message);
     let made = env.qb().create("TimeActivity", json!({"NameOf": "Employee", "EmployeeRef": {"value": employee}, "Hours": 1, "Minutes": 0, "Description": "Made in QuickBooks"})).unwrap();
-    let cdc = |s: &qbsync_sandbox::Stats| {
-        s.requests_by_route
-            .iter()
-            .filter(|(r, _)| r.contains("cdc"))
-            .map(|(_, n)| *n)
-            .sum::<u64>()
-    };
-    let before = cdc(&env.qb().stats());
+    let before = env.route_calls("cdc");
     let (_, status) = env
         .run_task("SELECT qbsync.qb_refresh('acme', '{time_activity}')")
         .await;
     assert_eq!(status, "done");
     assert_eq!(
-        cdc(&env.qb().stats()),
+        env.route_calls("cdc"),
         before,
         "no CDC call for an entity CDC does not cover"
     );
