@@ -837,20 +837,67 @@ fn check_applications(store: &Store, new: &Obj, old: Option<&Obj>) -> Result<(),
 
 /// Adds `delta` to a customer's Balance in place ([sim] a derived change: no new SyncToken).
 fn adjust_customer_balance(store: &mut Store, cust: Option<u64>, delta: f64) {
+    adjust_balance_in_place(store, "Customer", cust, delta);
+}
+
+/// Adds `delta` to a name's Balance (and BalanceWithJobs, where the entity has it) in place:
+/// [sim] a derived change, so no new SyncToken or LastUpdatedTime.
+pub(super) fn adjust_balance_in_place(
+    store: &mut Store,
+    entity: &str,
+    id: Option<u64>,
+    delta: f64,
+) {
     if delta.abs() < 0.0001 {
         return;
     }
-    let (Some(cust), Some(ti)) = (cust, store.table_index("Customer")) else {
+    let (Some(id), Some(ti)) = (id, store.table_index(entity)) else {
         return;
     };
-    let Some(rec) = store.tables[ti].rows.get(&cust) else {
+    let Some(rec) = store.tables[ti].rows.get(&id) else {
         return;
     };
     let mut obj = rec.obj.clone();
     let bal = obj.get("Balance").and_then(Value::as_f64).unwrap_or(0.0) + delta;
     obj.insert("Balance".into(), num(bal));
-    obj.insert("BalanceWithJobs".into(), num(bal));
-    store.put_in_place(ti, cust, obj);
+    if entity == "Customer" {
+        obj.insert("BalanceWithJobs".into(), num(bal));
+    }
+    store.put_in_place(ti, id, obj);
+}
+
+/// Replaces payment `pid`'s back-link in a transaction's LinkedTxn (kept only when
+/// `keep_link`), then stores the object with a new SyncToken and LastUpdatedTime if anything
+/// really changed.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn relink_and_store(
+    store: &mut Store,
+    ti: usize,
+    id: u64,
+    mut obj: Obj,
+    pid: u64,
+    link_type: &str,
+    keep_link: bool,
+    now: i64,
+) {
+    let pid_s = pid.to_string();
+    let mut links: Vec<Value> = match obj.get("LinkedTxn") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter(|l| l.get("TxnId").and_then(Value::as_str) != Some(pid_s.as_str()))
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    };
+    if keep_link {
+        links.push(json!({"TxnId": pid_s, "TxnType": link_type}));
+    }
+    obj.insert("LinkedTxn".into(), Value::Array(links));
+    let changed = store.tables[ti].rows.get(&id).is_none_or(|r| r.obj != obj);
+    if changed {
+        bump(&mut obj, now);
+        store.put(ti, id, obj, now);
+    }
 }
 
 /// Moves an invoice's Balance by `-(new_amt - old_amt)` for payment `pid`, keeps its LinkedTxn
@@ -875,23 +922,7 @@ fn apply_to_invoice(
     let delta = new_amt - old_amt;
     let bal = obj.get("Balance").and_then(Value::as_f64).unwrap_or(0.0) - delta;
     obj.insert("Balance".into(), num(bal));
-    let pid_s = pid.to_string();
-    let mut links: Vec<Value> = match obj.get("LinkedTxn") {
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter(|l| l.get("TxnId").and_then(Value::as_str) != Some(pid_s.as_str()))
-            .cloned()
-            .collect(),
-        _ => Vec::new(),
-    };
-    if keep_link {
-        links.push(json!({"TxnId": pid_s, "TxnType": "Payment"}));
-    }
-    obj.insert("LinkedTxn".into(), Value::Array(links));
-    if obj != rec.obj {
-        bump(&mut obj, now);
-        store.put(ti, inv, obj, now);
-    }
+    relink_and_store(store, ti, inv, obj, pid, "Payment", keep_link, now);
     adjust_customer_balance(store, cust, -delta);
 }
 
@@ -922,23 +953,7 @@ fn apply_to_credit_memo(
         - delta;
     obj.insert("RemainingCredit".into(), num(remaining));
     obj.insert("Balance".into(), num(remaining));
-    let pid_s = pid.to_string();
-    let mut links: Vec<Value> = match obj.get("LinkedTxn") {
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter(|l| l.get("TxnId").and_then(Value::as_str) != Some(pid_s.as_str()))
-            .cloned()
-            .collect(),
-        _ => Vec::new(),
-    };
-    if keep_link {
-        links.push(json!({"TxnId": pid_s, "TxnType": "Payment"}));
-    }
-    obj.insert("LinkedTxn".into(), Value::Array(links));
-    if obj != rec.obj {
-        bump(&mut obj, now);
-        store.put(ti, cm, obj, now);
-    }
+    relink_and_store(store, ti, cm, obj, pid, "Payment", keep_link, now);
 }
 
 /// Side effects of a payment going from `old` to `new` (create, update, void, delete) on the

@@ -815,21 +815,9 @@ fn check_bill_applications(
     Ok(())
 }
 
-/// Adds `delta` to a vendor's Balance in place ([sim] derived, like a customer's: no new
-/// SyncToken). A vendor's Balance is the sum of its open bill balances.
+/// A vendor's Balance is the sum of its open bill balances ([sim] derived: no new SyncToken).
 fn adjust_vendor_balance(store: &mut Store, vendor: Option<u64>, delta: f64) {
-    if delta.abs() < 0.0001 {
-        return;
-    }
-    let (Some(vendor), Some(ti)) = (vendor, store.table_index("Vendor")) else {
-        return;
-    };
-    let Some(rec) = store.tables[ti].rows.get(&vendor) else {
-        return;
-    };
-    let mut obj = rec.obj.clone();
-    obj.insert("Balance".into(), num(f(&obj, "Balance") + delta));
-    store.put_in_place(ti, vendor, obj);
+    super::adjust_balance_in_place(store, "Vendor", vendor, delta);
 }
 
 /// A bill replaced `old` by `new` (either may be absent): its vendor's Balance follows.
@@ -866,23 +854,7 @@ fn apply_to_bill(
     let vendor = ref_id(&obj, "VendorRef");
     let delta = new_amt - old_amt;
     obj.insert("Balance".into(), num(f(&obj, "Balance") - delta));
-    let pid_s = pid.to_string();
-    let mut links: Vec<Value> = match obj.get("LinkedTxn") {
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter(|l| l.get("TxnId").and_then(Value::as_str) != Some(pid_s.as_str()))
-            .cloned()
-            .collect(),
-        _ => Vec::new(),
-    };
-    if keep_link {
-        links.push(json!({"TxnId": pid_s, "TxnType": "BillPayment"}));
-    }
-    obj.insert("LinkedTxn".into(), Value::Array(links));
-    if obj != rec.obj {
-        bump(&mut obj, now);
-        store.put(ti, bill, obj, now);
-    }
+    super::relink_and_store(store, ti, bill, obj, pid, "BillPayment", keep_link, now);
     adjust_vendor_balance(store, vendor, -delta);
 }
 
