@@ -7,6 +7,7 @@ pub mod demo;
 pub mod error;
 pub mod listener;
 pub mod qbo;
+pub mod report;
 pub mod runner;
 pub mod sync;
 pub mod tasks;

@@ -268,7 +268,7 @@ async fn execute(ctx: &mut CompanyCtx, task: &Task) -> Result<bool, AgentError> 
             Ok(true)
         }
         TaskKind::Populate => {
-            for e in entities {
+            for e in allowed(ctx, &entities, "outgoing").await? {
                 if !tasks::begin_entity(&ctx.db, task.id, e.name).await? {
                     return Ok(false);
                 }
@@ -278,6 +278,10 @@ async fn execute(ctx: &mut CompanyCtx, task: &Task) -> Result<bool, AgentError> 
             Ok(true)
         }
         TaskKind::Refresh => refresh_all(ctx, task, &entities).await,
+        TaskKind::Report => {
+            crate::sync::report::run(ctx, task).await?;
+            Ok(true)
+        }
         TaskKind::Update => push_all(ctx, task, &entities).await,
         TaskKind::UpdateAndRefresh => {
             ctx.db
@@ -288,12 +292,44 @@ async fn execute(ctx: &mut CompanyCtx, task: &Task) -> Result<bool, AgentError> 
     }
 }
 
+/// `entities` without those whose direction excludes `excluded` ('incoming' for a push,
+/// 'outgoing' for a refresh); each one left out is logged.
+async fn allowed(
+    ctx: &CompanyCtx,
+    entities: &[&'static Entity],
+    excluded: &str,
+) -> Result<Vec<&'static Entity>, AgentError> {
+    let rows = ctx
+        .db
+        .query(
+            "SELECT entity FROM qbsync.sync_table WHERE company_id = $1 AND direction = $2",
+            &[&ctx.company.id, &excluded],
+        )
+        .await?;
+    let skipped: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    Ok(entities
+        .iter()
+        .copied()
+        .filter(|e| {
+            let skip = skipped.iter().any(|s| s == e.name);
+            if skip {
+                info!(
+                    entity = e.name,
+                    direction = excluded,
+                    "skipped: the table is {excluded}-only"
+                );
+            }
+            !skip
+        })
+        .collect())
+}
+
 async fn push_all(
     ctx: &mut CompanyCtx,
     task: &Task,
     entities: &[&'static Entity],
 ) -> Result<bool, AgentError> {
-    for e in entities {
+    for e in allowed(ctx, entities, "incoming").await? {
         if !tasks::begin_entity(&ctx.db, task.id, e.name).await? {
             return Ok(false);
         }
@@ -314,7 +350,8 @@ async fn refresh_all(
     task: &Task,
     entities: &[&'static Entity],
 ) -> Result<bool, AgentError> {
-    let mut changes = refresh::fetch_changes(ctx, entities).await?;
+    let entities = allowed(ctx, entities, "outgoing").await?;
+    let mut changes = refresh::fetch_changes(ctx, &entities).await?;
     for e in entities {
         if !tasks::begin_entity(&ctx.db, task.id, e.name).await? {
             return Ok(false);

@@ -9,6 +9,7 @@ pub enum TaskKind {
     Refresh,
     Update,
     UpdateAndRefresh,
+    Report,
 }
 
 impl TaskKind {
@@ -19,6 +20,7 @@ impl TaskKind {
             "refresh" => TaskKind::Refresh,
             "update" => TaskKind::Update,
             "update_and_refresh" => TaskKind::UpdateAndRefresh,
+            "report" => TaskKind::Report,
             _ => return None,
         })
     }
@@ -29,6 +31,8 @@ pub struct Task {
     pub id: i64,
     pub kind: TaskKind,
     pub entities: Vec<String>,
+    /// What the SQL function was called with (e.g. a report's name and parameters).
+    pub params: serde_json::Value,
 }
 
 /// Claims the oldest queued task of `company` (SKIP LOCKED: two agents never take the same one).
@@ -42,7 +46,7 @@ pub async fn claim(
             "UPDATE qbsync.task SET status = 'running', started_at = now(), heartbeat_at = now(), locked_by = $2 \
              WHERE id = (SELECT id FROM qbsync.task WHERE company_id = $1 AND status = 'queued' \
                          ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, kind, entities",
+             RETURNING id, kind, entities, params",
             &[&company, &agent_id],
         )
         .await?;
@@ -52,6 +56,7 @@ pub async fn claim(
             id: r.get(0),
             kind,
             entities: r.get(2),
+            params: r.get(3),
         })
     }))
 }

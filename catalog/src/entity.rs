@@ -119,6 +119,31 @@ impl Entity {
         self.void != VoidStyle::None
     }
 
+    /// Money received or paid (customer payments, bill payments): pushing these while also
+    /// pulling them can record one payment twice, so both directions need a matching rule.
+    pub fn is_payment(&self) -> bool {
+        matches!(self.name, "Payment" | "BillPayment")
+    }
+
+    /// For a payment, the reference to who paid or was paid (`CustomerRef` or `VendorRef`):
+    /// reference numbers repeat across payers, so a payment is only a duplicate for the same one.
+    pub fn payer_key(&self) -> Option<&'static str> {
+        match self.name {
+            "Payment" => Some("CustomerRef"),
+            "BillPayment" => Some("VendorRef"),
+            _ => None,
+        }
+    }
+
+    /// The mirror column holding [`Entity::payer_key`].
+    pub fn payer_column(&self) -> Option<&'static str> {
+        let key = self.payer_key()?;
+        self.columns
+            .iter()
+            .find(|c| c.path.first() == Some(&key))
+            .map(|c| c.name)
+    }
+
     /// What `delete` means for this entity.
     pub fn delete_style(&self) -> DeleteStyle {
         match self.kind {

@@ -6,6 +6,7 @@
 mod ddl;
 mod entity;
 mod mapping;
+mod report;
 
 pub use ddl::{child_parent_column, mirror_tables_ddl};
 pub use entity::{
@@ -15,6 +16,9 @@ pub use entity::{
 pub use mapping::{
     body_from_row, extract_expr, line_from_row, upsert_sql, writeback_sql, UpsertSql, STAGE_TABLE,
     UPSERTED_TABLE,
+};
+pub use report::{
+    qbo_report, report_param, ParamKind, Report, ReportParam, QBO_REPORTS, REPORT_PARAMS,
 };
 
 /// Schema holding the QuickBooks Online mirror tables.

@@ -22,19 +22,22 @@ END
 $$;
 
 -- Resolves table names ('customer', 'qbo.customer' or 'Customer') to entity names in sync order.
--- NULL means every enabled table of the company.
-CREATE FUNCTION qbsync._entities(c qbsync.company, tables text[]) RETURNS text[]
+-- NULL means every enabled table of the company. `purpose` 'pull' (populate, refresh) leaves out
+-- outgoing-only tables and refuses one named explicitly; 'push' does the same for incoming-only.
+CREATE FUNCTION qbsync._entities(c qbsync.company, tables text[], purpose text DEFAULT 'any') RETURNS text[]
 LANGUAGE plpgsql STABLE AS $$
 #variable_conflict use_variable
 DECLARE
     t text;
     e qbsync.entity;
+    dir text;
     result text[] := '{}';
+    excluded text := CASE purpose WHEN 'pull' THEN 'outgoing' WHEN 'push' THEN 'incoming' END;
 BEGIN
     IF tables IS NULL THEN
         SELECT coalesce(array_agg(en.name ORDER BY en.ord), '{}') INTO result
         FROM qbsync.entity en JOIN qbsync.sync_table st ON st.entity = en.name AND st.company_id = c.id
-        WHERE en.company_kind = c.kind AND st.enabled;
+        WHERE en.company_kind = c.kind AND st.enabled AND st.direction IS DISTINCT FROM excluded;
         RETURN result;
     END IF;
     FOREACH t IN ARRAY tables LOOP
@@ -53,6 +56,13 @@ BEGIN
                 CASE e.company_kind WHEN 'qbo' THEN 'QuickBooks Online' ELSE 'QuickBooks Desktop' END, c.name,
                 CASE c.kind WHEN 'qbo' THEN 'QuickBooks Online (qbo)' ELSE 'QuickBooks Desktop (qbd)' END
                 USING ERRCODE = 'wrong_object_type';
+        END IF;
+        SELECT st.direction INTO dir FROM qbsync.sync_table st WHERE st.company_id = c.id AND st.entity = e.name;
+        IF dir = excluded THEN
+            RAISE EXCEPTION 'qbsync: %.% is %-only for company "%"; it is not %', e.schema_name, e.table_name, dir, c.name,
+                CASE purpose WHEN 'pull' THEN 'read from QuickBooks' ELSE 'pushed to QuickBooks' END
+                USING ERRCODE = 'check_violation',
+                      HINT = format('SELECT qbsync.qb_enable_table(%L, %L, direction => ''both''); changes that.', c.name, e.table_name);
         END IF;
         IF NOT (e.name = ANY (result)) THEN
             result := result || e.name;
@@ -106,15 +116,18 @@ BEGIN
     RETURNING * INTO c;
     INSERT INTO qbsync.company_secret (company_id, client_id, client_secret, refresh_token)
     VALUES (c.id, qb_add_company.client_id, qb_add_company.client_secret, qb_add_company.refresh_token);
-    INSERT INTO qbsync.sync_table (company_id, entity)
-    SELECT c.id, en.name FROM qbsync.entity en WHERE en.company_kind = 'qbo';
+    -- Payments start incoming-only: pushing them too needs an explicit payment_match rule.
+    INSERT INTO qbsync.sync_table (company_id, entity, direction)
+    SELECT c.id, en.name, CASE WHEN en.is_payment THEN 'incoming' ELSE 'both' END
+    FROM qbsync.entity en WHERE en.company_kind = 'qbo';
     -- The connect task checks the credentials and records the company's QuickBooks name.
     RETURN qbsync._enqueue(c, 'connect', '{}');
 END
 $$;
 COMMENT ON FUNCTION qbsync.qb_add_company IS 'Adds a QuickBooks Online company with its OAuth2 credentials; returns the id of the task that checks them';
 
-CREATE FUNCTION qbsync.qb_enable_table(company text, table_name text, enabled boolean DEFAULT true, direction text DEFAULT NULL)
+CREATE FUNCTION qbsync.qb_enable_table(company text, table_name text, enabled boolean DEFAULT true,
+                                        direction text DEFAULT NULL, payment_match text DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql AS $$
 #variable_conflict use_variable
@@ -126,12 +139,23 @@ BEGIN
         RAISE EXCEPTION 'qbsync: direction must be incoming, outgoing or both, not "%"', direction
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF payment_match IS NOT NULL THEN
+        IF payment_match NOT IN ('reference', 'amount_date') THEN
+            RAISE EXCEPTION 'qbsync: payment_match must be reference or amount_date, not "%"', payment_match
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM qbsync.entity e WHERE e.name = ent AND e.is_payment) THEN
+            RAISE EXCEPTION 'qbsync: payment_match applies to payment tables only, not %', table_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END IF;
     UPDATE qbsync.sync_table st
-    SET enabled = qb_enable_table.enabled, direction = coalesce(qb_enable_table.direction, st.direction)
+    SET enabled = qb_enable_table.enabled, direction = coalesce(qb_enable_table.direction, st.direction),
+        payment_match = coalesce(qb_enable_table.payment_match, st.payment_match)
     WHERE st.company_id = c.id AND st.entity = ent;
 END
 $$;
-COMMENT ON FUNCTION qbsync.qb_enable_table IS 'Turns syncing of one table on or off for a company and sets its direction (incoming, outgoing, both)';
+COMMENT ON FUNCTION qbsync.qb_enable_table IS 'Turns syncing of one table on or off for a company and sets its direction (incoming, outgoing, both) and, for payments synced both ways, the payment_match rule';
 
 CREATE FUNCTION qbsync.qb_populate(company text, tables text[] DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql AS $$
@@ -139,7 +163,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     c qbsync.company := qbsync._company(company);
 BEGIN
-    RETURN qbsync._enqueue(c, 'populate', qbsync._entities(c, tables));
+    RETURN qbsync._enqueue(c, 'populate', qbsync._entities(c, tables, 'pull'));
 END
 $$;
 COMMENT ON FUNCTION qbsync.qb_populate IS 'Full load of the given tables (default: every enabled table) from QuickBooks; returns the task id';
@@ -168,7 +192,7 @@ LANGUAGE plpgsql AS $$
 #variable_conflict use_variable
 DECLARE
     c qbsync.company := qbsync._company(company);
-    ents text[] := qbsync._entities(c, tables);
+    ents text[] := qbsync._entities(c, tables, 'pull');
 BEGIN
     PERFORM qbsync._require_populated(c, ents);
     RETURN qbsync._enqueue(c, 'refresh', ents);
@@ -182,7 +206,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     c qbsync.company := qbsync._company(company);
 BEGIN
-    RETURN qbsync._enqueue(c, 'update', qbsync._entities(c, tables));
+    RETURN qbsync._enqueue(c, 'update', qbsync._entities(c, tables, 'push'));
 END
 $$;
 COMMENT ON FUNCTION qbsync.qb_update IS 'Pushes every row with a pending operation in the given tables to QuickBooks; returns the task id';
@@ -193,8 +217,12 @@ LANGUAGE plpgsql AS $$
 DECLARE
     c qbsync.company := qbsync._company(company);
     ents text[] := qbsync._entities(c, tables);
+    pulled text[];
 BEGIN
-    PERFORM qbsync._require_populated(c, ents);
+    -- Each half skips the tables whose direction excludes it; only pulled tables need a populate.
+    SELECT coalesce(array_agg(st.entity), '{}') INTO pulled FROM qbsync.sync_table st
+    WHERE st.company_id = c.id AND st.entity = ANY (ents) AND st.direction <> 'outgoing';
+    PERFORM qbsync._require_populated(c, pulled);
     RETURN qbsync._enqueue(c, 'update_and_refresh', ents);
 END
 $$;

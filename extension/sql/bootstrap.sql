@@ -59,6 +59,8 @@ CREATE TABLE qbsync.entity (
     natural_key_column text,
     child_tables text[] NOT NULL,
     ord integer NOT NULL,
+    is_payment boolean NOT NULL DEFAULT false,
+    payer_column text,
     UNIQUE (schema_name, table_name)
 );
 COMMENT ON TABLE qbsync.entity IS 'The entity catalogue as SQL sees it (generated from the Rust catalogue shared with the agent); read-only';
@@ -68,6 +70,8 @@ COMMENT ON COLUMN qbsync.entity.can_update IS 'Whether it can be changed (and, f
 COMMENT ON COLUMN qbsync.entity.delete_style IS 'What operation = ''delete'' does: delete (transactions), deactivate (name lists), refused';
 COMMENT ON COLUMN qbsync.entity.natural_key IS 'QuickBooks field that identifies a record to a person (DisplayName, Name, DocNumber, ...)';
 COMMENT ON COLUMN qbsync.entity.natural_key_column IS 'The mirror column holding natural_key';
+COMMENT ON COLUMN qbsync.entity.is_payment IS 'Money received or paid: syncing it in both directions needs a payment_match rule (see qb_enable_table)';
+COMMENT ON COLUMN qbsync.entity.payer_column IS 'For payments, the mirror column naming who paid or was paid: a reference number is a duplicate only for the same payer';
 COMMENT ON COLUMN qbsync.entity.ord IS 'Sync order: name lists before the transactions that refer to them';
 
 CREATE TABLE qbsync.sync_table (
@@ -75,8 +79,28 @@ CREATE TABLE qbsync.sync_table (
     entity text NOT NULL REFERENCES qbsync.entity(name),
     enabled boolean NOT NULL DEFAULT true,
     direction text NOT NULL DEFAULT 'both' CHECK (direction IN ('incoming', 'outgoing', 'both')),
+    payment_match text CHECK (payment_match IN ('reference', 'amount_date')),
     PRIMARY KEY (company_id, entity)
 );
+COMMENT ON COLUMN qbsync.sync_table.payment_match IS 'For payments synced both ways: how a payment already in QuickBooks is recognised before one is added (reference: PaymentRefNum/DocNumber and payer; amount_date: payer, amount and date)';
+
+-- Payments flowing both ways would be recorded twice (once by the app, once by a QuickBooks
+-- user) unless adds are first matched against QuickBooks; refuse the combination without a rule.
+CREATE FUNCTION qbsync.sync_table_payment_rule() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.direction = 'both' AND NEW.payment_match IS NULL
+       AND EXISTS (SELECT 1 FROM qbsync.entity e WHERE e.name = NEW.entity AND e.is_payment) THEN
+        RAISE EXCEPTION 'qbsync: % cannot be synced in both directions without a rule that prevents duplicate payments', NEW.entity
+            USING ERRCODE = 'check_violation',
+                  DETAIL = 'A payment recorded by the application and also entered in QuickBooks would be counted twice.',
+                  HINT = 'Choose how an existing QuickBooks payment is recognised before adding: payment_match => ''reference'' (reference number and payer) or ''amount_date'' (payer, amount and date), e.g. SELECT qbsync.qb_enable_table(company, ''payment'', direction => ''both'', payment_match => ''reference'');';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER payment_rule BEFORE INSERT OR UPDATE ON qbsync.sync_table
+    FOR EACH ROW EXECUTE FUNCTION qbsync.sync_table_payment_rule();
 COMMENT ON TABLE qbsync.sync_table IS 'Per company and entity: whether it is synced and in which direction (incoming = QuickBooks to Postgres, outgoing = Postgres to QuickBooks)';
 
 CREATE TABLE qbsync.history (
@@ -94,7 +118,7 @@ COMMENT ON COLUMN qbsync.history.change_cursor IS 'QuickBooks server time up to 
 CREATE TABLE qbsync.task (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     company_id bigint NOT NULL REFERENCES qbsync.company(id) ON DELETE CASCADE,
-    kind text NOT NULL CHECK (kind IN ('connect', 'populate', 'refresh', 'update', 'update_and_refresh')),
+    kind text NOT NULL CHECK (kind IN ('connect', 'populate', 'refresh', 'update', 'update_and_refresh', 'report')),
     entities text[] NOT NULL DEFAULT '{}',
     params jsonb NOT NULL DEFAULT '{}'::jsonb,
     status text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'done', 'failed', 'stopped')),
@@ -167,6 +191,7 @@ DECLARE
     company qbsync.company;
     dir text;
     nk_col text;
+    payer_col text;
     nk_value text;
     existing text;
 BEGIN
@@ -233,12 +258,13 @@ BEGIN
         END IF;
         -- and QuickBooks accepts duplicate document numbers, so they are checked here.
         IF entity_kind = 'txn' THEN
-            SELECT e.natural_key_column INTO nk_col FROM qbsync.entity e WHERE e.name = entity_name;
+            SELECT e.natural_key_column, e.payer_column INTO nk_col, payer_col FROM qbsync.entity e WHERE e.name = entity_name;
             nk_value := to_jsonb(NEW) ->> nk_col;
             IF nk_value IS NOT NULL THEN
-                EXECUTE format('SELECT id FROM %I.%I WHERE company_id = $1 AND id IS NOT NULL AND %I = $2 AND local_id <> $3 LIMIT 1',
-                               TG_TABLE_SCHEMA, TG_TABLE_NAME, nk_col)
-                    INTO existing USING NEW.company_id, nk_value, NEW.local_id;
+                EXECUTE format('SELECT id FROM %I.%I WHERE company_id = $1 AND id IS NOT NULL AND %I = $2 AND local_id <> $3 %s LIMIT 1',
+                               TG_TABLE_SCHEMA, TG_TABLE_NAME, nk_col,
+                               CASE WHEN payer_col IS NOT NULL THEN format('AND %I IS NOT DISTINCT FROM $4', payer_col) ELSE '' END)
+                    INTO existing USING NEW.company_id, nk_value, NEW.local_id, to_jsonb(NEW) ->> coalesce(payer_col, 'company_id');
                 IF existing IS NOT NULL THEN
                     RAISE EXCEPTION 'qbsync: %: row local_id=% has % "%", which QuickBooks already has as Id %; adding it would duplicate it',
                         tbl, NEW.local_id, nk_col, nk_value, existing
@@ -252,7 +278,9 @@ BEGIN
     IF dir = 'incoming' AND NEW.operation <> 'refresh' THEN
         RAISE EXCEPTION 'qbsync: %: table is incoming-only for company "%"; % is not sent to QuickBooks', tbl, company.name, NEW.operation
             USING ERRCODE = 'check_violation',
-                  HINT = format('To push changes: SELECT qbsync.qb_enable_table(%L, %L, direction => ''both'');', company.name, TG_TABLE_NAME);
+                  HINT = CASE WHEN EXISTS (SELECT 1 FROM qbsync.entity e WHERE e.name = entity_name AND e.is_payment)
+                              THEN format('To push payments: SELECT qbsync.qb_enable_table(%L, %L, direction => ''both'', payment_match => ''reference'');', company.name, TG_TABLE_NAME)
+                              ELSE format('To push changes: SELECT qbsync.qb_enable_table(%L, %L, direction => ''both'');', company.name, TG_TABLE_NAME) END;
     END IF;
     -- A new request gets a new QuickBooks requestid, unless the previous push of this row may have
     -- reached QuickBooks without its answer reaching us: then the old id must be replayed.

@@ -2,7 +2,9 @@
 //! from `qbsync_catalog`, the same catalogue the agent maps rows with.
 
 use pgrx::prelude::*;
-use qbsync_catalog::{DeleteStyle, EntityKind, QBO_ENTITIES, QBO_SCHEMA};
+use qbsync_catalog::{
+    DeleteStyle, EntityKind, ParamKind, QBO_ENTITIES, QBO_REPORTS, QBO_SCHEMA, REPORT_PARAMS,
+};
 
 fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -16,8 +18,8 @@ fn _install_catalog() -> Result<(), pgrx::spi::Error> {
         let children: Vec<String> = e.children.iter().map(|c| quote(c.table)).collect();
         Spi::run(&format!(
             "INSERT INTO qbsync.entity (name, company_kind, schema_name, table_name, entity_kind, can_create, can_update, delete_style, \
-             can_void, cdc, natural_key, natural_key_column, child_tables, ord) \
-             VALUES ({}, 'qbo', {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, ARRAY[{}]::text[], {})",
+             can_void, cdc, natural_key, natural_key_column, child_tables, ord, is_payment, payer_column) \
+             VALUES ({}, 'qbo', {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, ARRAY[{}]::text[], {}, {}, {})",
             quote(e.name),
             quote(QBO_SCHEMA),
             quote(e.table),
@@ -42,6 +44,43 @@ fn _install_catalog() -> Result<(), pgrx::spi::Error> {
                 .unwrap_or_else(|| "NULL".into()),
             children.join(", "),
             ord + 1,
+            e.is_payment(),
+            e.payer_column().map(quote).unwrap_or_else(|| "NULL".into()),
+        ))?;
+    }
+    install_reports()
+}
+
+fn text_array(items: &[&str]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| quote(s)).collect();
+    format!("ARRAY[{}]::text[]", quoted.join(", "))
+}
+
+/// Fills `qbsync.report_kind` and `qbsync.report_param`, which `qb_report()` checks calls against.
+fn install_reports() -> Result<(), pgrx::spi::Error> {
+    for p in REPORT_PARAMS {
+        let (kind, choices) = match p.kind {
+            ParamKind::Date => ("date", "NULL".to_string()),
+            ParamKind::Choice(values) => ("choice", text_array(values)),
+            ParamKind::Ids => ("ids", "NULL".to_string()),
+            ParamKind::Count => ("count", "NULL".to_string()),
+        };
+        Spi::run(&format!(
+            "INSERT INTO qbsync.report_param (name, value_kind, choices, description) VALUES ({}, {}, {}, {})",
+            quote(p.name),
+            quote(kind),
+            choices,
+            quote(p.doc),
+        ))?;
+    }
+    for r in QBO_REPORTS {
+        Spi::run(&format!(
+            "INSERT INTO qbsync.report_kind (name, company_kind, report_group, params, description) \
+             VALUES ({}, 'qbo', {}, {}, {})",
+            quote(r.name),
+            quote(r.group),
+            text_array(r.params),
+            quote(r.doc),
         ))?;
     }
     Ok(())

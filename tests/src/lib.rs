@@ -140,6 +140,14 @@ impl Env {
             .await
             .unwrap()
             .get(0);
+        // Payments start incoming-only; the tests push them, matched by reference number.
+        env.db
+            .batch_execute(
+                "SELECT qbsync.qb_enable_table('acme', t, direction => 'both', payment_match => 'reference') \
+                 FROM unnest(ARRAY['payment', 'bill_payment']) AS t",
+            )
+            .await
+            .unwrap();
         if opts.start_agent {
             env.start_agent();
             assert_eq!(env.wait_task(task).await, "done", "connect task");

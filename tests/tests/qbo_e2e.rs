@@ -950,8 +950,11 @@ async fn a_create_whose_answer_is_lost_is_applied_once() {
             .unwrap_or_default()
             .contains("earlier attempt whose answer was lost"));
     }
-    // Without a natural key to look for, the same requestid is sent again and replayed.
+    // Without a natural key to look for, the same requestid is sent again and replayed. (Pushed
+    // outgoing-only: both directions would require a reference number.)
     env.qb().set_ignore_request_id(false);
+    env.exec("SELECT qbsync.qb_enable_table('acme', 'payment', direction => 'outgoing')")
+        .await;
     let customer: String = env
         .one("SELECT id FROM qbo.customer WHERE active ORDER BY local_id LIMIT 1")
         .await

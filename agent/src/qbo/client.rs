@@ -319,6 +319,19 @@ impl QboClient {
         }
     }
 
+    /// `GET /reports/{name}` with `params`: the report body (QuickBooks sends it bare, no wrapper).
+    #[instrument(skip(self))]
+    pub async fn report(
+        &self,
+        name: &str,
+        params: Vec<(&'static str, String)>,
+    ) -> Result<Value, QboError> {
+        let body = self
+            .send(Self::get(format!("reports/{name}"), params))
+            .await?;
+        serde_json::from_str(&body).map_err(|e| QboError::Decode(format!("report {name}: {e}")))
+    }
+
     /// `GET /companyinfo/{realm}`.
     pub async fn company_info(&self, realm: &str) -> Result<Value, QboError> {
         self.read("companyinfo", realm).await

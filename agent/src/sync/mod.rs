@@ -4,6 +4,7 @@
 pub mod populate;
 pub mod push;
 pub mod refresh;
+pub mod report;
 pub mod stage;
 
 use crate::config::AgentConfig;

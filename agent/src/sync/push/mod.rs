@@ -16,10 +16,12 @@ use std::time::Instant;
 use tracing::{info, instrument, warn};
 
 mod claim;
+mod duplicates;
 mod send;
 mod writeback;
 
 use claim::claim;
+use duplicates::PaymentMatch;
 use send::{push_batch, push_one};
 use writeback::{write_back, Written};
 
@@ -107,6 +109,26 @@ pub struct PushSummary {
     pub deferred: i64,
 }
 
+/// The company's payment rule for `entity`, when it is a payment synced in both directions.
+async fn payment_match(
+    ctx: &CompanyCtx,
+    entity: &Entity,
+) -> Result<Option<PaymentMatch>, AgentError> {
+    if !entity.is_payment() {
+        return Ok(None);
+    }
+    let row = ctx
+        .db
+        .query_opt(
+            "SELECT payment_match FROM qbsync.sync_table WHERE company_id = $1 AND entity = $2 AND direction = 'both'",
+            &[&ctx.company.id, &entity.name],
+        )
+        .await?;
+    Ok(row
+        .and_then(|r| r.get::<_, Option<String>>(0))
+        .and_then(|s| PaymentMatch::parse(&s)))
+}
+
 /// Pushes every pending row of `entity`, 30 at a time, until none is left or QuickBooks stops
 /// answering definitively.
 #[instrument(skip_all, fields(company = %ctx.company.name, entity = entity.name))]
@@ -116,6 +138,7 @@ pub async fn push_entity(
     task: Option<i64>,
 ) -> Result<PushSummary, AgentError> {
     let mut summary = PushSummary::default();
+    let payment_match = payment_match(ctx, entity).await?;
     loop {
         ctx.check_shutdown()?;
         let claimed = claim(ctx, entity).await?;
@@ -126,6 +149,8 @@ pub async fn push_entity(
             claimed.into_iter().partition(|c| {
                 c.recovering
                     || c.op == Operation::Refresh
+                    // A payment add is matched against QuickBooks first, so it goes alone.
+                    || (c.op == Operation::Add && payment_match.is_some())
                     || (c.op == Operation::Void && entity.void == VoidStyle::OperationVoid)
             });
         if batchable.len() == 1 {
@@ -134,7 +159,7 @@ pub async fn push_entity(
         let mut outcomes: Vec<(Claimed, Outcome)> = Vec::new();
         for c in single {
             let started = Instant::now();
-            let outcome = push_one(ctx, entity, &c).await;
+            let outcome = push_one(ctx, entity, &c, payment_match).await;
             info!(
                 local_id = c.local_id,
                 op = c.op.as_str(),

@@ -1,6 +1,7 @@
 //! Sending claimed rows to QuickBooks, one by one or in a batch, and reading what each answer
 //! means for the row.
 
+use super::duplicates::{self, PaymentMatch};
 use super::{Claimed, Operation, Outcome};
 use crate::qbo::{FaultError, QboError};
 use crate::sync::{query_literal, CompanyCtx};
@@ -9,7 +10,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use tracing::warn;
 
-fn failure(e: QboError) -> Outcome {
+pub(super) fn failure(e: QboError) -> Outcome {
     match e {
         QboError::Fault { errors, .. } if !errors.is_empty() => {
             Outcome::Failed(errors[0].clone(), errors)
@@ -221,9 +222,21 @@ fn answered(entity: &Entity, c: &Claimed, result: Result<Value, QboError>) -> Ou
     }
 }
 
-pub(super) async fn push_one(ctx: &CompanyCtx, entity: &Entity, c: &Claimed) -> Outcome {
+pub(super) async fn push_one(
+    ctx: &CompanyCtx,
+    entity: &Entity,
+    c: &Claimed,
+    payment_match: Option<PaymentMatch>,
+) -> Outcome {
     match c.op {
-        Operation::Add => add_once(ctx, entity, c).await,
+        Operation::Add => {
+            if let Some(rule) = payment_match {
+                if let Some(outcome) = duplicates::check(ctx, entity, c, rule).await {
+                    return outcome;
+                }
+            }
+            add_once(ctx, entity, c).await
+        }
         _ => match write_request(entity, c) {
             Some(req) => answered(
                 entity,

@@ -96,10 +96,10 @@ pub(super) async fn write_back(
                 .await?;
                 stage::rewrite_children(tx, entity, c.local_id).await?;
             }
-            let op = if *what == "deactivated" {
-                "deactivate"
-            } else {
-                c.op.as_str()
+            let op = match *what {
+                "deactivated" => "deactivate",
+                "linked" => "link",
+                _ => c.op.as_str(),
             };
             log_result(
                 tx,

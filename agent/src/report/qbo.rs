@@ -1,0 +1,278 @@
+//! QuickBooks Online report JSON (`GET /reports/{name}`) flattened into a [`FlatReport`]:
+//! nested `Columns` become leaf columns, nested `Section` rows become a section path on each row.
+
+use super::{FlatReport, ReportColumn, ReportHeader, ReportRow, RowType};
+use crate::error::AgentError;
+use chrono::{DateTime, NaiveDate};
+use serde_json::{Map, Value};
+
+fn text(v: &Value, key: &str) -> Option<String> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+fn date(v: &Value, key: &str) -> Option<NaiveDate> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+}
+
+/// `[{"Name": .., "Value": ..}]` as an object.
+fn name_values(v: Option<&Value>) -> Map<String, Value> {
+    v.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|o| {
+            Some((
+                o.get("Name")?.as_str()?.to_owned(),
+                o.get("Value").cloned().unwrap_or(Value::Null),
+            ))
+        })
+        .collect()
+}
+
+fn header(h: &Value) -> ReportHeader {
+    let options = name_values(h.get("Option"));
+    ReportHeader {
+        report_basis: text(h, "ReportBasis"),
+        start_period: date(h, "StartPeriod"),
+        end_period: date(h, "EndPeriod"),
+        summarize_columns_by: text(h, "SummarizeColumnsBy"),
+        currency: text(h, "Currency"),
+        no_report_data: options.get("NoReportData").and_then(Value::as_str) == Some("true"),
+        options,
+        generated_at: h
+            .get("Time")
+            .and_then(Value::as_str)
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok()),
+        raw: h.clone(),
+    }
+}
+
+fn columns_into(cols: &Value, group: Option<&str>, out: &mut Vec<ReportColumn>) {
+    for c in cols
+        .get("Column")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let title = c
+            .get("ColTitle")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        if let Some(nested) = c.get("Columns") {
+            columns_into(nested, Some(&title), out);
+            continue;
+        }
+        let meta = name_values(c.get("MetaData"));
+        let meta_str = |k: &str| meta.get(k).and_then(Value::as_str).map(str::to_owned);
+        let meta_date = |k: &str| {
+            meta.get(k)
+                .and_then(Value::as_str)
+                .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        };
+        let mut key = meta_str("ColKey")
+            .filter(|k| !k.is_empty())
+            .unwrap_or_else(|| match (&title, group) {
+                (t, Some(g)) if !t.is_empty() => format!("{g} {t}"),
+                (t, None) if !t.is_empty() => t.clone(),
+                _ => format!("col{}", out.len() + 1),
+            });
+        // Keys name the cells of the wide form, so they must be unique within a run.
+        if out.iter().any(|o| o.key == key) {
+            key = format!("{key}_{}", out.len() + 1);
+        }
+        out.push(ReportColumn {
+            key,
+            title,
+            col_type: text(c, "ColType"),
+            group_title: group.map(str::to_owned),
+            start_date: meta_date("StartDate"),
+            end_date: meta_date("EndDate"),
+        });
+    }
+}
+
+fn col_data(v: Option<&Value>, width: usize) -> (Vec<String>, Vec<Option<String>>) {
+    let cells = v
+        .and_then(|v| v.get("ColData"))
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let mut values: Vec<String> = cells
+        .iter()
+        .map(|c| match c.get("value") {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        })
+        .collect();
+    let mut ids: Vec<Option<String>> = cells.iter().map(|c| text(c, "id")).collect();
+    values.resize(width.max(values.len()), String::new());
+    ids.resize(values.len(), None);
+    (values, ids)
+}
+
+fn rows_into(
+    rows: &Value,
+    path: &[String],
+    group: Option<&str>,
+    width: usize,
+    out: &mut Vec<ReportRow>,
+) {
+    for row in rows
+        .get("Row")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let is_section = row.get("type").and_then(Value::as_str) == Some("Section")
+            || row.get("Header").is_some()
+            || row.get("Rows").is_some()
+            || row.get("Summary").is_some();
+        if !is_section {
+            let (values, ids) = col_data(Some(row), width);
+            out.push(ReportRow {
+                section_path: path.to_vec(),
+                section_group: group.map(str::to_owned),
+                row_type: RowType::Data,
+                values,
+                ids,
+            });
+            continue;
+        }
+        let section_group = text(row, "group");
+        let (header_values, header_ids) = col_data(row.get("Header"), width);
+        // A section is named by its header's first cell, else by its group (NetIncome, ...).
+        let title = header_values
+            .first()
+            .filter(|t| !t.is_empty())
+            .cloned()
+            .or_else(|| section_group.clone())
+            .unwrap_or_default();
+        let mut inner = path.to_vec();
+        inner.push(title);
+        let group = section_group.as_deref().or(group);
+        if row.get("Header").is_some() {
+            out.push(ReportRow {
+                section_path: inner.clone(),
+                section_group: group.map(str::to_owned),
+                row_type: RowType::Header,
+                values: header_values,
+                ids: header_ids,
+            });
+        }
+        if let Some(nested) = row.get("Rows") {
+            rows_into(nested, &inner, group, width, out);
+        }
+        if row.get("Summary").is_some() {
+            let (values, ids) = col_data(row.get("Summary"), width);
+            out.push(ReportRow {
+                section_path: inner,
+                section_group: group.map(str::to_owned),
+                row_type: RowType::Summary,
+                values,
+                ids,
+            });
+        }
+    }
+}
+
+/// Flattens a report body; `name` is used when the header does not carry one.
+pub fn flatten(name: &str, body: &Value) -> Result<FlatReport, AgentError> {
+    let h = body
+        .get("Header")
+        .ok_or_else(|| AgentError::Invalid(format!("report {name}: answer has no Header")))?;
+    let mut columns = Vec::new();
+    if let Some(cols) = body.get("Columns") {
+        columns_into(cols, None, &mut columns);
+    }
+    let mut rows = Vec::new();
+    if let Some(r) = body.get("Rows") {
+        rows_into(r, &[], None, columns.len(), &mut rows);
+    }
+    Ok(FlatReport {
+        name: text(h, "ReportName").unwrap_or_else(|| name.to_owned()),
+        header: header(h),
+        columns,
+        rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sample() -> Value {
+        json!({
+          "Header": {"Time": "2020-09-29T08:13:54-07:00", "ReportName": "ProfitAndLoss", "ReportBasis": "Accrual",
+            "StartPeriod": "2015-01-01", "EndPeriod": "2015-07-31", "SummarizeColumnsBy": "Total", "Currency": "USD",
+            "Option": [{"Name": "AccountingStandard", "Value": "GAAP"}, {"Name": "NoReportData", "Value": "false"}]},
+          "Columns": {"Column": [
+            {"ColTitle": "", "ColType": "Account", "MetaData": [{"Name": "ColKey", "Value": "account"}]},
+            {"ColTitle": "TOTAL", "ColType": "Money", "MetaData": [{"Name": "ColKey", "Value": "total"}]}]},
+          "Rows": {"Row": [
+            {"type": "Section", "group": "Income",
+             "Header": {"ColData": [{"value": "Income"}, {"value": ""}]},
+             "Rows": {"Row": [{"type": "Data", "ColData": [{"value": "Fountains", "id": "48"}, {"value": "275.00"}]}]},
+             "Summary": {"ColData": [{"value": "Total Income"}, {"value": "275.00"}]}},
+            {"type": "Section", "group": "GrossProfit", "Summary": {"ColData": [{"value": "Gross Profit"}, {"value": "275.00"}]}}]}
+        })
+    }
+
+    #[test]
+    fn sections_become_paths() {
+        let r = flatten("ProfitAndLoss", &sample()).expect("flatten");
+        assert_eq!(r.header.report_basis.as_deref(), Some("Accrual"));
+        assert_eq!(r.header.start_period, NaiveDate::from_ymd_opt(2015, 1, 1));
+        assert!(!r.header.no_report_data);
+        assert_eq!(
+            r.columns.iter().map(|c| c.key.as_str()).collect::<Vec<_>>(),
+            ["account", "total"]
+        );
+        let kinds: Vec<_> = r
+            .rows
+            .iter()
+            .map(|r| (r.row_type, r.section_path.join("/")))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (RowType::Header, "Income".to_string()),
+                (RowType::Data, "Income".to_string()),
+                (RowType::Summary, "Income".to_string()),
+                (RowType::Summary, "GrossProfit".to_string()),
+            ]
+        );
+        assert_eq!(r.rows[1].ids[0].as_deref(), Some("48"));
+        assert_eq!(r.rows[3].section_group.as_deref(), Some("GrossProfit"));
+    }
+
+    #[test]
+    fn grouped_columns_are_flattened_with_unique_keys() {
+        let body = json!({"Header": {}, "Columns": {"Column": [
+            {"ColTitle": "", "ColType": "Account"},
+            {"ColTitle": "Jan 2026", "Columns": {"Column": [{"ColTitle": "Amount", "ColType": "Money"}, {"ColTitle": "%", "ColType": "Rate"}]}},
+            {"ColTitle": "Feb 2026", "Columns": {"Column": [{"ColTitle": "Amount", "ColType": "Money"}]}}]},
+            "Rows": {"Row": [{"ColData": [{"value": "x"}]}]}});
+        let r = flatten("X", &body).expect("flatten");
+        let keys: Vec<_> = r.columns.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["col1", "Jan 2026 Amount", "Jan 2026 %", "Feb 2026 Amount"]
+        );
+        assert_eq!(r.columns[1].group_title.as_deref(), Some("Jan 2026"));
+        // Short rows are padded to the column count.
+        assert_eq!(r.rows[0].values.len(), 4);
+        assert_eq!(r.name, "X");
+    }
+
+    #[test]
+    fn a_body_without_header_is_an_error() {
+        assert!(flatten("X", &json!({"Fault": {}})).is_err());
+    }
+}
