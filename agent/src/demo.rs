@@ -352,7 +352,55 @@ pub async fn run(
         row.get::<_, Option<String>>(1).unwrap_or_default()
     );
 
-    step("11. SELECT * FROM qbsync.status; SELECT * FROM qbsync.messages");
+    step("11. SELECT qbsync.qb_report('demo', 'ProfitAndLoss', '{\"date_macro\": \"This Month\"}') and AgedReceivables");
+    for (report, params) in [
+        ("ProfitAndLoss", r#"{"date_macro": "This Month"}"#),
+        ("AgedReceivables", "{}"),
+    ] {
+        let started = Instant::now();
+        let task: i64 = db
+            .query_one(
+                "SELECT qbsync.qb_report('demo', $1, $2::text::jsonb)",
+                &[&report, &params],
+            )
+            .await?
+            .get(0);
+        wait_task(&db, task).await?;
+        let run = db
+            .query_one(
+                "SELECT id, row_count, column_count, coalesce(report_basis, ''), coalesce(start_period::text, ''), coalesce(end_period::text, '') \
+                 FROM qbsync.report_run WHERE task_id = $1",
+                &[&task],
+            )
+            .await?;
+        let run_id: i64 = run.get(0);
+        println!(
+            "  {report}: run {run_id}, {} rows x {} columns, basis {:?}, period {}..{}, {} ms",
+            run.get::<_, i32>(1),
+            run.get::<_, i32>(2),
+            run.get::<_, String>(3),
+            run.get::<_, String>(4),
+            run.get::<_, String>(5),
+            started.elapsed().as_millis()
+        );
+        for r in db
+            .query(
+                "SELECT array_to_string(section_path, ' > '), label, value FROM qbsync.report_value \
+                 WHERE run_id = $1 AND row_type = 'summary' AND col_key = 'total' AND cardinality(section_path) = 1 ORDER BY row_no",
+                &[&run_id],
+            )
+            .await?
+        {
+            println!(
+                "    {:<28} {:<28} {:>12}",
+                r.get::<_, String>(0),
+                r.get::<_, Option<String>>(1).unwrap_or_default(),
+                r.get::<_, Option<String>>(2).unwrap_or_default()
+            );
+        }
+    }
+
+    step("12. SELECT * FROM qbsync.status; SELECT * FROM qbsync.messages");
     for r in db
         .query(
             "SELECT company, state, flag, errors, requested_by FROM qbsync.status",

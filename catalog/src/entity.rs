@@ -287,6 +287,13 @@ const EXPENSE_LINE_COLUMNS: &[Column] = &[
         true,
         "ItemBasedExpenseLineDetail.UnitPrice",
     ),
+    col(
+        "item_name",
+        Text,
+        &["ItemBasedExpenseLineDetail", "ItemRef", "name"],
+        true,
+        "ItemBasedExpenseLineDetail.ItemRef.name; with item_ref empty the agent looks the item up by this name (and creates it when the company allows)",
+    ),
 ];
 
 const JOURNAL_LINE_COLUMNS: &[Column] = &[
@@ -464,6 +471,48 @@ const PRIVATE_NOTE: Column = col(
     true,
     "PrivateNote (memo)",
 );
+const CURRENCY_REF: Column = col(
+    "currency_ref",
+    Text,
+    &["CurrencyRef", "value"],
+    true,
+    "CurrencyRef: ISO currency code (e.g. EUR); defaults to the customer's or vendor's currency",
+);
+const EXCHANGE_RATE: Column = col(
+    "exchange_rate",
+    Numeric,
+    &["ExchangeRate"],
+    true,
+    "ExchangeRate: home currency per unit of CurrencyRef; defaults to QuickBooks' rate for TxnDate (1 in the home currency)",
+);
+const HOME_TOTAL_AMT: Column = col(
+    "home_total_amt",
+    Numeric,
+    &["HomeTotalAmt"],
+    false,
+    "HomeTotalAmt: TotalAmt in the home currency, computed by QuickBooks when multicurrency is on",
+);
+const TXN_TAX_CODE_REF: Column = col(
+    "txn_tax_code_ref",
+    Text,
+    &["TxnTaxDetail", "TxnTaxCodeRef", "value"],
+    true,
+    "TxnTaxDetail.TxnTaxCodeRef: the sales tax code (qbo.tax_code.id) applied to taxable lines",
+);
+const TOTAL_TAX: Column = col(
+    "total_tax",
+    Numeric,
+    &["TxnTaxDetail", "TotalTax"],
+    false,
+    "TxnTaxDetail.TotalTax: sales tax computed by QuickBooks from the tax code and the taxable lines",
+);
+const PAYER_CURRENCY_REF: Column = col(
+    "currency_ref",
+    Text,
+    &["CurrencyRef", "value"],
+    true,
+    "CurrencyRef: the currency this name is billed in (cannot change once it has transactions)",
+);
 const SALES_LINE_COLUMNS: &[Column] = &[
     col(
         "line_id",
@@ -507,6 +556,20 @@ const SALES_LINE_COLUMNS: &[Column] = &[
         &["SalesItemLineDetail", "UnitPrice"],
         true,
         "SalesItemLineDetail.UnitPrice",
+    ),
+    col(
+        "item_name",
+        Text,
+        &["SalesItemLineDetail", "ItemRef", "name"],
+        true,
+        "SalesItemLineDetail.ItemRef.name; with item_ref empty the agent looks the item up by this name (and creates it when the company allows)",
+    ),
+    col(
+        "tax_code_ref",
+        Text,
+        &["SalesItemLineDetail", "TaxCodeRef", "value"],
+        true,
+        "SalesItemLineDetail.TaxCodeRef: TAX (taxable) or NON in a US company",
     ),
 ];
 
@@ -605,6 +668,7 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 false,
                 "Balance: open balance, computed by QuickBooks",
             ),
+            PAYER_CURRENCY_REF,
             ACTIVE,
             LAST_UPDATED,
         ],
@@ -641,6 +705,7 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 false,
                 "Balance: open balance, computed by QuickBooks",
             ),
+            PAYER_CURRENCY_REF,
             ACTIVE,
             LAST_UPDATED,
         ],
@@ -1001,6 +1066,11 @@ pub static QBO_ENTITIES: &[Entity] = &[
             col("due_date", Date, &["DueDate"], true, "DueDate"),
             CUSTOMER_REF,
             TOTAL_AMT,
+            CURRENCY_REF,
+            EXCHANGE_RATE,
+            HOME_TOTAL_AMT,
+            TXN_TAX_CODE_REF,
+            TOTAL_TAX,
             col(
                 "balance",
                 Numeric,
@@ -1058,6 +1128,8 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 true,
                 "TotalAmt received",
             ),
+            CURRENCY_REF,
+            EXCHANGE_RATE,
             col(
                 "unapplied_amt",
                 Numeric,
@@ -1113,6 +1185,11 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 "CustomerRef: QuickBooks Id of the customer",
             ),
             TOTAL_AMT,
+            CURRENCY_REF,
+            EXCHANGE_RATE,
+            HOME_TOTAL_AMT,
+            TXN_TAX_CODE_REF,
+            TOTAL_TAX,
             col(
                 "deposit_to_account_ref",
                 Text,
@@ -1167,6 +1244,11 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 "TxnStatus: Pending, Accepted, Closed, Rejected",
             ),
             TOTAL_AMT,
+            CURRENCY_REF,
+            EXCHANGE_RATE,
+            HOME_TOTAL_AMT,
+            TXN_TAX_CODE_REF,
+            TOTAL_TAX,
             PRIVATE_NOTE,
             LAST_UPDATED,
         ],
@@ -1200,6 +1282,11 @@ pub static QBO_ENTITIES: &[Entity] = &[
             TXN_DATE,
             CUSTOMER_REF,
             TOTAL_AMT,
+            CURRENCY_REF,
+            EXCHANGE_RATE,
+            HOME_TOTAL_AMT,
+            TXN_TAX_CODE_REF,
+            TOTAL_TAX,
             col(
                 "remaining_credit",
                 Numeric,
@@ -1247,6 +1334,11 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 "DepositToAccountRef: account the refund is paid from",
             ),
             TOTAL_AMT,
+            CURRENCY_REF,
+            EXCHANGE_RATE,
+            HOME_TOTAL_AMT,
+            TXN_TAX_CODE_REF,
+            TOTAL_TAX,
             PRIVATE_NOTE,
             LAST_UPDATED,
         ],
@@ -1288,6 +1380,8 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 "APAccountRef: accounts payable account",
             ),
             TOTAL_AMT,
+            CURRENCY_REF,
+            EXCHANGE_RATE,
             col(
                 "balance",
                 Numeric,
@@ -1322,6 +1416,8 @@ pub static QBO_ENTITIES: &[Entity] = &[
             TXN_DATE,
             VENDOR_REF,
             TOTAL_AMT,
+            CURRENCY_REF,
+            EXCHANGE_RATE,
             PRIVATE_NOTE,
             LAST_UPDATED,
         ],
@@ -1369,6 +1465,8 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 "EntityRef: QuickBooks Id of the payee",
             ),
             TOTAL_AMT,
+            CURRENCY_REF,
+            EXCHANGE_RATE,
             PRIVATE_NOTE,
             LAST_UPDATED,
         ],
@@ -1403,6 +1501,8 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 "POStatus: Open or Closed",
             ),
             TOTAL_AMT,
+            CURRENCY_REF,
+            EXCHANGE_RATE,
             PRIVATE_NOTE,
             LAST_UPDATED,
         ],
@@ -1473,6 +1573,9 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 "DepositToAccountRef: bank account deposited to",
             ),
             TOTAL_AMT,
+            CURRENCY_REF,
+            EXCHANGE_RATE,
+            HOME_TOTAL_AMT,
             PRIVATE_NOTE,
             LAST_UPDATED,
         ],
@@ -1541,6 +1644,8 @@ pub static QBO_ENTITIES: &[Entity] = &[
                 "PayType: Check or CreditCard",
             ),
             col("total_amt", Numeric, &["TotalAmt"], true, "TotalAmt paid"),
+            CURRENCY_REF,
+            EXCHANGE_RATE,
             PRIVATE_NOTE,
             LAST_UPDATED,
         ],

@@ -12,6 +12,9 @@ CREATE TABLE qbsync.company (
     api_base text NOT NULL DEFAULT 'https://quickbooks.api.intuit.com/v3',
     token_url text NOT NULL DEFAULT 'https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer',
     operation_result boolean NOT NULL DEFAULT false,
+    create_missing_items boolean NOT NULL DEFAULT false,
+    item_income_account text,
+    item_expense_account text,
     settings jsonb NOT NULL DEFAULT '{}'::jsonb,
     quickbooks_name text,
     error text,
@@ -25,6 +28,9 @@ COMMENT ON COLUMN qbsync.company.realm_id IS 'QuickBooks Online realm (company) 
 COMMENT ON COLUMN qbsync.company.api_base IS 'Base URL of the QuickBooks Online API, up to and including /v3';
 COMMENT ON COLUMN qbsync.company.token_url IS 'OAuth2 token endpoint';
 COMMENT ON COLUMN qbsync.company.operation_result IS 'Set operation to task result: when true a finished push writes only its outcome into operation (the row is not otherwise changed); when false the agent writes the refreshed QuickBooks record back and clears operation';
+COMMENT ON COLUMN qbsync.company.create_missing_items IS 'When a transaction line names an item (item_name) QuickBooks does not have: true creates it (Service for sales lines, NonInventory for purchase lines), false refuses the row';
+COMMENT ON COLUMN qbsync.company.item_income_account IS 'QuickBooks Id of the income account for items created on first use (default: the first active Income account)';
+COMMENT ON COLUMN qbsync.company.item_expense_account IS 'QuickBooks Id of the expense account for items created on first use from purchase lines (default: the first active Cost of Goods Sold, else Expense, account)';
 COMMENT ON COLUMN qbsync.company.settings IS 'Further per-company settings (jsonb)';
 COMMENT ON COLUMN qbsync.company.quickbooks_name IS 'CompanyName as QuickBooks reports it, filled by the connect task';
 COMMENT ON COLUMN qbsync.company.error IS 'Company-level error that stops all syncing until a person acts (e.g. re-consent needed); NULL when healthy';

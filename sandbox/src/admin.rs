@@ -5,14 +5,14 @@ use crate::entities;
 use crate::fault::Fault;
 use crate::state::{lock, FailRule, KnobPatch, Knobs, Shared, Stats};
 use crate::store::Store;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use qbsync_catalog::{qbo_entity, VoidStyle};
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// Errors of admin actions.
@@ -172,6 +172,47 @@ impl Admin {
         self.sparse_update(entity, id, json!({"Active": true}))
     }
 
+    /// Turns multicurrency on, as a QuickBooks user does in Account and Settings (Preferences
+    /// `CurrencyPrefs.MultiCurrencyEnabled`; once on it cannot be turned off). Returns the
+    /// Preferences object; a no-op when it is already on.
+    pub fn enable_multicurrency(&self) -> Result<Value, AdminError> {
+        self.sparse_update(
+            "Preferences",
+            "1",
+            json!({"CurrencyPrefs": {"MultiCurrencyEnabled": true}}),
+        )
+    }
+
+    /// Sets the exchange rate of `code` (home-currency units per unit of `code`) from
+    /// `as_of` (`YYYY-MM-DD`; today when empty) on, as a QuickBooks user does in the currency
+    /// list (works with multicurrency off too). Returns the `ExchangeRate` object.
+    pub fn set_exchange_rate(
+        &self,
+        code: &str,
+        as_of: &str,
+        rate: f64,
+    ) -> Result<Value, AdminError> {
+        let mut store = lock(&self.shared.store);
+        let body = object(json!({"SourceCurrencyCode": code, "AsOfDate": as_of, "Rate": rate}));
+        Ok(entities::write_exchange_rate(
+            &mut store,
+            &body,
+            self.now(),
+        )?)
+    }
+
+    /// The `ExchangeRate` object QuickBooks uses for `code` on `as_of` (`YYYY-MM-DD`; today
+    /// when empty): the latest rate set on or before that date.
+    pub fn exchange_rate(&self, code: &str, as_of: &str) -> Result<Value, AdminError> {
+        let store = lock(&self.shared.store);
+        Ok(entities::admin_read_exchange_rate(
+            &store,
+            code,
+            as_of,
+            self.now(),
+        )?)
+    }
+
     /// Reads a live object (None if missing or deleted).
     pub fn read(&self, entity: &str, id: &str) -> Option<Value> {
         let store = lock(&self.shared.store);
@@ -328,6 +369,17 @@ impl Admin {
     pub fn clear_request_ids(&self) {
         lock(&self.shared.replies).clear();
     }
+
+    /// Runs a report as `GET /reports/{name}?{params}` would, without HTTP, auth or throttle:
+    /// the report JSON, or the fault the API would answer with.
+    pub fn report(&self, name: &str, params: &[(&str, &str)]) -> Result<Value, AdminError> {
+        let raw: std::collections::HashMap<String, String> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let store = lock(&self.shared.store);
+        Ok(crate::reports::run_value(&store, name, &raw, self.now())?)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -419,6 +471,22 @@ pub fn router() -> Router<Arc<Shared>> {
             get(|State(sh): S| async move {
                 let m: BTreeMap<String, u64> = admin(sh).stats().creates_by_entity;
                 ok(serde_json::to_value(m).unwrap_or_default())
+            }),
+        )
+        .route("/enable_multicurrency", post(|State(sh): S| async move { result(admin(sh).enable_multicurrency()) }))
+        .route(
+            "/exchange_rate",
+            get(|State(sh): S, Query(q): Query<HashMap<String, String>>| async move {
+                let p = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
+                result(admin(sh).exchange_rate(p("code"), p("as_of")))
+            })
+            .post(|State(sh): S, Json(v): Json<Value>| async move {
+                let code = v.get("code").and_then(Value::as_str).unwrap_or("");
+                let as_of = v.get("as_of").and_then(Value::as_str).unwrap_or("");
+                match v.get("rate").and_then(Value::as_f64) {
+                    Some(rate) => result(admin(sh).set_exchange_rate(code, as_of, rate)),
+                    None => err(AdminError::Fault(Fault::required_param("rate"))),
+                }
             }),
         )
         .route("/entities/{entity}", post(|State(sh): S, Path(e): Path<String>, Json(b): Json<Value>| async move { result(admin(sh).create(&e, b)) }))

@@ -8,9 +8,15 @@ use qbsync_catalog::{DeleteStyle, EntityKind, VoidStyle};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
+mod currency;
 mod lists;
 mod singletons;
+mod tax;
 mod txns;
+
+pub use currency::{
+    admin_read_exchange_rate, exchange_rate_request, seed_exchange_rates, write_exchange_rate,
+};
 
 pub const DELETED_SUFFIX: &str = " (deleted)";
 
@@ -175,10 +181,6 @@ fn ref_value(id: u64, name: &str) -> Value {
     json!({"value": id.to_string(), "name": name})
 }
 
-fn usd() -> Value {
-    json!({"value": "USD", "name": "United States Dollar"})
-}
-
 /// Id of the first active account with this name.
 pub fn account_named(store: &Store, name: &str) -> Option<(u64, String)> {
     let ti = store.table_index("Account")?;
@@ -291,7 +293,7 @@ fn normalize(
             } else {
                 w.entry("Vendor1099").or_insert(Value::Bool(false));
             }
-            w.entry("CurrencyRef").or_insert_with(usd);
+            currency::name_currency(store, ti, &mut w, old)?;
             check_unique_name(store, ti, old_id(old), &w, "DisplayName")?;
         }
         "Item" => {
@@ -352,7 +354,7 @@ fn normalize(
             w.insert("CurrentBalance".into(), num(bal));
             w.insert("CurrentBalanceWithSubAccounts".into(), num(bal));
             w.entry("SubAccount").or_insert(Value::Bool(false));
-            w.entry("CurrencyRef").or_insert_with(usd);
+            currency::account_currency(store, &mut w, old)?;
             check_unique_name(store, ti, old_id(old), &w, "Name")?;
         }
         "Invoice" | "SalesReceipt" => {
@@ -365,7 +367,8 @@ fn normalize(
                 _ if is_invoice => return Err(Fault::required_param("CustomerRef")),
                 _ => {}
             }
-            let total = normalize_sales_lines(store, &mut w, false)?;
+            let (subtotal, taxable) = normalize_sales_lines(store, &mut w, false)?;
+            let total = round2(subtotal + tax::apply_sales_tax(store, &mut w, old, taxable)?);
             w.insert("TotalAmt".into(), num(total));
             fill_doc_and_dates(store, ti, &mut w, old, now, is_invoice);
             if is_invoice {
@@ -393,7 +396,6 @@ fn normalize(
                 w.insert("Balance".into(), num(0.0));
                 default_deposit_account(store, &mut w)?;
             }
-            w.entry("CurrencyRef").or_insert_with(usd);
         }
         "Payment" => {
             match w.get("CustomerRef").cloned() {
@@ -438,7 +440,6 @@ fn normalize(
             }
             default_deposit_account(store, &mut w)?;
             w.entry("ProcessPayment").or_insert(Value::Bool(false));
-            w.entry("CurrencyRef").or_insert_with(usd);
         }
         _ => {
             if !singletons::normalize(store, ti, &mut w, old)?
@@ -449,6 +450,8 @@ fn normalize(
             }
         }
     }
+    // After the entity's own rules (TotalAmt, Balance, TxnDate are set).
+    currency::txn_currency(store, entity.name, &mut w, now)?;
     Ok(w)
 }
 
@@ -599,11 +602,15 @@ fn fill_doc_and_dates(
     }
 }
 
-/// Validates and renumbers sales lines, appends the subtotal line, returns the total. With
-/// `require_item` every `SalesItemLineDetail` line needs an `ItemRef` and there must be at
-/// least one such line (estimates, credit memos, refund receipts); invoices and sales receipts
-/// stay lenient.
-fn normalize_sales_lines(store: &Store, w: &mut Obj, require_item: bool) -> Result<f64, Fault> {
+/// Validates and renumbers sales lines, appends the subtotal line, returns the total and the
+/// amount of the taxable (`TaxCodeRef` `TAX`) item lines. With `require_item` every
+/// `SalesItemLineDetail` line needs an `ItemRef` and there must be at least one such line
+/// (estimates, credit memos, refund receipts); invoices and sales receipts stay lenient.
+fn normalize_sales_lines(
+    store: &Store,
+    w: &mut Obj,
+    require_item: bool,
+) -> Result<(f64, f64), Fault> {
     let lines = match w.get("Line") {
         Some(Value::Array(a)) => a.clone(),
         Some(Value::Null) | None => Vec::new(),
@@ -611,6 +618,7 @@ fn normalize_sales_lines(store: &Store, w: &mut Obj, require_item: bool) -> Resu
     };
     let mut out = Vec::with_capacity(lines.len() + 1);
     let mut total = 0.0;
+    let mut taxable = 0.0;
     let mut n = 0;
     let mut item_lines = 0;
     for line in lines {
@@ -655,6 +663,9 @@ fn normalize_sales_lines(store: &Store, w: &mut Obj, require_item: bool) -> Resu
                         _ => return Err(Fault::required_param("Line.Amount")),
                     },
                 };
+                if dt == "SalesItemLineDetail" && tax::line_tax_code(&mut detail)? {
+                    taxable += amount;
+                }
                 l.insert(dt.clone(), Value::Object(detail));
                 amount
             }
@@ -676,7 +687,7 @@ fn normalize_sales_lines(store: &Store, w: &mut Obj, require_item: bool) -> Resu
         json!({"Amount": num(total), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}),
     );
     w.insert("Line".into(), Value::Array(out));
-    Ok(round2(total))
+    Ok((round2(total), round2(taxable)))
 }
 
 /// Validates the lines of a payment (types "Invoice", "CreditMemo") or bill payment ("Bill"),
@@ -893,6 +904,7 @@ pub(super) fn relink_and_store(
         links.push(json!({"TxnId": pid_s, "TxnType": link_type}));
     }
     obj.insert("LinkedTxn".into(), Value::Array(links));
+    currency::refresh_home_amounts(&mut obj);
     let changed = store.tables[ti].rows.get(&id).is_none_or(|r| r.obj != obj);
     if changed {
         bump(&mut obj, now);
@@ -1154,7 +1166,11 @@ fn bump(obj: &mut Obj, now: i64) {
 fn writable(store: &Store, ti: usize, obj: &Obj) -> Obj {
     let computed = computed_fields(store.entity(ti).name);
     obj.iter()
-        .filter(|(k, _)| !SYSTEM_FIELDS.contains(&k.as_str()) && !computed.contains(&k.as_str()))
+        .filter(|(k, _)| {
+            !SYSTEM_FIELDS.contains(&k.as_str())
+                && !computed.contains(&k.as_str())
+                && !currency::HOME_FIELDS.contains(&k.as_str())
+        })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }
@@ -1181,6 +1197,17 @@ fn side_effects(
         "Payment" => apply_payment_change(store, id, old, new, now),
         "BillPayment" => txns::apply_bill_payment_change(store, id, old, new, now),
         "Bill" => txns::bill_side_effects(store, old, new),
+        "Preferences" => {
+            let on = |o: Option<&Obj>| {
+                o.and_then(|o| o.get("CurrencyPrefs"))
+                    .and_then(|c| c.get("MultiCurrencyEnabled"))
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false)
+            };
+            if on(new) && !on(old) {
+                currency::backfill_exchange_rates(store);
+            }
+        }
         "Invoice" => {
             let bal = |o: Option<&Obj>| {
                 o.and_then(|o| o.get("Balance"))
@@ -1397,6 +1424,8 @@ pub fn void(
         }
         VoidStyle::None => return Err(Fault::unsupported_entity_operation("Void", entity.name)),
     }
+    tax::zero_tax(&mut new);
+    currency::refresh_home_amounts(&mut new);
     let old = store.live(ti, id).map(|r| r.obj.clone()).unwrap_or(old);
     bump(&mut new, now);
     store.put(ti, id, new.clone(), now);

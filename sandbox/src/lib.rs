@@ -20,6 +20,7 @@ mod fault;
 mod oauth;
 mod ops;
 mod query;
+mod reports;
 mod seed;
 mod server;
 mod state;

@@ -221,6 +221,8 @@ pub fn seed(store: &mut Store, size: &SeedSize, _realm: &str, now: i64) {
 
     let company_time = start - 86_400 * 30;
     company::seed_singletons(store, company_time);
+    // QuickBooks' exchange rates (not company data, no Ids): one per common currency.
+    crate::entities::seed_exchange_rates(store, company_time);
 
     let (
         Some(acc_ti),

@@ -158,6 +158,9 @@ enum Route<'a> {
     Batch,
     Write(usize),
     Read(usize, &'a str),
+    ExchangeRate,
+    /// `GET /reports/{ReportName}`.
+    Report(&'a str),
 }
 
 fn route_key(method: &Method, segs: &[&str]) -> String {
@@ -274,6 +277,10 @@ async fn handle(
             (&Method::GET, ["preferences"]) => store
                 .table_by_resource("preferences")
                 .map(|ti| Route::Read(ti, "1")),
+            (&Method::GET | &Method::POST, ["exchangerate"]) => Some(Route::ExchangeRate),
+            (&Method::GET, ["reports", name]) if crate::reports::is_report(name) => {
+                Some(Route::Report(name))
+            }
             (&Method::POST, [res]) => store.table_by_resource(res).map(Route::Write),
             (&Method::GET, [res, id]) => store.table_by_resource(res).map(|ti| Route::Read(ti, id)),
             _ => None,
@@ -337,8 +344,29 @@ async fn handle(
                 Err(f) => Reply::fault(&f, now_ms),
             }
         }
+        Route::Report(name) => {
+            // The body is the bare report: no wrapper, no `time` (§7).
+            let store = lock(&sh.store);
+            match crate::reports::run(&store, name, &params, now_ms.div_euclid(1000)) {
+                Ok(body) => Reply::ok(body),
+                Err(f) => Reply::fault(&f, now_ms),
+            }
+        }
         Route::Write(ti) => idempotent(sh, &params, &knobs, false, now_ms, |store| {
             write(sh, store, ti, &params, body, now_ms)
+        }),
+        Route::ExchangeRate => idempotent(sh, &params, &knobs, false, now_ms, |store| {
+            let post = method == Method::POST;
+            match crate::entities::exchange_rate_request(
+                store,
+                post,
+                &params,
+                body,
+                now_ms.div_euclid(1000),
+            ) {
+                Ok(json) => Reply::wrapped("ExchangeRate", &json, now_ms),
+                Err(f) => Reply::fault(&f, now_ms),
+            }
         }),
         Route::Batch => {
             if body.len() > batch::MAX_BODY_BYTES {

@@ -3,6 +3,7 @@
 
 use crate::clock::meta_time;
 use crate::query::{order_values, Condition, Op, Query, Selection};
+use chrono::NaiveDate;
 use qbsync_catalog::{Entity, QBO_ENTITIES};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -46,6 +47,20 @@ pub struct Store {
     doc_numbers: HashMap<usize, u64>,
     /// During a batch: objects with a larger Id (created by earlier items) are invisible.
     pub visible_max_id: Option<u64>,
+    /// Exchange rates (QuickBooks' `ExchangeRate`, not a catalogue entity) by source currency
+    /// code and the date they apply from.
+    pub exchange_rates: BTreeMap<String, BTreeMap<NaiveDate, RateEntry>>,
+}
+
+/// One exchange rate: units of the home currency per unit of the source currency, from its
+/// date on (until the next one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateEntry {
+    pub rate: f64,
+    /// Moves on every change of this date's rate.
+    pub sync_token: u64,
+    /// Epoch seconds of the last change.
+    pub updated: i64,
 }
 
 /// Which uniqueness group an entity's name belongs to: customers, vendors and employees share one.
@@ -86,7 +101,45 @@ impl Store {
             names: HashMap::new(),
             doc_numbers: HashMap::new(),
             visible_max_id: None,
+            exchange_rates: BTreeMap::new(),
         }
+    }
+
+    /// Sets the rate of `code` from `date` on; returns the stored entry (SyncToken + 1 when
+    /// it replaces a different rate of that date).
+    pub fn set_exchange_rate(
+        &mut self,
+        code: &str,
+        date: NaiveDate,
+        rate: f64,
+        now: i64,
+    ) -> RateEntry {
+        let day = self
+            .exchange_rates
+            .entry(code.to_string())
+            .or_default()
+            .entry(date)
+            .or_insert(RateEntry {
+                rate,
+                sync_token: 0,
+                updated: now,
+            });
+        if day.rate != rate {
+            day.rate = rate;
+            day.sync_token += 1;
+            day.updated = now;
+        }
+        day.clone()
+    }
+
+    /// The rate of `code` on `date`: the latest one set on or before it, else ([sim]) the
+    /// earliest one after it. With the date the rate was set for.
+    pub fn exchange_rate_on(&self, code: &str, date: NaiveDate) -> Option<(NaiveDate, &RateEntry)> {
+        let days = self.exchange_rates.get(code)?;
+        days.range(..=date)
+            .next_back()
+            .or_else(|| days.range(date..).next())
+            .map(|(d, r)| (*d, r))
     }
 
     /// The one object of a singleton entity (CompanyInfo, Preferences), if seeded.

@@ -2011,11 +2011,11 @@ async fn company_info_and_preferences_are_singletons() {
         prefs["SalesFormsPrefs"]["AllowDiscount"]
     );
     assert_eq!(p["AccountingInfoPrefs"], prefs["AccountingInfoPrefs"]);
-    // Multicurrency cannot be switched through the API.
+    // The home currency cannot be changed (multicurrency: see `multicurrency_*` below).
     let (s, _, v, _) = t
         .post(
             "preferences",
-            &json!({"Id":"1","SyncToken":"1","sparse":true,"CurrencyPrefs":{"MultiCurrencyEnabled":true}}),
+            &json!({"Id":"1","SyncToken":"1","sparse":true,"CurrencyPrefs":{"HomeCurrency":{"value":"EUR"}}}),
         )
         .await;
     assert_eq!((s.as_u16(), code(&v)), (400, "6000"), "{v}");
@@ -2766,5 +2766,744 @@ async fn zero_dollar_invoice_has_nothing_to_pay() {
         )
         .await;
     assert_eq!((s.as_u16(), code(&v)), (400, "6000"));
+    t.sb.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multicurrency and sales tax.
+
+async fn exchange_rate(t: &T, code: &str, as_of: &str) -> Resp {
+    t.get(&format!(
+        "exchangerate?sourcecurrencycode={code}&asofdate={as_of}"
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn multicurrency_off_refuses_foreign_currencies() {
+    let t = T::small().await;
+    let (s, _, v, _) = t.get("preferences").await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        v["Preferences"]["CurrencyPrefs"]["MultiCurrencyEnabled"],
+        false
+    );
+    // EUR is in the CompanyCurrency list, but multicurrency is off.
+    let (s, _, v, _) = t
+        .post(
+            "customer",
+            &json!({"DisplayName":"Euro Too Early","CurrencyRef":{"value":"EUR"}}),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "6000"), "{v}");
+    assert_eq!(
+        detail(&v),
+        "Business Validation Error: Multicurrency is not turned on for this company: amounts can only be in the home currency USD, not EUR."
+    );
+    let (cust, item) = payer(&t, "Dollar Client").await;
+    let (s, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"CustomerRef":{"value":cust},"CurrencyRef":{"value":"EUR"},"Line":sales_lines(&item, &[10.0])}),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "6000"), "{v}");
+    // The home currency is fine, and no exchange rate shows while multicurrency is off.
+    let (s, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"CustomerRef":{"value":cust},"CurrencyRef":{"value":"usd"},"Line":sales_lines(&item, &[10.0])}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let inv = &v["Invoice"];
+    assert_eq!(
+        inv["CurrencyRef"],
+        json!({"value":"USD","name":"United States Dollar"})
+    );
+    for f in ["ExchangeRate", "HomeTotalAmt", "HomeBalance"] {
+        assert!(inv.get(f).is_none(), "{f}: {inv}");
+    }
+    // No exchange rates without multicurrency.
+    let (s, _, v, _) = exchange_rate(&t, "EUR", "2030-01-01").await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "6000"), "{v}");
+    let (s, _, v, _) = t
+        .post(
+            "exchangerate",
+            &json!({"SourceCurrencyCode":"EUR","Rate":1.1,"AsOfDate":"2030-01-01"}),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "6000"), "{v}");
+    t.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn multicurrency_on_exchange_rates_and_foreign_invoices() {
+    let t = T::small().await;
+    let admin = t.sb.admin().clone();
+    let (_, seeded) = first_id(&t, "Invoice", "select * from Invoice maxresults 1").await;
+    assert!(seeded.get("ExchangeRate").is_none());
+
+    // Turned on with a sparse update of Preferences.
+    let (s, _, v, _) = t
+        .post(
+            "preferences",
+            &json!({"Id":"1","SyncToken":"0","sparse":true,"CurrencyPrefs":{"MultiCurrencyEnabled":true}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v["Preferences"]["CurrencyPrefs"]["MultiCurrencyEnabled"],
+        true
+    );
+    assert_eq!(
+        v["Preferences"]["CurrencyPrefs"]["HomeCurrency"]["value"],
+        "USD"
+    );
+    assert_eq!(v["Preferences"]["SyncToken"], "1");
+    // ... and never off again.
+    let (s, _, v, _) = t
+        .post(
+            "preferences",
+            &json!({"Id":"1","SyncToken":"1","sparse":true,"CurrencyPrefs":{"MultiCurrencyEnabled":false}}),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "6000"), "{v}");
+    assert_eq!(
+        detail(&v),
+        "Business Validation Error: Multicurrency cannot be turned off once it has been turned on."
+    );
+    // The admin knob is then a no-op.
+    let p = admin.enable_multicurrency().expect("already on");
+    assert_eq!(p["SyncToken"], "1");
+
+    // Existing transactions are in the home currency at rate 1 (SyncToken unchanged).
+    let old = read_obj(&t, "invoice", "Invoice", &seeded["Id"]).await;
+    assert_eq!(old["ExchangeRate"], json!(1.0));
+    assert_eq!(old["HomeTotalAmt"], old["TotalAmt"]);
+    assert_eq!(old["HomeBalance"], old["Balance"]);
+    assert_eq!(old["SyncToken"], seeded["SyncToken"]);
+
+    // The ExchangeRate endpoint: the seeded rate, then rates set by date.
+    let (s, _, v, _) = exchange_rate(&t, "EUR", "2030-01-01").await;
+    assert_eq!(s, 200, "{v}");
+    let r = &v["ExchangeRate"];
+    assert_eq!(
+        (
+            r["SourceCurrencyCode"].clone(),
+            r["TargetCurrencyCode"].clone(),
+            r["Rate"].clone(),
+            r["AsOfDate"].clone()
+        ),
+        (json!("EUR"), json!("USD"), json!(1.08), json!("2030-01-01"))
+    );
+    for (day, rate) in [("2030-01-01", 1.2), ("2030-06-01", 1.3)] {
+        let (s, _, v, _) = t
+            .post(
+                "exchangerate",
+                &json!({"SourceCurrencyCode":"EUR","TargetCurrencyCode":"USD","Rate":rate,"AsOfDate":day}),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["ExchangeRate"]["Rate"], json!(rate));
+        assert_eq!(v["ExchangeRate"]["SyncToken"], "0");
+    }
+    for (day, rate) in [
+        ("2029-12-31", 1.08),
+        ("2030-01-01", 1.2),
+        ("2030-05-31", 1.2),
+        ("2030-06-01", 1.3),
+        ("2031-01-01", 1.3),
+    ] {
+        let (s, _, v, _) = exchange_rate(&t, "eur", day).await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["ExchangeRate"]["Rate"], json!(rate), "{day}");
+    }
+    // Changing one date's rate moves its SyncToken; a stale one is refused.
+    let body = json!({"SourceCurrencyCode":"EUR","Rate":1.25,"AsOfDate":"2029-01-01"});
+    let (s, _, v, _) = t.post("exchangerate", &body).await;
+    assert_eq!(
+        (s.as_u16(), v["ExchangeRate"]["SyncToken"].clone()),
+        (200, json!("0"))
+    );
+    let (s, _, v, _) = t
+        .post(
+            "exchangerate",
+            &json!({"SourceCurrencyCode":"EUR","Rate":1.26,"AsOfDate":"2029-01-01","SyncToken":"0"}),
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), v["ExchangeRate"]["SyncToken"].clone()),
+        (200, json!("1"))
+    );
+    let (s, _, v, _) = t
+        .post(
+            "exchangerate",
+            &json!({"SourceCurrencyCode":"EUR","Rate":1.27,"AsOfDate":"2029-01-01","SyncToken":"0"}),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "5010"), "{v}");
+    for (body, want) in [
+        (json!({"SourceCurrencyCode":"USD","Rate":1}), "6000"),
+        (json!({"SourceCurrencyCode":"EURO","Rate":1}), "2170"),
+        (json!({"Rate":1}), "2020"),
+        (json!({"SourceCurrencyCode":"EUR"}), "2020"),
+        (json!({"SourceCurrencyCode":"EUR","Rate":0}), "6000"),
+        (json!({"SourceCurrencyCode":"EUR","Rate":"x"}), "2080"),
+        (
+            json!({"SourceCurrencyCode":"EUR","Rate":1,"AsOfDate":"soon"}),
+            "2010",
+        ),
+        (
+            json!({"SourceCurrencyCode":"EUR","Rate":1,"TargetCurrencyCode":"CAD"}),
+            "6000",
+        ),
+    ] {
+        let (s, _, v, _) = t.post("exchangerate", &body).await;
+        assert_eq!((s.as_u16(), code(&v)), (400, want), "{body} {v}");
+    }
+    let (s, _, v, _) = t.get("exchangerate?asofdate=2030-01-01").await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "2020"), "{v}");
+    // The home currency is always 1.
+    let (s, _, v, _) = exchange_rate(&t, "USD", "2030-01-01").await;
+    assert_eq!(
+        (s, v["ExchangeRate"]["Rate"].clone()),
+        (StatusCode::OK, json!(1.0))
+    );
+
+    // A EUR customer; GBP is not a company currency yet.
+    let (s, _, v, _) = t
+        .post(
+            "customer",
+            &json!({"DisplayName":"Euro Client","CurrencyRef":{"value":"EUR"}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let euro = v["Customer"].clone();
+    assert_eq!(euro["CurrencyRef"], json!({"value":"EUR","name":"Euro"}));
+    let cust = euro["Id"].as_str().unwrap_or("").to_string();
+    let (s, _, v, _) = t
+        .post(
+            "customer",
+            &json!({"DisplayName":"Pound Client","CurrencyRef":{"value":"GBP"}}),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "2500"), "{v}");
+    assert_eq!(detail(&v), "Invalid Reference Id : CurrencyRef");
+    let (item, _) = first_id(&t, "Item", "select * from Item maxresults 1").await;
+
+    // An invoice takes the customer's currency and the rate of its TxnDate.
+    let (s, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"CustomerRef":{"value":cust},"TxnDate":"2030-03-15","Line":sales_lines(&item, &[60.0, 40.0])}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let inv = v["Invoice"].clone();
+    assert_eq!(inv["CurrencyRef"], json!({"value":"EUR","name":"Euro"}));
+    assert_eq!(inv["ExchangeRate"], json!(1.2));
+    assert_eq!(inv["TotalAmt"], json!(100.0));
+    assert_eq!(inv["HomeTotalAmt"], json!(120.0));
+    assert_eq!(inv["Balance"], json!(100.0));
+    assert_eq!(inv["HomeBalance"], json!(120.0));
+    // The customer's Balance stays in euros.
+    assert_eq!(customer_balance(&t, &cust).await, json!(100.0));
+    // No TxnDate: today's rate (the seeded one).
+    let (s, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"CustomerRef":{"value":cust},"Line":sales_lines(&item, &[10.0])}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        (
+            v["Invoice"]["ExchangeRate"].clone(),
+            v["Invoice"]["HomeTotalAmt"].clone()
+        ),
+        (json!(1.08), json!(10.8))
+    );
+    // An explicit ExchangeRate is kept.
+    let (s, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"CustomerRef":{"value":cust},"CurrencyRef":{"value":"EUR"},"ExchangeRate":1.5,"TxnDate":"2030-03-15","Line":sales_lines(&item, &[100.0])}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let explicit = v["Invoice"].clone();
+    assert_eq!(explicit["ExchangeRate"], json!(1.5));
+    assert_eq!(explicit["HomeTotalAmt"], json!(150.0));
+    // ... also through a sparse update that leaves it out.
+    let (s, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"Id":explicit["Id"],"SyncToken":"0","sparse":true,"Line":sales_lines(&item, &[200.0])}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        (
+            v["Invoice"]["ExchangeRate"].clone(),
+            v["Invoice"]["HomeTotalAmt"].clone()
+        ),
+        (json!(1.5), json!(300.0))
+    );
+    // Another currency than the customer's: refused.
+    let (s, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"CustomerRef":{"value":cust},"CurrencyRef":{"value":"USD"},"Line":sales_lines(&item, &[10.0])}),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "6000"), "{v}");
+    assert_eq!(
+        detail(&v),
+        "Business Validation Error: The transaction currency USD does not match the customer's currency EUR."
+    );
+    let (s, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"CustomerRef":{"value":cust},"ExchangeRate":-1,"Line":sales_lines(&item, &[10.0])}),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "6000"), "{v}");
+
+    // A payment is in the customer's currency; applying it moves HomeBalance at the invoice's rate.
+    let (s, _, v, _) = t
+        .post(
+            "payment",
+            &payment(&cust, 40.0, &[(&inv["Id"], "Invoice", 40.0)]),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["Payment"]["CurrencyRef"]["value"], "EUR");
+    assert_eq!(v["Payment"]["ExchangeRate"], json!(1.08));
+    assert!(v["Payment"].get("HomeTotalAmt").is_none(), "not in the XSD");
+    let inv_now = read_obj(&t, "invoice", "Invoice", &inv["Id"]).await;
+    assert_eq!(inv_now["Balance"], json!(60.0));
+    assert_eq!(inv_now["HomeBalance"], json!(72.0));
+    assert_eq!(inv_now["HomeTotalAmt"], json!(120.0));
+    // A dollar customer's invoice cannot be paid in euros.
+    let (usd_cust, _) = payer(&t, "Dollar Client").await;
+    let usd_inv = new_txn(&t, "invoice", "Invoice", &usd_cust, &item, &[30.0]).await;
+    assert_eq!(usd_inv["ExchangeRate"], json!(1.0));
+    let mut body = payment(&usd_cust, 30.0, &[(&usd_inv["Id"], "Invoice", 30.0)]);
+    body["CurrencyRef"] = json!({"value":"EUR"});
+    let (s, _, v, _) = t.post("payment", &body).await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "6000"), "{v}");
+
+    // A customer with transactions keeps its currency; one without may change it.
+    let (s, _, v, _) = t
+        .post(
+            "customer",
+            &json!({"Id":cust,"SyncToken":euro["SyncToken"],"sparse":true,"CurrencyRef":{"value":"CAD"}}),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "6000"), "{v}");
+    assert_eq!(
+        detail(&v),
+        "Business Validation Error: The currency of a customer with transactions cannot be changed (EUR to CAD)."
+    );
+    let (s, _, v, _) = t
+        .post(
+            "customer",
+            &json!({"DisplayName":"Undecided","CurrencyRef":{"value":"EUR"}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, _, v, _) = t
+        .post(
+            "customer",
+            &json!({"Id":v["Customer"]["Id"],"SyncToken":"0","sparse":true,"CurrencyRef":{"value":"CAD"}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v["Customer"]["CurrencyRef"],
+        json!({"value":"CAD","name":"Canadian Dollar"})
+    );
+
+    // A vendor's bill in Canadian dollars at a rate a QuickBooks user set.
+    let rate = admin
+        .set_exchange_rate("CAD", "2030-02-01", 0.8)
+        .expect("admin rate");
+    assert_eq!(rate["Rate"], json!(0.8));
+    assert_eq!(
+        admin.exchange_rate("CAD", "2030-02-15").expect("read")["Rate"],
+        json!(0.8)
+    );
+    let (s, _, v, _) = t
+        .post(
+            "vendor",
+            &json!({"DisplayName":"Maple Supply","CurrencyRef":{"value":"CAD"}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let vendor = v["Vendor"]["Id"].clone();
+    let (acct, _) = first_id(
+        &t,
+        "Account",
+        "select * from Account where AccountType = 'Expense' maxresults 1",
+    )
+    .await;
+    let (s, _, v, _) = t
+        .post(
+            "bill",
+            &json!({"VendorRef":{"value":vendor},"TxnDate":"2030-02-10","Line":[
+                {"DetailType":"AccountBasedExpenseLineDetail","Amount":250,"AccountBasedExpenseLineDetail":{"AccountRef":{"value":acct}}}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let bill = &v["Bill"];
+    assert_eq!(bill["CurrencyRef"]["value"], "CAD");
+    assert_eq!(bill["ExchangeRate"], json!(0.8));
+    assert_eq!(bill["HomeBalance"], json!(200.0));
+    assert!(
+        bill.get("HomeTotalAmt").is_none(),
+        "Bill has HomeBalance only"
+    );
+    t.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn multicurrency_admin_knob_over_http() {
+    let t = T::new(SandboxConfig {
+        seed: SeedSize::empty(),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let b = t.sb.base_url();
+    let r = t
+        .http
+        .post(format!("{b}/admin/enable_multicurrency"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["CurrencyPrefs"]["MultiCurrencyEnabled"], true);
+    let r = t
+        .http
+        .post(format!("{b}/admin/exchange_rate"))
+        .json(&json!({"code":"CHF","as_of":"2030-01-01","rate":1.15}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 200);
+    let (s, _, v, _) = exchange_rate(&t, "CHF", "2030-07-01").await;
+    assert_eq!(
+        (s, v["ExchangeRate"]["Rate"].clone()),
+        (StatusCode::OK, json!(1.15))
+    );
+    let r = t
+        .http
+        .get(format!("{b}/admin/exchange_rate?code=CHF&as_of=2030-07-01"))
+        .send()
+        .await
+        .expect("send");
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["Rate"], json!(1.15));
+    t.sb.shutdown().await;
+}
+
+/// The Id of the seeded active tax code "California" (7.25 %) and its rate.
+async fn california(t: &T) -> (String, String) {
+    let (code, row) = first_id(
+        t,
+        "TaxCode",
+        "select * from TaxCode where Name = 'California'",
+    )
+    .await;
+    let rate = row["SalesTaxRateList"]["TaxRateDetail"][0]["TaxRateRef"]["value"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    (code, rate)
+}
+
+fn taxed_lines(item: &str, lines: &[(f64, &str)]) -> Value {
+    Value::Array(
+        lines
+            .iter()
+            .map(|(a, tc)| json!({"DetailType":"SalesItemLineDetail","Amount":a,"SalesItemLineDetail":{"ItemRef":{"value":item},"TaxCodeRef":{"value":tc}}}))
+            .collect(),
+    )
+}
+
+#[tokio::test]
+async fn sales_tax_on_taxable_lines() {
+    let t = T::small().await;
+    let (tax_code, rate_id) = california(&t).await;
+    let (cust, item) = payer(&t, "Tax Payer").await;
+    // One taxable and one non-taxable line at 7.25 %.
+    let (s, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"CustomerRef":{"value":cust},"Line":taxed_lines(&item, &[(100.0, "TAX"), (50.0, "NON")]),
+                "TxnTaxDetail":{"TxnTaxCodeRef":{"value":tax_code}}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let inv = v["Invoice"].clone();
+    let td = &inv["TxnTaxDetail"];
+    assert_eq!(td["TxnTaxCodeRef"]["value"], json!(tax_code));
+    assert_eq!(td["TotalTax"], json!(7.25));
+    assert_eq!(
+        td["TaxLine"],
+        json!([{"Amount":7.25,"DetailType":"TaxLineDetail","TaxLineDetail":{
+            "TaxRateRef":{"value":rate_id},"PercentBased":true,"TaxPercent":7.25,"NetAmountTaxable":100.0}}])
+    );
+    assert_eq!(inv["TotalAmt"], json!(157.25));
+    assert_eq!(inv["Balance"], json!(157.25));
+    assert_eq!(
+        inv["Line"][0]["SalesItemLineDetail"]["TaxCodeRef"],
+        json!({"value":"TAX"})
+    );
+    assert_eq!(inv["Line"][2]["DetailType"], "SubTotalLineDetail");
+    assert_eq!(inv["Line"][2]["Amount"], json!(150.0));
+    assert_eq!(customer_balance(&t, &cust).await, json!(157.25));
+    // Changing the lines (sparse, TxnTaxDetail not sent) recomputes the tax.
+    let (s, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"Id":inv["Id"],"SyncToken":"0","sparse":true,"Line":taxed_lines(&item, &[(200.0, "tax")])}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["Invoice"]["TxnTaxDetail"]["TotalTax"], json!(14.5));
+    assert_eq!(v["Invoice"]["TotalAmt"], json!(214.5));
+    // Paying it in full closes it.
+    let (s, _, v, _) = t
+        .post(
+            "payment",
+            &payment(&cust, 214.5, &[(&inv["Id"], "Invoice", 214.5)]),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        read_obj(&t, "invoice", "Invoice", &inv["Id"]).await["Balance"],
+        json!(0.0)
+    );
+
+    // NON lines only: no tax, even with a tax code.
+    let (s, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"CustomerRef":{"value":cust},"Line":taxed_lines(&item, &[(80.0, "NON")]),
+                "TxnTaxDetail":{"TxnTaxCodeRef":{"value":tax_code}}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["Invoice"]["TxnTaxDetail"]["TotalTax"], json!(0.0));
+    assert_eq!(v["Invoice"]["TotalAmt"], json!(80.0));
+    // No TaxCodeRef, no TxnTaxDetail: untaxed as before.
+    let plain = new_txn(&t, "invoice", "Invoice", &cust, &item, &[10.0]).await;
+    assert!(plain.get("TxnTaxDetail").is_none());
+
+    // The other sales forms compute it too.
+    for (resource, entity) in [
+        ("salesreceipt", "SalesReceipt"),
+        ("estimate", "Estimate"),
+        ("creditmemo", "CreditMemo"),
+        ("refundreceipt", "RefundReceipt"),
+    ] {
+        let (s, _, v, _) = t
+            .post(
+                resource,
+                &json!({"CustomerRef":{"value":cust},"Line":taxed_lines(&item, &[(40.0, "TAX"), (10.0, "NON")]),
+                    "TxnTaxDetail":{"TxnTaxCodeRef":{"value":tax_code}}}),
+            )
+            .await;
+        assert_eq!(s, 200, "{resource} {v}");
+        assert_eq!(
+            v[entity]["TxnTaxDetail"]["TotalTax"],
+            json!(2.9),
+            "{resource}"
+        );
+        assert_eq!(v[entity]["TotalAmt"], json!(52.9), "{resource}");
+        if entity == "CreditMemo" {
+            assert_eq!(v[entity]["RemainingCredit"], json!(52.9));
+        }
+    }
+
+    // A code with two rates: one TaxLine each.
+    let admin = t.sb.admin().clone();
+    let (_, row) = first_id(
+        &t,
+        "TaxCode",
+        "select * from TaxCode where Name = 'San Pablo' and Active = false",
+    )
+    .await;
+    let pair = admin
+        .create(
+            "TaxCode",
+            json!({"Name":"California + City","SalesTaxRateList":row["SalesTaxRateList"]}),
+        )
+        .expect("admin tax code");
+    let (s, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"CustomerRef":{"value":cust},"Line":taxed_lines(&item, &[(100.0, "TAX")]),
+                "TxnTaxDetail":{"TxnTaxCodeRef":{"value":pair["Id"]}}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let td = &v["Invoice"]["TxnTaxDetail"];
+    assert_eq!(td["TaxLine"].as_array().map(Vec::len), Some(2));
+    assert_eq!(td["TaxLine"][1]["TaxLineDetail"]["TaxPercent"], json!(1.5));
+    assert_eq!(td["TotalTax"], json!(8.75));
+    assert_eq!(v["Invoice"]["TotalAmt"], json!(108.75));
+
+    // Voiding zeroes the tax.
+    let (s, _, v, _) = t
+        .post(
+            "invoice?operation=void",
+            &json!({"Id":v["Invoice"]["Id"],"SyncToken":"0"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["Invoice"]["TxnTaxDetail"]["TotalTax"], json!(0.0));
+    t.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn sales_tax_codes_are_checked() {
+    let t = T::small().await;
+    let (tax_code, _) = california(&t).await;
+    let (cust, item) = payer(&t, "Tax Checker").await;
+    // A line takes TAX or NON only (US): a TaxCode Id is refused with 6100.
+    for bad in [tax_code.as_str(), "XYZ"] {
+        let (s, _, v, _) = t
+            .post(
+                "invoice",
+                &json!({"CustomerRef":{"value":cust},"Line":taxed_lines(&item, &[(10.0, bad)])}),
+            )
+            .await;
+        assert_eq!((s.as_u16(), code(&v)), (400, "6100"), "{v}");
+        assert_eq!(
+            v["Fault"]["Error"][0]["Message"],
+            "Invalid Line TaxCode in the request"
+        );
+        assert_eq!(
+            detail(&v),
+            format!("Invalid Line TaxCode in the request : Valid line TaxCodes for US should be TAX or NON. Supplied value: {bad}.")
+        );
+    }
+    let (s, _, v, _) = t
+        .post(
+            "estimate",
+            &json!({"CustomerRef":{"value":cust},"Line":taxed_lines(&item, &[(10.0, "TAXX")])}),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "6100"), "{v}");
+    // The transaction's code must be a TaxCode of the list: 2500 unknown, 610 inactive.
+    let (s, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"CustomerRef":{"value":cust},"Line":taxed_lines(&item, &[(10.0, "TAX")]),
+                "TxnTaxDetail":{"TxnTaxCodeRef":{"value":"99999"}}}),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "2500"), "{v}");
+    assert_eq!(
+        detail(&v),
+        "Invalid Reference Id : TxnTaxDetail.TxnTaxCodeRef"
+    );
+    let (inactive, _) = first_id(&t, "TaxCode", "select * from TaxCode where Active = false").await;
+    let (s, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"CustomerRef":{"value":cust},"Line":taxed_lines(&item, &[(10.0, "TAX")]),
+                "TxnTaxDetail":{"TxnTaxCodeRef":{"value":inactive}}}),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "610"), "{v}");
+    // TAX lines without a transaction tax code owe nothing.
+    let (s, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"CustomerRef":{"value":cust},"Line":taxed_lines(&item, &[(10.0, "TAX")])}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v["Invoice"]["TxnTaxDetail"],
+        json!({"TotalTax":0.0,"TaxLine":[]})
+    );
+    assert_eq!(v["Invoice"]["TotalAmt"], json!(10.0));
+    t.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn sales_tax_explicit_total_tax_overrides() {
+    let t = T::small().await;
+    let (tax_code, _) = california(&t).await;
+    let (cust, item) = payer(&t, "Tax Override").await;
+    let (s, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"CustomerRef":{"value":cust},"Line":taxed_lines(&item, &[(100.0, "TAX")]),
+                "TxnTaxDetail":{"TxnTaxCodeRef":{"value":tax_code},"TotalTax":5}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let inv = v["Invoice"].clone();
+    assert_eq!(inv["TxnTaxDetail"]["TotalTax"], json!(5.0));
+    assert_eq!(
+        inv["TxnTaxDetail"]["TaxLine"][0]["Amount"],
+        json!(7.25),
+        "computed"
+    );
+    assert_eq!(inv["TotalAmt"], json!(105.0));
+    assert_eq!(inv["Balance"], json!(105.0));
+    // The override survives a sparse update that does not touch the tax ...
+    let (s, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"Id":inv["Id"],"SyncToken":"0","sparse":true,"PrivateNote":"agreed tax"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["Invoice"]["TxnTaxDetail"]["TotalTax"], json!(5.0));
+    assert_eq!(v["Invoice"]["TotalAmt"], json!(105.0));
+    // ... a new TotalTax replaces it ...
+    let (s, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"Id":inv["Id"],"SyncToken":"1","sparse":true,
+                "TxnTaxDetail":{"TxnTaxCodeRef":{"value":tax_code},"TotalTax":6.5}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["Invoice"]["TotalAmt"], json!(106.5));
+    // ... and sending the code without TotalTax goes back to the computed tax.
+    let (s, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"Id":inv["Id"],"SyncToken":"2","sparse":true,
+                "TxnTaxDetail":{"TxnTaxCodeRef":{"value":tax_code}}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["Invoice"]["TxnTaxDetail"]["TotalTax"], json!(7.25));
+    assert_eq!(v["Invoice"]["TotalAmt"], json!(107.25));
+    // A computed tax echoed back with changed lines is recomputed, not an override.
+    let mut full = v["Invoice"].clone();
+    full["Line"] = taxed_lines(&item, &[(10.0, "TAX")]);
+    let (s, _, v, _) = t.post("invoice", &full).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["Invoice"]["TxnTaxDetail"]["TotalTax"], json!(0.73));
+    assert_eq!(v["Invoice"]["TotalAmt"], json!(10.73));
+    // A bad TotalTax.
+    let (s, _, v, _) = t
+        .post(
+            "invoice",
+            &json!({"CustomerRef":{"value":cust},"Line":taxed_lines(&item, &[(10.0, "TAX")]),
+                "TxnTaxDetail":{"TotalTax":"lots"}}),
+        )
+        .await;
+    assert_eq!((s.as_u16(), code(&v)), (400, "2080"), "{v}");
     t.sb.shutdown().await;
 }

@@ -282,6 +282,24 @@ impl Env {
         .get(0)
     }
 
+    /// The first value of the first row of `sql`, as text.
+    pub async fn text(&self, sql: &str) -> String {
+        self.one(sql).await.get(0)
+    }
+
+    /// QuickBooks Id of the `n`th (from 0) active row of `table` matching `condition` (SQL, or "").
+    pub async fn active_id(&self, table: &str, condition: &str, n: i64) -> String {
+        let and = if condition.is_empty() {
+            String::new()
+        } else {
+            format!(" AND {condition}")
+        };
+        self.text(&format!(
+            "SELECT id FROM {table} WHERE active{and} ORDER BY local_id OFFSET {n} LIMIT 1"
+        ))
+        .await
+    }
+
     /// Adds a customer through the mirror and returns its QuickBooks Id.
     pub async fn add_customer(&self, name: &str) -> String {
         let local = self

@@ -135,15 +135,9 @@ async fn add_local_payment(env: &Env, customer: &str, reference: Option<&str>, t
 async fn payments_synced_both_ways_are_never_recorded_twice() {
     let env = Env::start().await;
     env.populate().await;
-    let customer: String = env
-        .one("SELECT id FROM qbo.customer WHERE active ORDER BY local_id LIMIT 1")
-        .await
-        .get(0);
-    let other: String = env
-        .one("SELECT id FROM qbo.customer WHERE active ORDER BY local_id OFFSET 1 LIMIT 1")
-        .await
-        .get(0);
-    let today: String = env.one("SELECT current_date::text").await.get(0);
+    let customer: String = env.active_id("qbo.customer", "", 0).await;
+    let other: String = env.active_id("qbo.customer", "", 1).await;
+    let today: String = env.text("SELECT current_date::text").await;
     let entered = |reference: &str, total: f64| {
         let mut body =
             json!({"CustomerRef": {"value": customer}, "TotalAmt": total, "TxnDate": today});

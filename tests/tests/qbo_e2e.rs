@@ -531,10 +531,7 @@ async fn refresh_applies_inserts_updates_deletes_and_deactivations() {
         .get(0);
     qb.sparse_update("Customer", &changed, json!({"CompanyName": "Renamed Co"}))
         .unwrap();
-    let quiet: String = env
-        .one("SELECT id FROM qbo.customer WHERE active AND balance = 0 ORDER BY local_id LIMIT 1")
-        .await
-        .get(0);
+    let quiet: String = env.active_id("qbo.customer", "balance = 0", 0).await;
     qb.deactivate("Customer", &quiet).unwrap();
     let unpaid: String = env.one("SELECT id FROM qbo.invoice WHERE balance = total_amt AND total_amt > 0 ORDER BY local_id LIMIT 1").await.get(0);
     qb.delete("Invoice", &unpaid).unwrap();
@@ -603,10 +600,7 @@ async fn refresh_applies_inserts_updates_deletes_and_deactivations() {
 async fn refresh_falls_back_to_queries_when_the_cursor_is_too_old() {
     let env = Env::start().await;
     env.populate().await;
-    let changed: String = env
-        .one("SELECT id FROM qbo.customer WHERE active ORDER BY local_id LIMIT 1")
-        .await
-        .get(0);
+    let changed: String = env.active_id("qbo.customer", "", 0).await;
     env.qb()
         .sparse_update(
             "Customer",
@@ -955,10 +949,7 @@ async fn a_create_whose_answer_is_lost_is_applied_once() {
     env.qb().set_ignore_request_id(false);
     env.exec("SELECT qbsync.qb_enable_table('acme', 'payment', direction => 'outgoing')")
         .await;
-    let customer: String = env
-        .one("SELECT id FROM qbo.customer WHERE active ORDER BY local_id LIMIT 1")
-        .await
-        .get(0);
+    let customer: String = env.active_id("qbo.customer", "", 0).await;
     env.qb().fail_next(lost_response("/payment?"));
     let pay = env
         .insert(

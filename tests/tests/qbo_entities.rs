@@ -418,14 +418,8 @@ async fn custom_fields_are_kept_and_writable() {
     let env = Env::start().await;
     env.populate().await;
     let c = env.company_id;
-    let customer: String = env
-        .one("SELECT id FROM qbo.customer WHERE active ORDER BY local_id LIMIT 1")
-        .await
-        .get(0);
-    let item: String = env
-        .one("SELECT id FROM qbo.item WHERE active ORDER BY local_id LIMIT 1")
-        .await
-        .get(0);
+    let customer: String = env.active_id("qbo.customer", "", 0).await;
+    let item: String = env.active_id("qbo.item", "", 0).await;
     env.exec(&format!(
         "WITH i AS (INSERT INTO qbo.invoice (company_id, customer_ref, doc_number) VALUES ({c}, '{customer}', 'CF-1') RETURNING local_id) \
          , l AS (INSERT INTO qbo.invoice_line (invoice_local_id, company_id, line_num, item_ref, amount) SELECT local_id, {c}, 1, '{item}', 10 FROM i) \

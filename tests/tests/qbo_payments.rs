@@ -107,10 +107,7 @@ async fn a_credit_memo_is_applied_to_an_invoice() {
     let c = env.company_id;
     let customer = env.add_customer("Credit Taker").await;
     let (inv, inv_id) = pushed_invoice(&env, &customer, "CM-INV", &[(1.0, 80.0)]).await;
-    let item: String = env
-        .one("SELECT id FROM qbo.item WHERE active ORDER BY local_id LIMIT 1")
-        .await
-        .get(0);
+    let item: String = env.active_id("qbo.item", "", 0).await;
     env.exec(&format!(
         "WITH m AS (INSERT INTO qbo.credit_memo (company_id, customer_ref, doc_number, txn_date) VALUES ({c}, '{customer}', 'CM-1', current_date) RETURNING local_id) \
          INSERT INTO qbo.credit_memo_line (credit_memo_local_id, company_id, line_num, item_ref, amount) SELECT local_id, {c}, 1, '{item}', 30 FROM m"
@@ -164,10 +161,7 @@ async fn zero_invoices_and_refunds() {
         (0.0, 0.0),
         "nothing to pay"
     );
-    let item: String = env
-        .one("SELECT id FROM qbo.item WHERE active ORDER BY local_id LIMIT 1")
-        .await
-        .get(0);
+    let item: String = env.active_id("qbo.item", "", 0).await;
     env.exec(&format!(
         "WITH r AS (INSERT INTO qbo.refund_receipt (company_id, customer_ref, doc_number, txn_date) VALUES ({c}, '{customer}', 'RF-1', current_date) RETURNING local_id) \
          INSERT INTO qbo.refund_receipt_line (refund_receipt_local_id, company_id, line_num, item_ref, amount) SELECT local_id, {c}, 1, '{item}', 25 FROM r"

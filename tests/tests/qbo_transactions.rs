@@ -73,10 +73,7 @@ async fn bills_journal_entries_transfers_and_estimates_are_pushed() {
     env.populate().await;
     let c = env.company_id;
     let expense = add_account(&env, "Test Supplies", "Expense").await;
-    let vendor: String = env
-        .one("SELECT id FROM qbo.vendor WHERE active ORDER BY local_id LIMIT 1")
-        .await
-        .get(0);
+    let vendor: String = env.active_id("qbo.vendor", "", 0).await;
 
     // A bill with two expense lines.
     env.exec(&format!(
@@ -170,14 +167,8 @@ async fn bills_journal_entries_transfers_and_estimates_are_pushed() {
     assert_eq!(row.status, "ok", "{:?}", row.message);
 
     // An estimate for a customer; estimates cannot be voided, and the error says to delete.
-    let customer: String = env
-        .one("SELECT id FROM qbo.customer WHERE active ORDER BY local_id LIMIT 1")
-        .await
-        .get(0);
-    let item: String = env
-        .one("SELECT id FROM qbo.item WHERE active ORDER BY local_id LIMIT 1")
-        .await
-        .get(0);
+    let customer: String = env.active_id("qbo.customer", "", 0).await;
+    let item: String = env.active_id("qbo.item", "", 0).await;
     env.exec(&format!(
         "WITH e AS (INSERT INTO qbo.estimate (company_id, customer_ref, doc_number, txn_date) VALUES ({c}, '{customer}', 'E-5', current_date) RETURNING local_id) \
          INSERT INTO qbo.estimate_line (estimate_local_id, company_id, line_num, item_ref, qty, unit_price, amount) SELECT local_id, {c}, 1, '{item}', 4, 25, 100 FROM e"
@@ -217,10 +208,7 @@ async fn a_bill_payment_pays_a_bill_and_its_void_restores_the_balance() {
     env.populate().await;
     let c = env.company_id;
     let expense = add_account(&env, "Test Repairs", "Expense").await;
-    let vendor: String = env
-        .one("SELECT id FROM qbo.vendor WHERE active ORDER BY local_id LIMIT 1")
-        .await
-        .get(0);
+    let vendor: String = env.active_id("qbo.vendor", "", 0).await;
     env.exec(&format!(
         "WITH b AS (INSERT INTO qbo.bill (company_id, vendor_ref, doc_number, txn_date) VALUES ({c}, '{vendor}', 'B-90', current_date) RETURNING local_id) \
          INSERT INTO qbo.bill_line (bill_local_id, company_id, line_num, amount, account_ref) SELECT local_id, {c}, 1, 200, '{expense}' FROM b"
@@ -293,10 +281,7 @@ async fn a_bill_payment_pays_a_bill_and_its_void_restores_the_balance() {
 async fn time_activities_are_outside_cdc_and_refreshed_by_reload() {
     let env = Env::start().await;
     env.populate().await;
-    let employee: String = env
-        .one("SELECT id FROM qbo.employee WHERE active ORDER BY local_id LIMIT 1")
-        .await
-        .get(0);
+    let employee: String = env.active_id("qbo.employee", "", 0).await;
     let local = env
         .insert(
             "qbo.time_activity",

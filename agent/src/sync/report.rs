@@ -9,9 +9,12 @@ use qbsync_catalog::{qbo_report, report_param};
 use serde_json::Value;
 use tracing::info;
 
+/// Query parameters of a report request, by their catalogue names.
+type ReportQuery = Vec<(&'static str, String)>;
+
 /// The report name and the query parameters to send, checked against the catalogue again
 /// (the extension already refused anything else; a hand-made task row must not slip through).
-fn request(params: &Value) -> Result<(&'static str, Vec<(&'static str, String)>), AgentError> {
+fn request(params: &Value) -> Result<(&'static str, ReportQuery), AgentError> {
     let name = params
         .get("report")
         .and_then(Value::as_str)

@@ -427,8 +427,13 @@ const ISO_4217: &str = "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN 
     TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW \
     ZWG ZWL";
 
+/// Whether `code` (upper case) is an ISO 4217 code in use.
+pub(super) fn is_iso_currency(code: &str) -> bool {
+    code.len() == 3 && ISO_4217.split_whitespace().any(|c| c == code)
+}
+
 /// The name QuickBooks shows for a currency code (the code itself when not a common one).
-fn currency_name(code: &str) -> &str {
+pub(super) fn currency_name(code: &str) -> &str {
     CURRENCY_NAMES
         .iter()
         .find(|(c, _)| *c == code)
@@ -437,7 +442,7 @@ fn currency_name(code: &str) -> &str {
 }
 
 /// The company's home currency (Preferences `CurrencyPrefs.HomeCurrency`, else USD).
-fn home_currency(store: &Store) -> String {
+pub(super) fn home_currency(store: &Store) -> String {
     store
         .singleton("Preferences")
         .and_then(|p| p.get("CurrencyPrefs"))
@@ -463,7 +468,7 @@ fn company_currency(
         return Err(Fault::required_param("Code"));
     };
     let code = raw.to_ascii_uppercase();
-    if code.len() != 3 || !ISO_4217.split_whitespace().any(|c| c == code) {
+    if !is_iso_currency(&code) {
         return Err(Fault::invalid_enum("Code", &raw));
     }
     if let Some(prev) = old.and_then(|o| o.get("Code")).and_then(Value::as_str) {

@@ -1,8 +1,8 @@
 //! The singletons CompanyInfo and Preferences (reference sheet §13; fields per Finance.xsd):
 //! one object each, `Id` "1" in its own table, never created or deleted (the catalogue's
 //! `EntityKind::Singleton`), read and updated. CompanyInfo takes full and sparse updates of its
-//! writable fields; Preferences only changes a small documented subset (below) and refuses
-//! currency changes.
+//! writable fields; Preferences only changes a small documented subset (below), may turn
+//! multicurrency on (never off) and refuses a home-currency change.
 
 use super::{str_field, Obj, SYSTEM_FIELDS};
 use crate::fault::Fault;
@@ -54,7 +54,7 @@ const WEEKDAYS: &[&str] = &[
 ];
 
 /// [sim] The preferences an application may change (section, field, type). Everything else
-/// in a body is ignored (kept as it is), except a change to `CurrencyPrefs`, which is refused.
+/// in a body is ignored (kept as it is), except `CurrencyPrefs` (see `preferences`).
 const WRITABLE_PREFERENCES: &[(&str, &str, Pref)] = &[
     ("AccountingInfoPrefs", "TrackDepartments", Pref::Bool),
     ("AccountingInfoPrefs", "DepartmentTerminology", Pref::Text),
@@ -135,12 +135,14 @@ fn section<'a>(obj: &'a Obj, name: &str) -> Option<&'a Map<String, Value>> {
 
 /// Preferences: the stored object with the writable subset applied from `w`. Full and sparse
 /// updates behave alike ([sim]: omitted preferences keep their values; there is nothing to
-/// clear them to). A change of `CurrencyPrefs.MultiCurrencyEnabled` or `HomeCurrency` → 6000.
+/// clear them to). `CurrencyPrefs.MultiCurrencyEnabled` may go from false to true (once on,
+/// multicurrency stays on: turning it off → 6000); a `HomeCurrency` change → 6000.
 fn preferences(w: &mut Obj, old: Option<&Obj>) -> Result<(), Fault> {
     let Some(old) = old else {
         // Only the seed makes the one Preferences object (see `seed_singleton`).
         return Err(Fault::unsupported_entity_operation("Create", "Preferences"));
     };
+    let mut turn_on_multicurrency = false;
     if let Some(cp) = section(w, "CurrencyPrefs") {
         let was = section(old, "CurrencyPrefs");
         if let Some(v) = cp.get("MultiCurrencyEnabled").filter(|v| !v.is_null()) {
@@ -149,11 +151,12 @@ fn preferences(w: &mut Obj, old: Option<&Obj>) -> Result<(), Fault> {
                 .and_then(|c| c.get("MultiCurrencyEnabled"))
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
-            if now_on != was_on {
+            if was_on && !now_on {
                 return Err(Fault::business(
-                    "Multicurrency can only be turned on in QuickBooks, and once on it cannot be turned off.",
+                    "Multicurrency cannot be turned off once it has been turned on.",
                 ));
             }
+            turn_on_multicurrency = now_on && !was_on;
         }
         if let Some(v) = cp.get("HomeCurrency").filter(|v| !v.is_null()) {
             let code = |v: &Value| match v {
@@ -199,6 +202,14 @@ fn preferences(w: &mut Obj, old: Option<&Obj>) -> Result<(), Fault> {
             .or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(m) = entry {
             m.insert((*field).to_string(), value);
+        }
+    }
+    if turn_on_multicurrency {
+        let entry = out
+            .entry("CurrencyPrefs".to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(m) = entry {
+            m.insert("MultiCurrencyEnabled".into(), Value::Bool(true));
         }
     }
     *w = out;
@@ -324,7 +335,7 @@ mod tests {
     }
 
     #[test]
-    fn preferences_subset_and_currency_refusal() {
+    fn preferences_subset_and_multicurrency_one_way() {
         let (mut s, _, pr) = setup();
         let u = update(
             &mut s,
@@ -367,17 +378,18 @@ mod tests {
         assert_eq!(f["AccountingInfoPrefs"]["ClassTrackingPerTxn"], true);
         assert_eq!(f["SalesFormsPrefs"]["CustomTxnNumbers"], true);
         assert_eq!(f["CurrencyPrefs"]["MultiCurrencyEnabled"], false);
-        // Currency changes are refused; sending the current values is fine.
-        for body in [
-            json!({"Id":"1","SyncToken":"2","sparse":true,"CurrencyPrefs":{"MultiCurrencyEnabled":true}}),
-            json!({"Id":"1","SyncToken":"2","sparse":true,"CurrencyPrefs":{"HomeCurrency":{"value":"EUR"}}}),
-        ] {
-            let e = update(&mut s, pr, o(body), 50).unwrap_err();
-            assert_eq!(e.code(), "6000");
-            assert!(e.errors[0]
-                .detail
-                .starts_with("Business Validation Error: "));
-        }
+        // A home-currency change is refused; sending the current values is fine.
+        let e = update(
+            &mut s,
+            pr,
+            o(json!({"Id":"1","SyncToken":"2","sparse":true,"CurrencyPrefs":{"HomeCurrency":{"value":"EUR"}}})),
+            50,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "6000");
+        assert!(e.errors[0]
+            .detail
+            .starts_with("Business Validation Error: "));
         let same = update(
             &mut s,
             pr,
@@ -396,5 +408,32 @@ mod tests {
         assert_eq!(e.code(), "2010");
         let e = create(&mut s, pr, o(json!({"SalesFormsPrefs":{}})), 60).unwrap_err();
         assert_eq!(e.code(), "500");
+        // Multicurrency goes on (the rest of the section stays) and never off again.
+        let on = update(
+            &mut s,
+            pr,
+            o(json!({"Id":"1","SyncToken":"2","sparse":true,"CurrencyPrefs":{"MultiCurrencyEnabled":"true"}})),
+            70,
+        )
+        .expect("multicurrency on");
+        assert_eq!(
+            on["CurrencyPrefs"],
+            json!({"MultiCurrencyEnabled":true,"HomeCurrency":{"value":"USD"}})
+        );
+        assert_eq!(on["SyncToken"], "3");
+        let e = update(
+            &mut s,
+            pr,
+            o(json!({"Id":"1","SyncToken":"3","sparse":true,"CurrencyPrefs":{"MultiCurrencyEnabled":false}})),
+            80,
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.code(), e.errors[0].detail.as_str()),
+            (
+                "6000",
+                "Business Validation Error: Multicurrency cannot be turned off once it has been turned on."
+            )
+        );
     }
 }

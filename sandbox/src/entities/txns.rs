@@ -6,7 +6,7 @@
 
 use super::{
     applications, bump, default_deposit_account, fill_doc_and_dates, money, num, opt_money,
-    parse_id, ref_value, resolve_ref, round2, str_field, usd, Obj,
+    parse_id, ref_value, resolve_ref, round2, str_field, Obj,
 };
 use crate::clock::local_date;
 use crate::fault::Fault;
@@ -204,7 +204,8 @@ pub(crate) const AP_ACCOUNT: &str = "Accounts Payable (A/P)";
 fn sales(store: &Store, ti: usize, w: &mut Obj, old: Option<&Obj>, now: i64) -> Result<(), Fault> {
     let name = store.entity(ti).name;
     required_ref(store, w, "CustomerRef", "Customer")?;
-    let total = super::normalize_sales_lines(store, w, true)?;
+    let (subtotal, taxable) = super::normalize_sales_lines(store, w, true)?;
+    let total = round2(subtotal + super::tax::apply_sales_tax(store, w, old, taxable)?);
     w.insert("TotalAmt".into(), num(total));
     fill_doc_and_dates(store, ti, w, old, now, false);
     match name {
@@ -246,7 +247,6 @@ fn sales(store: &Store, ti: usize, w: &mut Obj, old: Option<&Obj>, now: i64) -> 
             default_deposit_account(store, w)?;
         }
     }
-    w.entry("CurrencyRef").or_insert_with(usd);
     Ok(())
 }
 
@@ -393,7 +393,6 @@ fn expense(
         }
         _ => {}
     }
-    w.entry("CurrencyRef").or_insert_with(usd);
     Ok(())
 }
 
@@ -558,7 +557,6 @@ fn journal_entry(store: &Store, w: &mut Obj, now: i64) -> Result<(), Fault> {
     w.insert("TotalAmt".into(), num(debits));
     w.entry("Adjustment").or_insert(Value::Bool(false));
     default_txn_date(w, now);
-    w.entry("CurrencyRef").or_insert_with(usd);
     Ok(())
 }
 
@@ -642,7 +640,6 @@ fn deposit(store: &Store, w: &mut Obj, now: i64) -> Result<(), Fault> {
     w.insert("Line".into(), Value::Array(out));
     w.insert("TotalAmt".into(), num(total));
     default_txn_date(w, now);
-    w.entry("CurrencyRef").or_insert_with(usd);
     Ok(())
 }
 
@@ -702,7 +699,6 @@ fn transfer(store: &Store, w: &mut Obj, now: i64) -> Result<(), Fault> {
     w.insert("Amount".into(), num(amount));
     optional_ref(store, w, "ClassRef", "Class", "ClassRef")?;
     default_txn_date(w, now);
-    w.entry("CurrencyRef").or_insert_with(usd);
     Ok(())
 }
 
@@ -778,7 +774,6 @@ fn bill_payment(store: &Store, w: &mut Obj, old: Option<&Obj>, now: i64) -> Resu
     let old_apps = old.map(applications).unwrap_or_default();
     check_bill_applications(store, w, &old_apps)?;
     default_txn_date(w, now);
-    w.entry("CurrencyRef").or_insert_with(usd);
     Ok(())
 }
 

@@ -17,6 +17,7 @@ use tracing::{info, instrument, warn};
 
 mod claim;
 mod duplicates;
+mod items;
 mod send;
 mod writeback;
 
@@ -129,6 +130,32 @@ async fn payment_match(
         .and_then(|s| PaymentMatch::parse(&s)))
 }
 
+/// The company's item policy, when `entity` has lines that can name an item.
+async fn item_policy(
+    ctx: &CompanyCtx,
+    entity: &Entity,
+) -> Result<Option<items::ItemPolicy>, AgentError> {
+    let names_items = entity
+        .children
+        .iter()
+        .any(|ch| ch.columns.iter().any(|c| c.name == "item_name"));
+    if !names_items {
+        return Ok(None);
+    }
+    let r = ctx
+        .db
+        .query_one(
+            "SELECT create_missing_items, item_income_account, item_expense_account FROM qbsync.company WHERE id = $1",
+            &[&ctx.company.id],
+        )
+        .await?;
+    Ok(Some(items::ItemPolicy {
+        create_missing: r.get(0),
+        income_account: r.get(1),
+        expense_account: r.get(2),
+    }))
+}
+
 /// Pushes every pending row of `entity`, 30 at a time, until none is left or QuickBooks stops
 /// answering definitively.
 #[instrument(skip_all, fields(company = %ctx.company.name, entity = entity.name))]
@@ -139,14 +166,26 @@ pub async fn push_entity(
 ) -> Result<PushSummary, AgentError> {
     let mut summary = PushSummary::default();
     let payment_match = payment_match(ctx, entity).await?;
+    let items = item_policy(ctx, entity).await?;
     loop {
         ctx.check_shutdown()?;
         let claimed = claim(ctx, entity).await?;
         if claimed.is_empty() {
             return Ok(summary);
         }
+        let mut outcomes: Vec<(Claimed, Outcome)> = Vec::new();
+        let mut ready = Vec::with_capacity(claimed.len());
+        for mut c in claimed {
+            match &items {
+                Some(policy) => match items::resolve(ctx, entity, &mut c, policy, task).await {
+                    Ok(()) => ready.push(c),
+                    Err(outcome) => outcomes.push((c, outcome)),
+                },
+                None => ready.push(c),
+            }
+        }
         let (mut single, mut batchable): (Vec<Claimed>, Vec<Claimed>) =
-            claimed.into_iter().partition(|c| {
+            ready.into_iter().partition(|c| {
                 c.recovering
                     || c.op == Operation::Refresh
                     // A payment add is matched against QuickBooks first, so it goes alone.
@@ -156,7 +195,6 @@ pub async fn push_entity(
         if batchable.len() == 1 {
             single.append(&mut batchable);
         }
-        let mut outcomes: Vec<(Claimed, Outcome)> = Vec::new();
         for c in single {
             let started = Instant::now();
             let outcome = push_one(ctx, entity, &c, payment_match).await;
