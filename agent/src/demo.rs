@@ -102,7 +102,7 @@ pub async fn run(
     let mut app_cfg = admin_cfg.clone();
     app_cfg.dbname(database);
     let mut db = connect(&app_cfg).await?;
-    db.batch_execute("CREATE EXTENSION qbsync")
+    db.batch_execute("CREATE EXTENSION qbsync CASCADE")
         .await
         .context("CREATE EXTENSION qbsync (run scripts/setup.sh first)")?;
     println!("CREATE EXTENSION qbsync in database {database}");

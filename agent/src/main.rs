@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use qbsync_agent::{database_config, demo, runner, AgentConfig};
+use qbsync_agent::{database_config, demo, qbwc, runner, AgentConfig};
 use std::time::Duration;
 use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
@@ -29,6 +29,27 @@ enum Command {
     Sandbox(SandboxArgs),
     /// Start Postgres work, the sandbox and the agent, and walk through populate, refresh and push.
     Demo(DemoArgs),
+    /// Write the .QWC file that registers a QuickBooks Desktop company with the Web Connector.
+    Qwc(QwcArgs),
+}
+
+#[derive(Args)]
+struct QwcArgs {
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    /// The company (as given to qbsync.qb_add_qbd_company).
+    #[arg(long)]
+    company: String,
+    /// The agent's Web Connector endpoint as the Windows machine reaches it, e.g.
+    /// https://sync.example.com/qbwc (http only for localhost).
+    #[arg(long)]
+    url: String,
+    /// Minutes between Web Connector sessions.
+    #[arg(long, default_value_t = 5)]
+    minutes: u32,
+    /// Write here instead of standard output.
+    #[arg(long)]
+    output: Option<std::path::PathBuf>,
 }
 
 #[derive(Args)]
@@ -42,6 +63,10 @@ struct RunArgs {
     /// Request budget per QuickBooks realm per minute.
     #[arg(long, default_value_t = 500)]
     requests_per_minute: u32,
+    /// Address of the QuickBooks Web Connector endpoint (QuickBooks Desktop companies); "off"
+    /// to serve none. Put a TLS proxy in front when it is not on loopback.
+    #[arg(long, env = "QBSYNC_QBWC_BIND", default_value = "127.0.0.1:8080")]
+    qbwc_bind: String,
 }
 
 #[derive(Args)]
@@ -122,9 +147,62 @@ fn main() -> anyhow::Result<()> {
                 let mut cfg = AgentConfig::new(database_config(args.database_url.as_deref())?);
                 cfg.sweep_interval = Duration::from_millis(args.sweep_interval_ms.max(100));
                 cfg.requests_per_minute = args.requests_per_minute;
-                runner::run(cfg, shutdown_signal())
+                let shutdown = shutdown_signal();
+                if args.qbwc_bind != "off" {
+                    let addr: std::net::SocketAddr = args
+                        .qbwc_bind
+                        .parse()
+                        .with_context(|| format!("--qbwc-bind {}", args.qbwc_bind))?;
+                    let listener = tokio::net::TcpListener::bind(addr)
+                        .await
+                        .with_context(|| format!("binding the Web Connector endpoint on {addr}"))?;
+                    tracing::info!(%addr, path = qbwc::DEFAULT_PATH, "Web Connector endpoint listening");
+                    let service = qbwc::QbwcService::new(cfg.database.clone());
+                    let stop = shutdown.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = qbwc::serve(service, listener, qbwc::DEFAULT_PATH, stop).await {
+                            tracing::error!(error = %e, "Web Connector endpoint stopped");
+                        }
+                    });
+                }
+                runner::run(cfg, shutdown)
                     .await
                     .context("agent stopped with an error")
+            }
+            Command::Qwc(args) => {
+                let db = qbsync_agent::db::connect(&database_config(args.database_url.as_deref())?)
+                    .await
+                    .context("connecting to PostgreSQL")?;
+                let row = db
+                    .query_opt(
+                        "SELECT c.name, c.qbwc_owner_id, c.qbwc_file_id, q.user_name FROM qbsync.company c \
+                         JOIN qbsync.qbwc_credential q ON q.company_id = c.id WHERE c.name = $1 AND c.kind = 'qbd'",
+                        &[&args.company],
+                    )
+                    .await
+                    .context("reading the company")?;
+                let Some(row) = row else {
+                    anyhow::bail!("no QuickBooks Desktop company \"{}\" (see qbsync.qb_add_qbd_company)", args.company);
+                };
+                let support = match args.url.split_once("://") {
+                    Some((scheme, rest)) => format!("{scheme}://{}/", rest.split('/').next().unwrap_or(rest)),
+                    None => args.url.clone(),
+                };
+                let settings = qbwc::qwc::QwcSettings {
+                    app_name: format!("qbsync {}", row.get::<_, String>(0)),
+                    app_url: args.url.clone(),
+                    support_url: support,
+                    user_name: row.get(3),
+                    owner_id: row.get::<_, Option<String>>(1).unwrap_or_default(),
+                    file_id: row.get::<_, Option<String>>(2).unwrap_or_default(),
+                    run_every_minutes: args.minutes,
+                };
+                let xml = settings.to_xml()?;
+                match args.output {
+                    Some(path) => std::fs::write(&path, xml).with_context(|| format!("writing {}", path.display()))?,
+                    None => print!("{xml}"),
+                }
+                Ok(())
             }
             Command::Sandbox(args) => {
                 let config = qbsync_sandbox::SandboxConfig {

@@ -47,7 +47,9 @@ async fn the_agent_binary_syncs_and_stops_cleanly_on_sigterm() {
     let mut cfg = base.clone();
     cfg.dbname(&dbname);
     let db = connect(&cfg).await;
-    db.batch_execute("CREATE EXTENSION qbsync").await.unwrap();
+    db.batch_execute("CREATE EXTENSION qbsync CASCADE")
+        .await
+        .unwrap();
     let sandbox = qbsync_sandbox::start(SandboxConfig {
         seed: SeedSize::small(),
         ..Default::default()

@@ -6,6 +6,7 @@
 mod ddl;
 mod entity;
 mod mapping;
+mod qbd;
 mod report;
 
 pub use ddl::{child_parent_column, mirror_tables_ddl};
@@ -16,6 +17,11 @@ pub use entity::{
 pub use mapping::{
     body_from_row, extract_expr, line_from_row, upsert_sql, writeback_sql, UpsertSql, STAGE_TABLE,
     UPSERTED_TABLE,
+};
+pub use qbd::{
+    qbd_entity, qbd_mirror_tables_ddl, qbd_mod_name, qbd_upsert_sql, QbdColumn, QbdDelete,
+    QbdEntity, QbdKind, QbdLines, QbdType, QBD_ENTITIES, QBD_ENTITY_PREFIX, QBD_LINE_ID_COLUMN,
+    QBD_LIST_KEY_COLUMNS, QBD_MOD_RENAMES, QBD_SCHEMA, QBD_TXN_KEY_COLUMNS,
 };
 pub use report::{
     qbo_report, report_param, ParamKind, Report, ReportParam, QBO_REPORTS, REPORT_PARAMS,

@@ -21,6 +21,18 @@ BEGIN
 END
 $$;
 
+-- QuickBooks Desktop companies can be populated; refresh and push over the Web Connector are
+-- not there yet, and these functions say so instead of queueing work nothing would do.
+CREATE FUNCTION qbsync._require_online(c qbsync.company, what text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF c.kind = 'qbd' THEN
+        RAISE EXCEPTION 'qbsync: company "%" is a QuickBooks Desktop company; % is not available for Desktop companies yet', c.name, what
+            USING ERRCODE = 'feature_not_supported', HINT = 'See docs/desktop.md for what works today.';
+    END IF;
+END
+$$;
+
 -- Resolves table names ('customer', 'qbo.customer' or 'Customer') to entity names in sync order.
 -- NULL means every enabled table of the company. `purpose` 'pull' (populate, refresh) leaves out
 -- outgoing-only tables and refuses one named explicitly; 'push' does the same for incoming-only.
@@ -194,6 +206,7 @@ DECLARE
     c qbsync.company := qbsync._company(company);
     ents text[] := qbsync._entities(c, tables, 'pull');
 BEGIN
+    PERFORM qbsync._require_online(c, 'qb_refresh');
     PERFORM qbsync._require_populated(c, ents);
     RETURN qbsync._enqueue(c, 'refresh', ents);
 END
@@ -206,6 +219,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     c qbsync.company := qbsync._company(company);
 BEGIN
+    PERFORM qbsync._require_online(c, 'qb_update');
     RETURN qbsync._enqueue(c, 'update', qbsync._entities(c, tables, 'push'));
 END
 $$;
@@ -219,6 +233,7 @@ DECLARE
     ents text[] := qbsync._entities(c, tables);
     pulled text[];
 BEGIN
+    PERFORM qbsync._require_online(c, 'qb_update_and_refresh');
     -- Each half skips the tables whose direction excludes it; only pulled tables need a populate.
     SELECT coalesce(array_agg(st.entity), '{}') INTO pulled FROM qbsync.sync_table st
     WHERE st.company_id = c.id AND st.entity = ANY (ents) AND st.direction <> 'outgoing';

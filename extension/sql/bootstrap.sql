@@ -17,6 +17,9 @@ CREATE TABLE qbsync.company (
     item_expense_account text,
     settings jsonb NOT NULL DEFAULT '{}'::jsonb,
     quickbooks_name text,
+    qbwc_owner_id text,
+    qbwc_file_id text,
+    company_file text,
     error text,
     error_at timestamptz,
     created_at timestamptz NOT NULL DEFAULT now()
@@ -32,6 +35,9 @@ COMMENT ON COLUMN qbsync.company.create_missing_items IS 'When a transaction lin
 COMMENT ON COLUMN qbsync.company.item_income_account IS 'QuickBooks Id of the income account for items created on first use (default: the first active Income account)';
 COMMENT ON COLUMN qbsync.company.item_expense_account IS 'QuickBooks Id of the expense account for items created on first use from purchase lines (default: the first active Cost of Goods Sold, else Expense, account)';
 COMMENT ON COLUMN qbsync.company.settings IS 'Further per-company settings (jsonb)';
+COMMENT ON COLUMN qbsync.company.qbwc_owner_id IS 'QuickBooks Desktop: the OwnerID GUID of the .QWC file (identifies qbsync to the Web Connector)';
+COMMENT ON COLUMN qbsync.company.qbwc_file_id IS 'QuickBooks Desktop: the FileID GUID the Web Connector stamps into the company file; checked at every session';
+COMMENT ON COLUMN qbsync.company.company_file IS 'QuickBooks Desktop: full path of the company file to open, or NULL for the one open in QuickBooks';
 COMMENT ON COLUMN qbsync.company.quickbooks_name IS 'CompanyName as QuickBooks reports it, filled by the connect task';
 COMMENT ON COLUMN qbsync.company.error IS 'Company-level error that stops all syncing until a person acts (e.g. re-consent needed); NULL when healthy';
 
@@ -193,6 +199,9 @@ DECLARE
     voidable boolean := TG_ARGV[2] = 'void';
     can_create boolean := TG_ARGV[3] = 'create';
     can_update boolean := TG_ARGV[4] = 'update';
+    -- QuickBooks Online tables key on id; QuickBooks Desktop ones on list_id or txn_id.
+    key_col text := coalesce(TG_ARGV[5], 'id');
+    qb_id text;
     tbl text := TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME;
     company qbsync.company;
     dir text;
@@ -206,6 +215,7 @@ BEGIN
         RETURN NEW;
     END IF;
     NEW.operation := lower(btrim(NEW.operation));
+    qb_id := to_jsonb(NEW) ->> key_col;
     IF NEW.operation NOT IN ('add', 'update', 'refresh', 'void', 'delete') THEN
         RAISE EXCEPTION 'qbsync: %: row local_id=% has unknown operation "%"', tbl, NEW.local_id, NEW.operation
             USING ERRCODE = 'check_violation',
@@ -221,11 +231,19 @@ BEGIN
         RAISE EXCEPTION 'qbsync: %: company "%" is a QuickBooks Desktop company and cannot use qbo tables', tbl, company.name
             USING ERRCODE = 'check_violation', HINT = 'Use the qbd tables for a Desktop company.';
     END IF;
-    IF NEW.operation = 'add' AND NEW.id IS NOT NULL THEN
-        RAISE EXCEPTION 'qbsync: %: row local_id=% is already in QuickBooks as Id %; it cannot be added again', tbl, NEW.local_id, NEW.id
+    IF FOUND AND company.kind <> 'qbd' AND TG_TABLE_SCHEMA = 'qbd' THEN
+        RAISE EXCEPTION 'qbsync: %: company "%" is a QuickBooks Online company and cannot use qbd tables', tbl, company.name
+            USING ERRCODE = 'check_violation', HINT = 'Use the qbo tables for an Online company.';
+    END IF;
+    IF company.kind = 'qbd' THEN
+        RAISE EXCEPTION 'qbsync: %: row local_id=%: pushing changes to QuickBooks Desktop is not available yet', tbl, NEW.local_id
+            USING ERRCODE = 'feature_not_supported', HINT = 'QuickBooks Desktop tables are populated from QuickBooks; see docs/desktop.md.';
+    END IF;
+    IF NEW.operation = 'add' AND qb_id IS NOT NULL THEN
+        RAISE EXCEPTION 'qbsync: %: row local_id=% is already in QuickBooks as Id %; it cannot be added again', tbl, NEW.local_id, qb_id
             USING ERRCODE = 'check_violation', HINT = 'Use operation = ''update'' to change it.';
     END IF;
-    IF NEW.operation <> 'add' AND NEW.id IS NULL THEN
+    IF NEW.operation <> 'add' AND qb_id IS NULL THEN
         RAISE EXCEPTION 'qbsync: %: row local_id=% has no QuickBooks Id yet, so it cannot be %', tbl, NEW.local_id,
             CASE NEW.operation WHEN 'update' THEN 'updated' WHEN 'refresh' THEN 'refreshed' WHEN 'void' THEN 'voided' ELSE 'deleted' END
             USING ERRCODE = 'check_violation', HINT = 'Use operation = ''add'' to create it in QuickBooks first.';
@@ -267,8 +285,8 @@ BEGIN
             SELECT e.natural_key_column, e.payer_column INTO nk_col, payer_col FROM qbsync.entity e WHERE e.name = entity_name;
             nk_value := to_jsonb(NEW) ->> nk_col;
             IF nk_value IS NOT NULL THEN
-                EXECUTE format('SELECT id FROM %I.%I WHERE company_id = $1 AND id IS NOT NULL AND %I = $2 AND local_id <> $3 %s LIMIT 1',
-                               TG_TABLE_SCHEMA, TG_TABLE_NAME, nk_col,
+                EXECUTE format('SELECT %I FROM %I.%I WHERE company_id = $1 AND %I IS NOT NULL AND %I = $2 AND local_id <> $3 %s LIMIT 1',
+                               key_col, TG_TABLE_SCHEMA, TG_TABLE_NAME, key_col, nk_col,
                                CASE WHEN payer_col IS NOT NULL THEN format('AND %I IS NOT DISTINCT FROM $4', payer_col) ELSE '' END)
                     INTO existing USING NEW.company_id, nk_value, NEW.local_id, to_jsonb(NEW) ->> coalesce(payer_col, 'company_id');
                 IF existing IS NOT NULL THEN

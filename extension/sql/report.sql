@@ -174,6 +174,10 @@ DECLARE
     k qbsync.report_kind;
     task_id bigint;
 BEGIN
+    IF c.kind = 'qbd' THEN
+        RAISE EXCEPTION 'qbsync: company "%" is a QuickBooks Desktop company; Desktop reports are not available yet', c.name
+            USING ERRCODE = 'feature_not_supported', HINT = 'See docs/desktop.md for what works today.';
+    END IF;
     SELECT * INTO k FROM qbsync.report_kind rk WHERE lower(rk.name) = lower(report) AND rk.company_kind = c.kind;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'qbsync: unknown report "%" for % company "%"', report,

@@ -3,7 +3,8 @@
 
 use pgrx::prelude::*;
 use qbsync_catalog::{
-    DeleteStyle, EntityKind, ParamKind, QBO_ENTITIES, QBO_REPORTS, QBO_SCHEMA, REPORT_PARAMS,
+    qbd_mirror_tables_ddl, DeleteStyle, EntityKind, ParamKind, QbdKind, QBD_ENTITIES, QBD_SCHEMA,
+    QBO_ENTITIES, QBO_REPORTS, QBO_SCHEMA, REPORT_PARAMS,
 };
 
 fn quote(s: &str) -> String {
@@ -48,7 +49,53 @@ fn _install_catalog() -> Result<(), pgrx::spi::Error> {
             e.payer_column().map(quote).unwrap_or_else(|| "NULL".into()),
         ))?;
     }
+    install_qbd_catalog()?;
     install_reports()
+}
+
+/// The QuickBooks Desktop mirror tables (schema qbd) and their `qbsync.entity` rows, named
+/// `qbd:<object>` because QuickBooks Online uses the same object names.
+fn install_qbd_catalog() -> Result<(), pgrx::spi::Error> {
+    Spi::run(&qbd_mirror_tables_ddl(QBD_SCHEMA, QBD_ENTITIES))?;
+    let base = QBO_ENTITIES.len();
+    for (ord, e) in QBD_ENTITIES.iter().enumerate() {
+        let children: Vec<String> = e.lines.iter().map(|l| quote(l.table)).collect();
+        let natural_key_column = match e.kind {
+            QbdKind::List => "full_name",
+            QbdKind::Txn => "ref_number",
+        };
+        let has_natural_key = e.kind == QbdKind::List || e.column(natural_key_column).is_some();
+        let is_payment = matches!(e.name, "ReceivePayment" | "BillPaymentCheck");
+        let payer = match e.name {
+            "ReceivePayment" => Some("customer_list_id"),
+            "BillPaymentCheck" => Some("payee_list_id"),
+            _ => None,
+        }
+        .filter(|c| e.column(c).is_some());
+        Spi::run(&format!(
+            "INSERT INTO qbsync.entity (name, company_kind, schema_name, table_name, entity_kind, can_create, can_update, delete_style, \
+             can_void, cdc, natural_key, natural_key_column, child_tables, ord, is_payment, payer_column) \
+             VALUES ({}, 'qbd', {}, {}, {}, {}, {}, {}, {}, false, {}, {}, ARRAY[{}]::text[], {}, {}, {})",
+            quote(&e.sql_name()),
+            quote(QBD_SCHEMA),
+            quote(e.table),
+            quote(match e.kind {
+                QbdKind::List => "list",
+                QbdKind::Txn => "txn",
+            }),
+            e.add,
+            e.modify,
+            quote(if e.can_delete() { "delete" } else { "refused" }),
+            e.can_void(),
+            if has_natural_key { quote(if e.kind == QbdKind::List { "FullName" } else { "RefNumber" }) } else { "NULL".into() },
+            if has_natural_key { quote(natural_key_column) } else { "NULL".into() },
+            children.join(", "),
+            base + ord + 1,
+            is_payment,
+            payer.map(quote).unwrap_or_else(|| "NULL".into()),
+        ))?;
+    }
+    Ok(())
 }
 
 fn text_array(items: &[&str]) -> String {

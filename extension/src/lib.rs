@@ -15,6 +15,8 @@ extension_sql_file!("../sql/link.sql", name = "link", requires = ["api"]);
 
 extension_sql_file!("../sql/report.sql", name = "report", requires = ["api"]);
 
+extension_sql_file!("../sql/qbd.sql", name = "qbd", requires = ["api"]);
+
 // Mirror tables come from the shared catalogue, so they are created by Rust once the rest exists.
 extension_sql!(
     "SELECT qbsync._install_catalog();",

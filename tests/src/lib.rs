@@ -102,7 +102,7 @@ impl Env {
         let mut app_cfg = base.clone();
         app_cfg.dbname(&dbname);
         let db = connect(&app_cfg).await;
-        db.batch_execute("CREATE EXTENSION qbsync")
+        db.batch_execute("CREATE EXTENSION qbsync CASCADE")
             .await
             .expect("CREATE EXTENSION qbsync (is it installed?)");
         let sandbox = qbsync_sandbox::start(opts.sandbox.clone())
@@ -153,6 +153,11 @@ impl Env {
             assert_eq!(env.wait_task(task).await, "done", "connect task");
         }
         env
+    }
+
+    /// Connection settings of this test's database (for services the test starts itself).
+    pub fn database_config(&self) -> tokio_postgres::Config {
+        self.app_cfg.clone()
     }
 
     pub fn qb(&self) -> &Admin {

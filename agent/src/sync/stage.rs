@@ -5,7 +5,7 @@
 use bytes::{BufMut, BytesMut};
 use futures_util::pin_mut;
 use postgres_types::{to_sql_checked, IsNull, ToSql, Type};
-use qbsync_catalog::{upsert_sql, Entity, QBO_SCHEMA, STAGE_TABLE, UPSERTED_TABLE};
+use qbsync_catalog::{upsert_sql, Entity, UpsertSql, QBO_SCHEMA, STAGE_TABLE, UPSERTED_TABLE};
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::{Client, Transaction};
 
@@ -55,6 +55,27 @@ pub async fn upsert(
     objects: &[&str],
     log: Option<Option<i64>>,
 ) -> Result<Upserted, tokio_postgres::Error> {
+    upsert_with(
+        tx,
+        company,
+        &upsert_sql(QBO_SCHEMA, entity),
+        entity.name,
+        objects,
+        log,
+    )
+    .await
+}
+
+/// [`upsert`] with the statements given: the QuickBooks Desktop tables have their own
+/// (`qbd_upsert_sql`); `entity_name` is what `qbsync.sync_result` records.
+pub async fn upsert_with(
+    tx: &Transaction<'_>,
+    company: i64,
+    sql: &UpsertSql,
+    entity_name: &str,
+    objects: &[&str],
+    log: Option<Option<i64>>,
+) -> Result<Upserted, tokio_postgres::Error> {
     tx.batch_execute(&format!("TRUNCATE {STAGE_TABLE}, {UPSERTED_TABLE}"))
         .await?;
     let sink = tx
@@ -69,7 +90,6 @@ pub async fn upsert(
             .await?;
     }
     writer.finish().await?;
-    let sql = upsert_sql(QBO_SCHEMA, entity);
     tx.execute(&sql.parent, &[&company]).await?;
     for (delete, insert) in &sql.children {
         tx.execute(delete.as_str(), &[]).await?;
@@ -82,7 +102,7 @@ pub async fn upsert(
                  SELECT $1, $2, $3, local_id, id, 'incoming', CASE WHEN inserted THEN 'insert' ELSE 'update' END, 'ok' \
                  FROM {UPSERTED_TABLE}"
             ),
-            &[&task, &company, &entity.name],
+            &[&task, &company, &entity_name],
         )
         .await?;
     }
@@ -129,10 +149,20 @@ pub async fn record_history(
     cursor: chrono::DateTime<chrono::FixedOffset>,
     populated: bool,
 ) -> Result<(), tokio_postgres::Error> {
-    let count_sql = format!(
-        "SELECT count(*) FROM {}.{} WHERE company_id = $1",
-        QBO_SCHEMA, entity.table
-    );
+    let table = format!("{QBO_SCHEMA}.{}", entity.table);
+    record_history_of(tx, company, entity.name, &table, cursor, populated).await
+}
+
+/// [`record_history`] for any mirror table (`qbd.customer` under `qbd:Customer`).
+pub async fn record_history_of(
+    tx: &Transaction<'_>,
+    company: i64,
+    entity_name: &str,
+    table: &str,
+    cursor: chrono::DateTime<chrono::FixedOffset>,
+    populated: bool,
+) -> Result<(), tokio_postgres::Error> {
+    let count_sql = format!("SELECT count(*) FROM {table} WHERE company_id = $1");
     let count: i64 = tx.query_one(count_sql.as_str(), &[&company]).await?.get(0);
     tx.execute(
         "INSERT INTO qbsync.history AS h (company_id, entity, populated_at, change_cursor, last_refresh_at, row_count) \
@@ -140,7 +170,7 @@ pub async fn record_history(
          ON CONFLICT (company_id, entity) DO UPDATE SET \
            populated_at = CASE WHEN $4 THEN now() ELSE h.populated_at END, \
            change_cursor = $3, last_refresh_at = now(), row_count = $5",
-        &[&company, &entity.name, &cursor, &populated, &count],
+        &[&company, &entity_name, &cursor, &populated, &count],
     )
     .await?;
     Ok(())

@@ -1,0 +1,464 @@
+//! The QuickBooks Web Connector service: QuickBooks Desktop has no network API, so the Web
+//! Connector on the customer's machine polls this SOAP endpoint, asks for qbXML requests, runs
+//! them against the open company file and posts the responses back. Each company logs in with
+//! its own user name and password (stored as a bcrypt hash in the database).
+
+pub mod hcp;
+pub mod qwc;
+pub mod session;
+
+use crate::db;
+use crate::qbd::populate::Populate;
+use crate::qbd::Work;
+use crate::tasks::{self, TaskKind};
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use qbsync_catalog::qbd_entity;
+use qbsync_qbxml::soap::{self, Call, Reply};
+use session::Sessions;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::{watch, Mutex};
+use tokio_postgres::Client;
+use tracing::{info, info_span, warn, Instrument};
+
+/// Default path of the SOAP endpoint (the .QWC AppURL ends with it).
+pub const DEFAULT_PATH: &str = "/qbwc";
+
+/// What `receiveResponseXML` returns when QuickBooks could not process a request (Intuit's sample).
+const RECEIVE_FAILED: i32 = -101;
+
+pub struct QbwcService {
+    database: tokio_postgres::Config,
+    client: Mutex<Option<Arc<Client>>>,
+    /// The connection incoming records are staged and upserted on (its temporary tables are
+    /// per connection, so Desktop writes take turns on it).
+    writer: Mutex<Option<Client>>,
+    /// The task each session is working on, by ticket.
+    work: std::sync::Mutex<HashMap<String, Work>>,
+    agent_id: String,
+    /// MaxReturned of populate iterators.
+    pub page_size: u32,
+    pub sessions: Sessions,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum ServiceError {
+    #[error("database: {}", crate::error::describe_db_error(.0))]
+    Db(#[from] tokio_postgres::Error),
+}
+
+impl QbwcService {
+    pub fn new(database: tokio_postgres::Config) -> Arc<Self> {
+        Arc::new(QbwcService {
+            database,
+            client: Mutex::new(None),
+            writer: Mutex::new(None),
+            work: std::sync::Mutex::new(HashMap::new()),
+            agent_id: format!("qbsync-agent-{}-qbwc", std::process::id()),
+            page_size: 100,
+            sessions: Sessions::default(),
+        })
+    }
+
+    fn take_work(&self, ticket: &str) -> Option<Work> {
+        self.work
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(ticket)
+    }
+
+    fn put_work(&self, ticket: &str, work: Work) {
+        self.work
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(ticket.to_string(), work);
+    }
+
+    /// One connection shared by all calls (tokio-postgres pipelines them); reopened when lost.
+    async fn db(&self) -> Result<Arc<Client>, tokio_postgres::Error> {
+        let mut guard = self.client.lock().await;
+        if let Some(c) = guard.as_ref().filter(|c| !c.is_closed()) {
+            return Ok(c.clone());
+        }
+        let c = Arc::new(db::connect(&self.database).await?);
+        *guard = Some(c.clone());
+        Ok(c)
+    }
+
+    pub fn router(self: &Arc<Self>, path: &str) -> Router {
+        Router::new()
+            .route(path, post(handle))
+            .with_state(self.clone())
+    }
+
+    async fn answer(&self, call: Call) -> Result<Reply, ServiceError> {
+        Ok(match call {
+            Call::ServerVersion { .. } => {
+                Reply::Text(format!("qbsync {}", env!("CARGO_PKG_VERSION")))
+            }
+            // Every Web Connector version that speaks this protocol is accepted.
+            Call::ClientVersion { .. } => Reply::Text(String::new()),
+            Call::Authenticate {
+                user_name,
+                password,
+            } => self.authenticate(&user_name, &password).await?,
+            Call::SendRequestXml {
+                ticket,
+                hcp_response,
+                ..
+            } => Reply::Text(self.send_request(&ticket, &hcp_response).await?),
+            Call::ReceiveResponseXml {
+                ticket,
+                response,
+                hresult,
+                message,
+            } => Reply::Int(
+                self.receive_response(&ticket, &response, &hresult, &message)
+                    .await?,
+            ),
+            Call::ConnectionError {
+                ticket,
+                hresult,
+                message,
+            } => {
+                warn!(%hresult, %message, "the Web Connector could not open the company file");
+                self.record_error(
+                    &ticket,
+                    format!("QuickBooks could not be reached ({hresult}): {message}"),
+                )
+                .await?;
+                Reply::Text("done".into())
+            }
+            Call::GetLastError { ticket } => Reply::Text(
+                self.sessions
+                    .with(&ticket, |s| s.last_error.clone())
+                    .flatten()
+                    .unwrap_or_else(|| "qbsync: nothing more to do in this session".into()),
+            ),
+            Call::CloseConnection { ticket } => {
+                // A task cut short stays running; it is re-queued and resumed at the next session.
+                if let Some(work) = self.take_work(&ticket) {
+                    let db = self.db().await?;
+                    db.execute(
+                        "UPDATE qbsync.task SET status = 'queued', locked_by = NULL WHERE id = $1 AND status = 'running'",
+                        &[&work.task()],
+                    )
+                    .await?;
+                }
+                let s = self.sessions.close(&ticket);
+                Reply::Text(match s {
+                    Some(s) => format!("qbsync: session closed after {} exchange(s)", s.exchanges),
+                    None => "qbsync: unknown session".into(),
+                })
+            }
+            Call::GetInteractiveUrl { .. } => Reply::Text(String::new()),
+            Call::InteractiveDone { .. } | Call::InteractiveRejected { .. } => {
+                Reply::Text("Done".into())
+            }
+        })
+    }
+
+    async fn authenticate(&self, user: &str, password: &str) -> Result<Reply, ServiceError> {
+        let db = self.db().await?;
+        let company: Option<i64> = db
+            .query_one("SELECT qbsync._qbwc_login($1, $2)", &[&user, &password])
+            .await?
+            .get(0);
+        let Some(company_id) = company else {
+            warn!(user, "Web Connector login refused");
+            return Ok(Reply::Strings(vec![String::new(), "nvu".into()]));
+        };
+        let row = db
+            .query_one(
+                "SELECT name, error, coalesce(company_file, ''), \
+                 EXISTS (SELECT 1 FROM qbsync.task t WHERE t.company_id = c.id AND t.status IN ('queued', 'running')) \
+                 FROM qbsync.company c WHERE id = $1",
+                &[&company_id],
+            )
+            .await?;
+        let (name, error, file, work): (String, Option<String>, String, bool) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
+        if let Some(e) = error {
+            warn!(company = %name, error = %e, "company needs attention; no session");
+            return Ok(Reply::Strings(vec![String::new(), "nvu".into()]));
+        }
+        let ticket = self.sessions.open(company_id, &name);
+        info!(company = %name, work, "Web Connector session opened");
+        Ok(Reply::Strings(if work {
+            vec![ticket, file]
+        } else {
+            // Nothing queued: come back at the scheduled interval.
+            vec![ticket, "none".into()]
+        }))
+    }
+
+    async fn record_error(&self, ticket: &str, error: String) -> Result<(), ServiceError> {
+        self.sessions.with(ticket, |s| s.last_error = Some(error));
+        Ok(())
+    }
+
+    /// The next qbXML message set for the session, or "" when there is nothing (more) to send.
+    async fn send_request(&self, ticket: &str, hcp_response: &str) -> Result<String, ServiceError> {
+        let Some(company_id) = self.sessions.with(ticket, |s| s.company_id) else {
+            return Ok(String::new());
+        };
+        if !hcp_response.trim().is_empty() {
+            if let Err(reason) = self
+                .check_company_file(ticket, company_id, hcp_response)
+                .await?
+            {
+                warn!(%reason, "company file refused");
+                self.record_error(ticket, reason).await?;
+                return Ok(String::new());
+            }
+        }
+        if self
+            .sessions
+            .with(ticket, |s| s.host.is_none())
+            .unwrap_or(true)
+        {
+            self.record_error(
+                ticket,
+                "qbsync: the Web Connector sent no company information; nothing is sent".into(),
+            )
+            .await?;
+            return Ok(String::new());
+        }
+        self.next_request(ticket, company_id).await
+    }
+
+    /// The request of the session's current task, claiming the next queued task when there is
+    /// none; "" when the company has nothing queued.
+    async fn next_request(&self, ticket: &str, company_id: i64) -> Result<String, ServiceError> {
+        let db = self.db().await?;
+        loop {
+            if let Some(work) = self.take_work(ticket) {
+                match work.request() {
+                    Ok(xml) => {
+                        self.put_work(ticket, work);
+                        return Ok(xml);
+                    }
+                    Err(e) => {
+                        tasks::finish(&db, work.task(), "failed", Some(&e.to_string())).await?;
+                        self.record_error(ticket, format!("qbsync: {e}")).await?;
+                        continue;
+                    }
+                }
+            }
+            let Some(task) = tasks::claim(&db, company_id, &self.agent_id).await? else {
+                return Ok(String::new());
+            };
+            match task.kind {
+                // The company file was checked by this session's first call.
+                TaskKind::Connect => tasks::finish(&db, task.id, "done", None).await?,
+                TaskKind::Populate => {
+                    let entities = task
+                        .entities
+                        .iter()
+                        .filter_map(|n| qbd_entity(n))
+                        .collect::<Vec<_>>();
+                    info!(
+                        task = task.id,
+                        entities = entities.len(),
+                        "Desktop populate started"
+                    );
+                    self.put_work(
+                        ticket,
+                        Work::Populate(Populate::new(task.id, entities, self.page_size)),
+                    );
+                }
+                other => {
+                    tasks::finish(
+                        &db,
+                        task.id,
+                        "failed",
+                        Some(&format!(
+                            "{other:?} is not available for QuickBooks Desktop companies yet"
+                        )),
+                    )
+                    .await?;
+                }
+            }
+        }
+    }
+
+    /// Checks the HCP response names the company file registered for this company, and
+    /// completes its `connect` tasks. Err(reason) when it is another file.
+    async fn check_company_file(
+        &self,
+        ticket: &str,
+        company_id: i64,
+        hcp_response: &str,
+    ) -> Result<Result<(), String>, ServiceError> {
+        let info = match hcp::parse(hcp_response) {
+            Ok(info) => info,
+            Err(e) => {
+                return Ok(Err(format!(
+                    "qbsync: the Web Connector's company information could not be read: {e}"
+                )))
+            }
+        };
+        let db = self.db().await?;
+        let row = db
+            .query_one(
+                "SELECT name, qbwc_owner_id, qbwc_file_id FROM qbsync.company WHERE id = $1",
+                &[&company_id],
+            )
+            .await?;
+        let (name, owner, file_id): (String, Option<String>, Option<String>) =
+            (row.get(0), row.get(1), row.get(2));
+        let stamped = owner.as_deref().and_then(|o| info.file_id(o));
+        if let (Some(expected), Some(found)) = (file_id.as_deref(), stamped) {
+            if !expected.eq_ignore_ascii_case(found) {
+                return Ok(Err(format!(
+                    "qbsync: this company file (FileID {found}) is not the one registered for company \"{name}\" (FileID {expected}); open the right file or re-register the .QWC"
+                )));
+            }
+        }
+        if info.version().is_none() {
+            return Ok(Err(format!(
+                "qbsync: this QuickBooks supports qbXML {:?}; qbsync needs 13.0 or an earlier version it can use",
+                info.versions
+            )));
+        }
+        self.sessions.with(ticket, |s| s.host = Some(info.clone()));
+        let done = db
+            .execute(
+                "UPDATE qbsync.task SET status = 'done', started_at = coalesce(started_at, now()), finished_at = now(), \
+                 entities_done = entities_total WHERE company_id = $1 AND kind = 'connect' AND status IN ('queued', 'running')",
+                &[&company_id],
+            )
+            .await?;
+        db.execute(
+            "UPDATE qbsync.company SET quickbooks_name = coalesce($2, quickbooks_name) WHERE id = $1",
+            &[&company_id, &info.company_name],
+        )
+        .await?;
+        if done > 0 {
+            info!(company = %name, quickbooks_name = info.company_name.as_deref().unwrap_or(""), "company connected");
+        }
+        Ok(Ok(()))
+    }
+
+    /// Takes QuickBooks' answer to the last request: 0..99 asks for the next request, 100 ends
+    /// the session, a negative value makes the Web Connector ask getLastError.
+    async fn receive_response(
+        &self,
+        ticket: &str,
+        response: &str,
+        hresult: &str,
+        message: &str,
+    ) -> Result<i32, ServiceError> {
+        let Some(company_id) = self.sessions.with(ticket, |s| {
+            s.exchanges += 1;
+            s.company_id
+        }) else {
+            return Ok(RECEIVE_FAILED);
+        };
+        let Some(mut work) = self.take_work(ticket) else {
+            return Ok(100);
+        };
+        let db = self.db().await?;
+        if !hresult.trim().is_empty() {
+            let error = format!("QuickBooks could not process the request ({hresult}): {message}");
+            tasks::finish(&db, work.task(), "failed", Some(&error)).await?;
+            self.record_error(ticket, format!("qbsync: {error}"))
+                .await?;
+            return Ok(RECEIVE_FAILED);
+        }
+        let outcome = {
+            let mut writer = self.writer.lock().await;
+            if writer.as_ref().is_none_or(|c| c.is_closed()) {
+                let c = db::connect(&self.database).await?;
+                crate::sync::stage::prepare(&c).await?;
+                *writer = Some(c);
+            }
+            match writer.as_mut() {
+                Some(c) => work.absorb(c, company_id, response).await,
+                None => return Ok(RECEIVE_FAILED),
+            }
+        };
+        match outcome {
+            Ok(false) => {
+                let progress = work.progress();
+                self.put_work(ticket, work);
+                Ok(progress)
+            }
+            Ok(true) => {
+                tasks::finish(&db, work.task(), "done", None).await?;
+                info!(task = work.task(), "Desktop task done");
+                let more: bool = db
+                    .query_one(
+                        "SELECT EXISTS (SELECT 1 FROM qbsync.task WHERE company_id = $1 AND status = 'queued')",
+                        &[&company_id],
+                    )
+                    .await?
+                    .get(0);
+                Ok(if more { 50 } else { 100 })
+            }
+            Err(e) => {
+                warn!(task = work.task(), error = %e, "Desktop task failed");
+                tasks::finish(&db, work.task(), "failed", Some(&e.to_string())).await?;
+                self.record_error(ticket, format!("qbsync: {e}")).await?;
+                Ok(RECEIVE_FAILED)
+            }
+        }
+    }
+}
+
+async fn handle(State(service): State<Arc<QbwcService>>, body: String) -> Response {
+    let call = match soap::parse_call(&body) {
+        Ok(c) => c,
+        Err(e) => {
+            warn!(error = %e, "undecodable SOAP request");
+            return xml(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                soap::fault_envelope(&e.to_string()),
+            );
+        }
+    };
+    let op = call.operation();
+    let span = info_span!("qbwc", op);
+    match service.answer(call).instrument(span).await {
+        Ok(reply) => xml(StatusCode::OK, soap::reply_envelope(op, &reply)),
+        Err(e) => {
+            warn!(error = %e, op, "Web Connector call failed");
+            xml(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                soap::fault_envelope(&e.to_string()),
+            )
+        }
+    }
+}
+
+fn xml(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// Serves the endpoint on `listener` until `shutdown` turns true.
+pub async fn serve(
+    service: Arc<QbwcService>,
+    listener: tokio::net::TcpListener,
+    path: &str,
+    mut shutdown: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let app = service.router(path);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            while !*shutdown.borrow() {
+                if shutdown.changed().await.is_err() {
+                    break;
+                }
+            }
+        })
+        .await
+}

@@ -1,0 +1,230 @@
+//! QuickBooks Desktop through the Web Connector: the simulated Web Connector (sandbox) drives the
+//! agent's SOAP endpoint over loopback HTTP, with the simulated company file behind it.
+
+use qbsync_agent::qbwc::{self, qwc::QwcSettings, QbwcService};
+use qbsync_catalog::QBD_ENTITIES;
+use qbsync_sandbox::qbd::{QbdCompany, QbdConfig};
+use qbsync_sandbox::qbwc::{SessionEnd, WebConnector, WebConnectorConfig};
+use qbsync_tests::Env;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+const PASSWORD: &str = "correct horse battery";
+
+struct Desktop {
+    company: QbdCompany,
+    url: String,
+    owner_id: String,
+    file_id: String,
+    _stop: watch::Sender<bool>,
+}
+
+/// Registers company "shop", serves the agent's Web Connector endpoint on a loopback port and
+/// seeds a company file with `customers` customers.
+async fn desktop(env: &Env, customers: usize) -> Desktop {
+    env.exec(&format!(
+        "SELECT qbsync.qb_add_qbd_company('shop', 'qbwc-shop', '{PASSWORD}')"
+    ))
+    .await;
+    let r = env
+        .one("SELECT qbwc_owner_id, qbwc_file_id FROM qbsync.company WHERE name = 'shop'")
+        .await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}{}",
+        listener.local_addr().unwrap().port(),
+        qbwc::DEFAULT_PATH
+    );
+    let service = QbwcService::new(env.database_config());
+    let (stop, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        let _ = qbwc::serve(service, listener, qbwc::DEFAULT_PATH, rx).await;
+    });
+    Desktop {
+        company: QbdCompany::seeded(QbdConfig {
+            customers,
+            ..Default::default()
+        }),
+        url,
+        owner_id: r.get(0),
+        file_id: r.get(1),
+        _stop: stop,
+    }
+}
+
+impl Desktop {
+    /// A Web Connector set up from the .QWC file the agent writes, with `password` typed in.
+    fn connector(&self, password: &str) -> WebConnector {
+        let qwc = QwcSettings {
+            app_name: "qbsync shop".into(),
+            app_url: self.url.clone(),
+            support_url: self.url.replace(qbwc::DEFAULT_PATH, "/"),
+            user_name: "qbwc-shop".into(),
+            owner_id: self.owner_id.clone(),
+            file_id: self.file_id.clone(),
+            run_every_minutes: 5,
+        }
+        .to_xml()
+        .expect("qwc");
+        let mut cfg = WebConnectorConfig::from_qwc(&qwc, password).expect("the .QWC parses");
+        cfg.noop_wait = std::time::Duration::from_millis(10);
+        WebConnector::new(cfg, Arc::new(self.company.clone())).expect("web connector")
+    }
+}
+
+async fn task_status(env: &Env, sql: &str) -> (String, Option<String>) {
+    let r = env
+        .one(&format!(
+            "SELECT status, error FROM qbsync.task WHERE id = ({sql})"
+        ))
+        .await;
+    (r.get(0), r.get(1))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_connector_sessions_log_in_check_the_file_and_connect() {
+    let env = Env::start().await;
+    let d = desktop(&env, 5).await;
+
+    // A wrong password: nvu, nothing else happens.
+    let report = d.connector("wrong password").run_session().await;
+    assert!(
+        matches!(report.end, SessionEnd::NotValidUser),
+        "{:?}",
+        report.end
+    );
+    assert_eq!(
+        report.operations(),
+        ["serverVersion", "clientVersion", "authenticate"]
+    );
+
+    // The right one: the first sendRequestXML carries the company information; the connect
+    // task completes and nothing else is queued, so the exchange ends with getLastError.
+    let report = d.connector(PASSWORD).run_session().await;
+    assert_eq!(
+        report.operations(),
+        [
+            "serverVersion",
+            "clientVersion",
+            "authenticate",
+            "sendRequestXML",
+            "getLastError",
+            "closeConnection"
+        ],
+        "{:?}",
+        report.end
+    );
+    assert!(report
+        .last_error()
+        .unwrap_or_default()
+        .contains("nothing more to do"));
+    let (status, error) = task_status(&env, "SELECT id FROM qbsync.task WHERE kind = 'connect' AND company_id = (SELECT id FROM qbsync.company WHERE name = 'shop')").await;
+    assert_eq!(status, "done", "{error:?}");
+    assert_eq!(
+        env.text("SELECT quickbooks_name FROM qbsync.company WHERE name = 'shop'")
+            .await,
+        "qbsync sample"
+    );
+
+    // Nothing queued: authenticate answers "none".
+    let report = d.connector(PASSWORD).run_session().await;
+    assert!(
+        matches!(report.end, SessionEnd::NoWork { .. }),
+        "{:?}",
+        report.end
+    );
+
+    // Another company file (its FileID stamp differs): refused, and the reason is shown.
+    env.exec("SELECT qbsync.qb_populate('shop', '{customer}')")
+        .await;
+    d.company
+        .admin()
+        .set_file_stamp(&d.owner_id, "{00000000-1111-2222-3333-444444444444}");
+    let report = d.connector(PASSWORD).run_session().await;
+    let shown = report.last_error().unwrap_or_default().to_string();
+    assert!(shown.contains("is not the one registered"), "{shown}");
+    assert_eq!(
+        env.text("SELECT status FROM qbsync.task WHERE kind = 'populate'")
+            .await,
+        "queued",
+        "no work was done against the wrong file"
+    );
+    // Secrets: only a bcrypt hash is stored.
+    let hash = env
+        .text("SELECT password_hash FROM qbsync.qbwc_credential")
+        .await;
+    assert!(hash.starts_with("$2a$") && !hash.contains(PASSWORD));
+    env.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn populate_reads_every_desktop_table_through_iterators() {
+    let env = Env::start().await;
+    let d = desktop(&env, 250).await;
+    let task: i64 = env.one("SELECT qbsync.qb_populate('shop')").await.get(0);
+    let report = d.connector(PASSWORD).run_session().await;
+    assert!(
+        matches!(report.end, SessionEnd::Closed { .. }),
+        "{:?} after {:?}",
+        report.end,
+        report.operations()
+    );
+    let (status, error) = task_status(&env, &task.to_string()).await;
+    assert_eq!(status, "done", "{error:?}");
+    // Progress went up and ended at 100.
+    let progress = report.progress();
+    assert_eq!(progress.last(), Some(&100));
+    assert!(progress.windows(2).all(|w| w[0] <= w[1]), "{progress:?}");
+
+    let admin = d.company.admin();
+    for e in QBD_ENTITIES {
+        let expected = admin
+            .count(e.name)
+            .unwrap_or_else(|err| panic!("{}: {err:?}", e.name));
+        let local: i64 = env
+            .one(&format!("SELECT count(*) FROM qbd.{} WHERE company_id = (SELECT id FROM qbsync.company WHERE name = 'shop')", e.table))
+            .await
+            .get(0);
+        assert_eq!(local as usize, expected, "{}", e.name);
+    }
+    // More customers than one iterator page: several CustomerQueryRq went out.
+    let stats = admin.stats();
+    assert!(
+        stats.requests.get("CustomerQueryRq").copied().unwrap_or(0) >= 3,
+        "{:?}",
+        stats.requests
+    );
+    assert_eq!(
+        stats.parse_errors, 0,
+        "every request validated against the XSD"
+    );
+    // Keys, EditSequence and lines arrived.
+    let r = env
+        .one("SELECT count(*) FILTER (WHERE list_id IS NULL OR edit_sequence IS NULL OR time_modified IS NULL) FROM qbd.customer")
+        .await;
+    assert_eq!(r.get::<_, i64>(0), 0);
+    let lines: i64 = env
+        .one("SELECT count(*) FROM qbd.invoice_line")
+        .await
+        .get(0);
+    assert!(lines > 0);
+    let populated: i64 = env
+        .one("SELECT count(*) FROM qbsync.history WHERE entity LIKE 'qbd:%' AND populated_at IS NOT NULL")
+        .await
+        .get(0);
+    assert_eq!(populated as usize, QBD_ENTITIES.len());
+
+    // A second populate changes nothing it does not need to (same EditSequences).
+    let before: i64 = env.one("SELECT count(*) FROM qbd.customer").await.get(0);
+    env.exec("SELECT qbsync.qb_populate('shop', '{customer}')")
+        .await;
+    let report = d.connector(PASSWORD).run_session().await;
+    assert!(
+        matches!(report.end, SessionEnd::Closed { .. }),
+        "{:?}",
+        report.end
+    );
+    let after: i64 = env.one("SELECT count(*) FROM qbd.customer").await.get(0);
+    assert_eq!(before, after);
+    env.finish().await;
+}
