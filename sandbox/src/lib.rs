@@ -19,6 +19,8 @@ mod entities;
 mod fault;
 mod oauth;
 mod ops;
+pub mod qbd;
+pub mod qbwc;
 mod query;
 mod reports;
 mod seed;
