@@ -21,8 +21,8 @@ BEGIN
 END
 $$;
 
--- QuickBooks Desktop companies can be populated; refresh and push over the Web Connector are
--- not there yet, and these functions say so instead of queueing work nothing would do.
+-- What QuickBooks Desktop companies cannot do yet over the Web Connector: these functions say
+-- so instead of queueing work nothing would do.
 CREATE FUNCTION qbsync._require_online(c qbsync.company, what text) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -206,7 +206,6 @@ DECLARE
     c qbsync.company := qbsync._company(company);
     ents text[] := qbsync._entities(c, tables, 'pull');
 BEGIN
-    PERFORM qbsync._require_online(c, 'qb_refresh');
     PERFORM qbsync._require_populated(c, ents);
     RETURN qbsync._enqueue(c, 'refresh', ents);
 END

@@ -228,3 +228,148 @@ async fn populate_reads_every_desktop_table_through_iterators() {
     assert_eq!(before, after);
     env.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_brings_changes_and_deletions_made_in_quickbooks() {
+    use qbsync_qbxml::Element;
+    let env = Env::start().await;
+    let d = desktop(&env, 30).await;
+    env.exec("SELECT qbsync.qb_populate('shop')").await;
+    let report = d.connector(PASSWORD).run_session().await;
+    assert!(
+        matches!(report.end, SessionEnd::Closed { .. }),
+        "{:?}",
+        report.end
+    );
+
+    // A QuickBooks user works in the company file an hour later.
+    let admin = d.company.admin();
+    admin.advance_clock(3600);
+    let customers = admin.ids("Customer").unwrap();
+    let renamed = customers[0].clone();
+    admin
+        .modify(
+            "Customer",
+            &renamed,
+            Element::new("Mod").leaf("CompanyName", "Renamed In QuickBooks"),
+        )
+        .unwrap();
+    let inactive = customers[1].clone();
+    admin.deactivate("Customer", &inactive).unwrap();
+    let new_customer = admin
+        .add(
+            "Customer",
+            Element::new("Add").leaf("Name", "Added In QuickBooks"),
+        )
+        .unwrap();
+    let new_id = new_customer.child_text("ListID").unwrap().to_string();
+    let invoices = admin.ids("Invoice").unwrap();
+    let deleted_invoice = invoices[0].clone();
+    admin.delete("Invoice", &deleted_invoice).unwrap();
+    let edit_before: String = env
+        .text(&format!(
+            "SELECT edit_sequence FROM qbd.customer WHERE list_id = '{renamed}'"
+        ))
+        .await;
+
+    let task: i64 = env.one("SELECT qbsync.qb_refresh('shop')").await.get(0);
+    let report = d.connector(PASSWORD).run_session().await;
+    assert!(
+        matches!(report.end, SessionEnd::Closed { .. }),
+        "{:?}",
+        report.end
+    );
+    let (status, error) = task_status(&env, &task.to_string()).await;
+    assert_eq!(status, "done", "{error:?}");
+
+    let r = env
+        .one(&format!(
+            "SELECT company_name, edit_sequence FROM qbd.customer WHERE list_id = '{renamed}'"
+        ))
+        .await;
+    assert_eq!(
+        r.get::<_, Option<String>>(0).as_deref(),
+        Some("Renamed In QuickBooks")
+    );
+    assert_ne!(
+        r.get::<_, String>(1),
+        edit_before,
+        "the new EditSequence is kept"
+    );
+    assert_eq!(
+        env.text(&format!(
+            "SELECT is_active::text FROM qbd.customer WHERE list_id = '{inactive}'"
+        ))
+        .await,
+        "false",
+        "a deactivated customer is updated, not deleted"
+    );
+    assert_eq!(
+        env.text(&format!(
+            "SELECT name FROM qbd.customer WHERE list_id = '{new_id}'"
+        ))
+        .await,
+        "Added In QuickBooks"
+    );
+    let gone: i64 = env
+        .one(&format!(
+            "SELECT count(*) FROM qbd.invoice WHERE txn_id = '{deleted_invoice}'"
+        ))
+        .await
+        .get(0);
+    assert_eq!(gone, 0, "the invoice deleted in QuickBooks is deleted here");
+    let admin_customers = admin.count("Customer").unwrap() as i64;
+    let local: i64 = env.one("SELECT count(*) FROM qbd.customer").await.get(0);
+    assert_eq!(local, admin_customers);
+    // Only what changed was written: the records inside the overlap window came back with the
+    // same EditSequence and were skipped.
+    let logged: Vec<(String, String, i64)> = env
+        .db
+        .query(
+            &format!(
+                "SELECT entity, operation, count(*) FROM qbsync.sync_result WHERE task_id = {task} GROUP BY 1, 2 ORDER BY 1, 2"
+            ),
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert!(
+        logged.contains(&("qbd:Customer".into(), "insert".into(), 1)),
+        "{logged:?}"
+    );
+    assert!(
+        logged.contains(&("qbd:Customer".into(), "update".into(), 2)),
+        "{logged:?}"
+    );
+    assert!(
+        logged.contains(&("qbd:Invoice".into(), "delete".into(), 1)),
+        "{logged:?}"
+    );
+    // The modified-date filters went out in the shape each query needs (validated by the sandbox).
+    let stats = admin.stats();
+    assert_eq!(stats.parse_errors, 0);
+    assert!(
+        stats
+            .requests
+            .get("TxnDeletedQueryRq")
+            .copied()
+            .unwrap_or(0)
+            > 0,
+        "{:?}",
+        stats.requests
+    );
+    assert!(
+        stats
+            .requests
+            .get("ListDeletedQueryRq")
+            .copied()
+            .unwrap_or(0)
+            > 0,
+        "{:?}",
+        stats.requests
+    );
+    env.finish().await;
+}

@@ -271,6 +271,26 @@ impl QbwcService {
                         Work::Populate(Populate::new(task.id, entities, self.page_size)),
                     );
                 }
+                TaskKind::Refresh => {
+                    let entities = task
+                        .entities
+                        .iter()
+                        .filter_map(|n| qbd_entity(n))
+                        .collect::<Vec<_>>();
+                    info!(
+                        task = task.id,
+                        entities = entities.len(),
+                        "Desktop refresh started"
+                    );
+                    match Populate::refresh(&db, company_id, task.id, entities, self.page_size)
+                        .await
+                    {
+                        Ok(read) => self.put_work(ticket, Work::Populate(read)),
+                        Err(e) => {
+                            tasks::finish(&db, task.id, "failed", Some(&e.to_string())).await?
+                        }
+                    }
+                }
                 other => {
                     tasks::finish(
                         &db,
