@@ -314,6 +314,24 @@ fn deleted_and_report_queries_reject_iterators_and_versions_are_enforced() {
         qb16.supported_versions().last().map(String::as_str),
         Some("16.0")
     );
+    // 16.0 output follows the 16.0 sequences.
+    let (rs, _) = exchange(
+        &qb16,
+        "16.0",
+        msgs(vec![
+            rq("CustomerQueryRq", "3")
+                .leaf("MaxReturned", "5")
+                .leaf("ActiveStatus", "All"),
+            rq("InvoiceQueryRq", "4")
+                .leaf("MaxReturned", "5")
+                .leaf("IncludeLineItems", "true")
+                .leaf("IncludeLinkedTxns", "true"),
+            rq("ItemQueryRq", "5"),
+            rq("GeneralSummaryReportQueryRq", "6")
+                .leaf("GeneralSummaryReportType", "BalanceSheetStandard"),
+        ]),
+    );
+    assert!(rs.children.iter().all(|r| code(r) == "0"));
     // The 16.0 host still answers older versions with their own XSD.
     let (rs, _) = exchange(
         &qb16,
@@ -1882,6 +1900,20 @@ fn every_supported_kind_queries_adds_and_reads_back() {
     let stats = qb.admin().stats();
     assert!(stats.requests.get("CustomerQueryRq").copied().unwrap_or(0) >= 1);
     assert!(stats.statuses.get(&0).copied().unwrap_or(0) > 20);
+    let rs = send(
+        &qb,
+        vec![
+            rq("EntityQueryRq", "e").leaf("MaxReturned", "500"),
+            rq("TermsQueryRq", "t"),
+        ],
+    );
+    let types: HashSet<&str> = rs[0].children.iter().map(|c| c.name.as_str()).collect();
+    assert!(
+        types.contains("CustomerRet")
+            && types.contains("VendorRet")
+            && types.contains("EmployeeRet")
+    );
+    assert_eq!(rets(&rs[1], "StandardTermsRet").len(), 4);
     // Lists the simulation does not keep are empty rather than errors.
     let rs = one(&qb, rq("SalesRepQueryRq", "7"));
     assert_eq!(code(&rs), "1");

@@ -116,12 +116,20 @@ fn cells(names: &[String], l: &Line, label: &str) -> Vec<String> {
                 .unwrap_or_default(),
             "Terms" => l.terms.clone().unwrap_or_default(),
             "Amount" => fmt_amount(l.amount),
-            "Debit" => (l.amount > 0)
-                .then(|| fmt_amount(l.amount))
-                .unwrap_or_default(),
-            "Credit" => (l.amount < 0)
-                .then(|| fmt_amount(-l.amount))
-                .unwrap_or_default(),
+            "Debit" => {
+                if l.amount > 0 {
+                    fmt_amount(l.amount)
+                } else {
+                    String::new()
+                }
+            }
+            "Credit" => {
+                if l.amount < 0 {
+                    fmt_amount(-l.amount)
+                } else {
+                    String::new()
+                }
+            }
             "OpenBalance" => l.open.map(fmt_amount).unwrap_or_default(),
             "RunningBalance" => l.running.map(fmt_amount).unwrap_or_default(),
             "TxnID" => l.txn_id.clone().unwrap_or_default(),

@@ -38,7 +38,7 @@ fn add(a: &[i64], b: &[i64], sign: i64) -> Vec<i64> {
 }
 
 /// Accounts of the given types, sorted by full name.
-fn accounts_of<'a>(ctx: &'a Ctx<'_>, types: &[&str]) -> Vec<(String, String)> {
+fn accounts_of(ctx: &Ctx<'_>, types: &[&str]) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = ctx
         .store
         .of_kind(Kind::Account)

@@ -904,7 +904,7 @@ pub(crate) fn seed(st: &mut State) {
                             .leaf("Quantity", (1 + s.rng.below(5)).to_string()),
                     );
                 if let Some(id) = s.add(kind, when, e) {
-                    if kind == Kind::Estimate && other_no % 5 == 0 {
+                    if kind == Kind::Estimate && other_no.is_multiple_of(5) {
                         deletable.push((kind, id));
                     }
                 }
@@ -958,7 +958,7 @@ pub(crate) fn seed(st: &mut State) {
                             .leaf("Amount", fmt_amount(1_000 + s.rng.below(40_000) as i64)),
                     );
                 if let Some(id) = s.add(Kind::Check, when, e) {
-                    if check_no % 7 == 0 {
+                    if check_no.is_multiple_of(7) {
                         voidable.push(id);
                     }
                 }

@@ -608,13 +608,11 @@ pub(crate) fn void(store: &mut Store, kind: Kind, id: &str, ctx: &WriteCtx) -> R
         r.voided = true;
         touched = targets_of(&r.body);
         for c in &mut r.body.children {
-            if c.name.ends_with("LineRet")
+            let amount_line = c.name.ends_with("LineRet")
                 || c.name.starts_with("Journal")
-                || c.name == "AppliedToTxnRet"
-            {
-                if c.find("Amount").is_some() {
-                    set_leaf(c, "Amount", fmt_amount(0));
-                }
+                || c.name == "AppliedToTxnRet";
+            if amount_line && c.find("Amount").is_some() {
+                set_leaf(c, "Amount", fmt_amount(0));
             }
         }
         let memo = r.body.child_text("Memo").unwrap_or("").to_string();
