@@ -63,12 +63,202 @@ async fn wait_row(db: &Client, table: &str, local_id: i64) -> anyhow::Result<Str
     }
 }
 
+/// Waits for task `task` and prints its outcome.
+async fn task_line(db: &Client, task: i64) -> anyhow::Result<()> {
+    let r = db
+        .query_one(
+            "SELECT kind, status, rows_done, coalesce(error, '') FROM qbsync.task WHERE id = $1",
+            &[&task],
+        )
+        .await?;
+    println!(
+        "  task {task} {}: {} ({} records){}",
+        r.get::<_, String>(0),
+        r.get::<_, String>(1),
+        r.get::<_, i64>(2),
+        match r.get::<_, String>(3) {
+            e if e.is_empty() => String::new(),
+            e => format!(" {e}"),
+        }
+    );
+    Ok(())
+}
+
+/// The QuickBooks Desktop part: a company file behind a simulated Web Connector that drives the
+/// agent's SOAP endpoint over loopback HTTP.
+async fn desktop(db: &Client, app_cfg: &tokio_postgres::Config) -> anyhow::Result<()> {
+    use crate::qbwc::{self, qwc::QwcSettings, QbwcService};
+    use qbsync_sandbox::qbd::{QbdCompany, QbdConfig};
+    use qbsync_sandbox::qbwc::{WebConnector, WebConnectorConfig};
+
+    step("13. QuickBooks Desktop: SELECT qbsync.qb_add_qbd_company('shop', 'qbwc-shop', ...)");
+    let password = "demo passphrase";
+    let connect: i64 = db
+        .query_one(
+            "SELECT qbsync.qb_add_qbd_company('shop', 'qbwc-shop', $1)",
+            &[&password],
+        )
+        .await?
+        .get(0);
+    let r = db
+        .query_one(
+            "SELECT qbwc_owner_id, qbwc_file_id FROM qbsync.company WHERE name = 'shop'",
+            &[],
+        )
+        .await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!(
+        "http://127.0.0.1:{}{}",
+        listener.local_addr()?.port(),
+        qbwc::DEFAULT_PATH
+    );
+    let (stop, stop_rx) = watch::channel(false);
+    let service = QbwcService::new(app_cfg.clone());
+    let server =
+        tokio::spawn(
+            async move { qbwc::serve(service, listener, qbwc::DEFAULT_PATH, stop_rx).await },
+        );
+    let qwc = QwcSettings {
+        app_name: "qbsync shop".into(),
+        app_url: url.clone(),
+        support_url: url.replace(qbwc::DEFAULT_PATH, "/"),
+        user_name: "qbwc-shop".into(),
+        owner_id: r.get::<_, Option<String>>(0).unwrap_or_default(),
+        file_id: r.get::<_, Option<String>>(1).unwrap_or_default(),
+        run_every_minutes: 5,
+    }
+    .to_xml()?;
+    println!("  Web Connector endpoint {url}; the .QWC file (qbsync-agent qwc --company shop --url ...):");
+    for line in qwc
+        .lines()
+        .filter(|l| l.contains("AppURL") || l.contains("UserName") || l.contains("FileID"))
+    {
+        println!("    {}", line.trim());
+    }
+    let company = QbdCompany::seeded(QbdConfig {
+        customers: 100,
+        ..Default::default()
+    });
+    let admin = company.admin();
+    println!(
+        "  company file {:?}: {} customers, {} invoices",
+        company.company_file_name(),
+        admin.count("Customer").unwrap_or(0),
+        admin.count("Invoice").unwrap_or(0)
+    );
+    let wc_cfg = WebConnectorConfig::from_qwc(&qwc, password)?;
+    let wc = WebConnector::new(wc_cfg, std::sync::Arc::new(company.clone()))?;
+    let session = |title: &str| println!("  Web Connector session: {title}");
+
+    step("14. the Web Connector connects, then SELECT qbsync.qb_populate('shop')");
+    session("connect");
+    let report = wc.run_session().await;
+    println!("    calls: {}", report.operations().join(" -> "));
+    task_line(db, connect).await?;
+    let populate: i64 = db
+        .query_one("SELECT qbsync.qb_populate('shop')", &[])
+        .await?
+        .get(0);
+    let started = Instant::now();
+    let report = wc.run_session().await;
+    println!(
+        "  populate session: {} qbXML requests, progress {:?}, {} ms",
+        report.requests,
+        report.progress(),
+        started.elapsed().as_millis()
+    );
+    task_line(db, populate).await?;
+    for r in db
+        .query(
+            "SELECT e.table_name, h.row_count FROM qbsync.history h JOIN qbsync.entity e ON e.name = h.entity \
+             WHERE e.company_kind = 'qbd' ORDER BY e.ord",
+            &[],
+        )
+        .await?
+    {
+        print!("{}={} ", r.get::<_, String>(0), r.get::<_, Option<i64>>(1).unwrap_or(0));
+    }
+    println!();
+
+    step("15. a QuickBooks user edits the file, then SELECT qbsync.qb_refresh('shop')");
+    admin.advance_clock(3600);
+    if let Some(id) = admin
+        .ids("Customer")
+        .ok()
+        .and_then(|ids| ids.first().cloned())
+    {
+        let _ = admin.modify(
+            "Customer",
+            &id,
+            qbsync_qbxml::Element::new("Mod").leaf("CompanyName", "Changed In QuickBooks Desktop"),
+        );
+    }
+    if let Some(id) = admin
+        .ids("Invoice")
+        .ok()
+        .and_then(|ids| ids.first().cloned())
+    {
+        let _ = admin.delete("Invoice", &id);
+    }
+    let refresh: i64 = db
+        .query_one("SELECT qbsync.qb_refresh('shop')", &[])
+        .await?
+        .get(0);
+    let report = wc.run_session().await;
+    println!("  refresh session: {} qbXML requests", report.requests);
+    task_line(db, refresh).await?;
+    for r in db
+        .query(
+            "SELECT entity, operation, count(*) FROM qbsync.sync_result WHERE task_id = $1 GROUP BY 1, 2 ORDER BY 1, 2",
+            &[&refresh],
+        )
+        .await?
+    {
+        println!("    {} {}: {}", r.get::<_, String>(0), r.get::<_, String>(1), r.get::<_, i64>(2));
+    }
+
+    step(
+        "16. SELECT qbsync.qb_report('shop', 'ProfitAndLossStandard', '{\"date_macro\": \"All\"}')",
+    );
+    let task: i64 = db
+        .query_one(
+            "SELECT qbsync.qb_report('shop', 'ProfitAndLossStandard', '{\"date_macro\": \"All\"}')",
+            &[],
+        )
+        .await?
+        .get(0);
+    wc.run_session().await;
+    task_line(db, task).await?;
+    for r in db
+        .query(
+            "SELECT label, value FROM qbsync.report_value WHERE run_id = (SELECT id FROM qbsync.report_run WHERE task_id = $1) \
+             AND row_type = 'summary' AND col_no = 2 ORDER BY row_no",
+            &[&task],
+        )
+        .await?
+    {
+        println!(
+            "    {:<28} {:>12}",
+            r.get::<_, Option<String>>(0).unwrap_or_default(),
+            r.get::<_, Option<String>>(1).unwrap_or_default()
+        );
+    }
+    let stats = admin.stats();
+    println!(
+        "  the company file answered {} message sets; {} parse errors",
+        stats.message_sets, stats.parse_errors
+    );
+    let _ = stop.send(true);
+    let _ = server.await;
+    Ok(())
+}
+
 pub async fn run(
     admin_cfg: tokio_postgres::Config,
     database: &str,
     customers: usize,
 ) -> anyhow::Result<()> {
-    println!("qbsync demo: PostgreSQL + extension + agent + loopback QuickBooks Online");
+    println!("qbsync demo: PostgreSQL + extension + agent + loopback QuickBooks Online and QuickBooks Desktop");
 
     step("1. QuickBooks Online sandbox");
     let sandbox = qbsync_sandbox::start(SandboxConfig {
@@ -432,6 +622,8 @@ pub async fn run(
         "\nsandbox saw {} API requests; {} token refreshes",
         stats.requests_total, stats.token_refreshes
     );
+
+    desktop(&db, &app_cfg).await?;
 
     let _ = stop_tx.send(true);
     agent.await.context("agent task")?.context("agent")?;

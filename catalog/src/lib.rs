@@ -18,10 +18,15 @@ pub use mapping::{
     body_from_row, extract_expr, line_from_row, upsert_sql, writeback_sql, UpsertSql, STAGE_TABLE,
     UPSERTED_TABLE,
 };
+pub use qbd::reports::{
+    qbd_report, qbd_reports, QbdReport, QbdReportFamily, AGING_REPORT_TYPES,
+    GENERAL_DETAIL_REPORT_TYPES, GENERAL_SUMMARY_REPORT_TYPES, QBD_REPORT_PARAMS,
+    REPORT_DATE_MACROS, SUMMARIZE_COLUMNS_BY as QBD_SUMMARIZE_COLUMNS_BY, SUMMARIZE_ROWS_BY,
+};
 pub use qbd::{
-    qbd_entity, qbd_mirror_tables_ddl, qbd_mod_name, qbd_upsert_sql, QbdColumn, QbdDelete,
-    QbdEntity, QbdKind, QbdLines, QbdType, QBD_ENTITIES, QBD_ENTITY_PREFIX, QBD_LINE_ID_COLUMN,
-    QBD_LIST_KEY_COLUMNS, QBD_MOD_RENAMES, QBD_SCHEMA, QBD_TXN_KEY_COLUMNS,
+    qbd_entity, qbd_mirror_tables_ddl, qbd_mod_name, qbd_upsert_sql, qbd_writeback_sql, QbdColumn,
+    QbdDelete, QbdEntity, QbdKind, QbdLines, QbdType, QBD_ENTITIES, QBD_ENTITY_PREFIX,
+    QBD_LINE_ID_COLUMN, QBD_LIST_KEY_COLUMNS, QBD_MOD_RENAMES, QBD_SCHEMA, QBD_TXN_KEY_COLUMNS,
 };
 pub use report::{
     qbo_report, report_param, ParamKind, Report, ReportParam, QBO_REPORTS, REPORT_PARAMS,

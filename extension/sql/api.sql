@@ -21,18 +21,6 @@ BEGIN
 END
 $$;
 
--- What QuickBooks Desktop companies cannot do yet over the Web Connector: these functions say
--- so instead of queueing work nothing would do.
-CREATE FUNCTION qbsync._require_online(c qbsync.company, what text) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF c.kind = 'qbd' THEN
-        RAISE EXCEPTION 'qbsync: company "%" is a QuickBooks Desktop company; % is not available for Desktop companies yet', c.name, what
-            USING ERRCODE = 'feature_not_supported', HINT = 'See docs/desktop.md for what works today.';
-    END IF;
-END
-$$;
-
 -- Resolves table names ('customer', 'qbo.customer' or 'Customer') to entity names in sync order.
 -- NULL means every enabled table of the company. `purpose` 'pull' (populate, refresh) leaves out
 -- outgoing-only tables and refuses one named explicitly; 'push' does the same for incoming-only.
@@ -218,7 +206,6 @@ LANGUAGE plpgsql AS $$
 DECLARE
     c qbsync.company := qbsync._company(company);
 BEGIN
-    PERFORM qbsync._require_online(c, 'qb_update');
     RETURN qbsync._enqueue(c, 'update', qbsync._entities(c, tables, 'push'));
 END
 $$;
@@ -232,15 +219,19 @@ DECLARE
     ents text[] := qbsync._entities(c, tables);
     pulled text[];
 BEGIN
-    PERFORM qbsync._require_online(c, 'qb_update_and_refresh');
     -- Each half skips the tables whose direction excludes it; only pulled tables need a populate.
     SELECT coalesce(array_agg(st.entity), '{}') INTO pulled FROM qbsync.sync_table st
     WHERE st.company_id = c.id AND st.entity = ANY (ents) AND st.direction <> 'outgoing';
     PERFORM qbsync._require_populated(c, pulled);
+    IF c.kind = 'qbd' THEN
+        -- A Web Connector session runs queued tasks in order: the push, then the refresh.
+        PERFORM qbsync._enqueue(c, 'update', ents);
+        RETURN qbsync._enqueue(c, 'refresh', pulled);
+    END IF;
     RETURN qbsync._enqueue(c, 'update_and_refresh', ents);
 END
 $$;
-COMMENT ON FUNCTION qbsync.qb_update_and_refresh IS 'Pushes pending rows, then refreshes the same tables from QuickBooks; returns the task id';
+COMMENT ON FUNCTION qbsync.qb_update_and_refresh IS 'Pushes pending rows, then refreshes the same tables from QuickBooks; returns the task id (for a QuickBooks Desktop company: an update task and a refresh task are queued, and the refresh task id is returned)';
 
 CREATE FUNCTION qbsync.qb_stop(task bigint) RETURNS bigint
 LANGUAGE plpgsql AS $$

@@ -209,6 +209,7 @@ DECLARE
     payer_col text;
     nk_value text;
     existing text;
+    product text;
 BEGIN
     -- The agent's own write-back (it sets this for its transaction) is not an application request.
     IF current_setting('qbsync.agent', true) = 'on' OR NEW.operation IS NULL THEN
@@ -235,10 +236,7 @@ BEGIN
         RAISE EXCEPTION 'qbsync: %: company "%" is a QuickBooks Online company and cannot use qbd tables', tbl, company.name
             USING ERRCODE = 'check_violation', HINT = 'Use the qbo tables for an Online company.';
     END IF;
-    IF company.kind = 'qbd' THEN
-        RAISE EXCEPTION 'qbsync: %: row local_id=%: pushing changes to QuickBooks Desktop is not available yet', tbl, NEW.local_id
-            USING ERRCODE = 'feature_not_supported', HINT = 'QuickBooks Desktop tables are populated from QuickBooks; see docs/desktop.md.';
-    END IF;
+    product := CASE WHEN TG_TABLE_SCHEMA = 'qbd' THEN 'QuickBooks Desktop' ELSE 'QuickBooks Online' END;
     IF NEW.operation = 'add' AND qb_id IS NOT NULL THEN
         RAISE EXCEPTION 'qbsync: %: row local_id=% is already in QuickBooks as Id %; it cannot be added again', tbl, NEW.local_id, qb_id
             USING ERRCODE = 'check_violation', HINT = 'Use operation = ''update'' to change it.';
@@ -255,20 +253,22 @@ BEGIN
                   HINT = format('Change the existing row instead: UPDATE %s SET ..., operation = ''update'' WHERE company_id = %s;', tbl, NEW.company_id);
     END IF;
     IF NEW.operation = 'add' AND NOT can_create THEN
-        RAISE EXCEPTION 'qbsync: %: QuickBooks Online does not let applications create % records', tbl, entity_name
+        RAISE EXCEPTION 'qbsync: %: % does not let applications create % records', tbl, product, entity_name
             USING ERRCODE = 'check_violation',
                   HINT = format('Create it in QuickBooks, then bring it here with SELECT qbsync.qb_refresh(%L, %L);', company.name, ARRAY[TG_TABLE_NAME]::text);
     END IF;
     IF NEW.operation IN ('update', 'void', 'delete') AND NOT can_update THEN
-        RAISE EXCEPTION 'qbsync: %: QuickBooks Online does not let applications % % records', tbl,
+        RAISE EXCEPTION 'qbsync: %: % does not let applications % % records', tbl, product,
             CASE NEW.operation WHEN 'delete' THEN 'delete or deactivate' ELSE 'change' END, entity_name
             USING ERRCODE = 'check_violation',
                   HINT = format('Make the change in QuickBooks, then bring it here with SELECT qbsync.qb_refresh(%L, %L);', company.name, ARRAY[TG_TABLE_NAME]::text);
     END IF;
     IF NEW.operation = 'void' AND NOT voidable THEN
-        RAISE EXCEPTION 'qbsync: %: QuickBooks Online cannot void % records', tbl, entity_name
+        RAISE EXCEPTION 'qbsync: %: % cannot void % records', tbl, product, entity_name
             USING ERRCODE = 'check_violation',
-                  HINT = CASE entity_kind WHEN 'list' THEN 'Use operation = ''delete'', which makes the record inactive.'
+                  HINT = CASE WHEN entity_kind = 'list' AND TG_TABLE_SCHEMA = 'qbd'
+                              THEN 'Use operation = ''delete'' to delete it (QuickBooks refuses while transactions use it), or set is_active = false with operation = ''update'' to make it inactive.'
+                              WHEN entity_kind = 'list' THEN 'Use operation = ''delete'', which makes the record inactive.'
                          ELSE 'Use operation = ''delete'' to remove the transaction.' END;
     END IF;
     IF NEW.operation = 'add' THEN

@@ -2,19 +2,22 @@
 -- below, one run per task, so runs for two periods can be compared in SQL.
 
 CREATE TABLE qbsync.report_kind (
-    name text PRIMARY KEY,
+    name text NOT NULL,
     company_kind text NOT NULL CHECK (company_kind IN ('qbo', 'qbd')),
     report_group text NOT NULL,
     params text[] NOT NULL,
-    description text NOT NULL
+    description text NOT NULL,
+    PRIMARY KEY (company_kind, name)
 );
 COMMENT ON TABLE qbsync.report_kind IS 'The reports qb_report() can run and the parameters each accepts';
 
 CREATE TABLE qbsync.report_param (
-    name text PRIMARY KEY,
+    name text NOT NULL,
+    company_kind text NOT NULL DEFAULT 'qbo' CHECK (company_kind IN ('qbo', 'qbd')),
     value_kind text NOT NULL CHECK (value_kind IN ('date', 'choice', 'ids', 'count')),
     choices text[],
-    description text NOT NULL
+    description text NOT NULL,
+    PRIMARY KEY (company_kind, name)
 );
 COMMENT ON TABLE qbsync.report_param IS 'Every report parameter and how its value is checked';
 
@@ -139,7 +142,7 @@ BEGIN
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
         v := p.value #>> '{}';
-        SELECT * INTO def FROM qbsync.report_param rp WHERE rp.name = p.key;
+        SELECT * INTO def FROM qbsync.report_param rp WHERE rp.name = p.key AND rp.company_kind = k.company_kind;
         IF def.value_kind = 'date' AND NOT qbsync._is_date(v) THEN
             RAISE EXCEPTION 'qbsync: report parameter % must be a date YYYY-MM-DD, not "%"', p.key, v
                 USING ERRCODE = 'invalid_parameter_value';
@@ -159,6 +162,10 @@ BEGIN
         RAISE EXCEPTION 'qbsync: report % starts (%) after it ends (%)', k.name, params->>'start_date', params->>'end_date'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF k.name = 'CustomSummary' AND NOT (params ? 'summarize_column_by' AND params ? 'summarize_rows_by') THEN
+        RAISE EXCEPTION 'qbsync: report CustomSummary needs both summarize_column_by and summarize_rows_by'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF params ? 'date_macro' AND (params ? 'start_date' OR params ? 'end_date') THEN
         RAISE EXCEPTION 'qbsync: report % takes either date_macro or start_date/end_date, not both', k.name
             USING ERRCODE = 'invalid_parameter_value';
@@ -174,10 +181,6 @@ DECLARE
     k qbsync.report_kind;
     task_id bigint;
 BEGIN
-    IF c.kind = 'qbd' THEN
-        RAISE EXCEPTION 'qbsync: company "%" is a QuickBooks Desktop company; Desktop reports are not available yet', c.name
-            USING ERRCODE = 'feature_not_supported', HINT = 'See docs/desktop.md for what works today.';
-    END IF;
     SELECT * INTO k FROM qbsync.report_kind rk WHERE lower(rk.name) = lower(report) AND rk.company_kind = c.kind;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'qbsync: unknown report "%" for % company "%"', report,

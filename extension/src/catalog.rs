@@ -3,8 +3,9 @@
 
 use pgrx::prelude::*;
 use qbsync_catalog::{
-    qbd_mirror_tables_ddl, DeleteStyle, EntityKind, ParamKind, QbdKind, QBD_ENTITIES, QBD_SCHEMA,
-    QBO_ENTITIES, QBO_REPORTS, QBO_SCHEMA, REPORT_PARAMS,
+    qbd_mirror_tables_ddl, qbd_reports, DeleteStyle, EntityKind, ParamKind, QbdKind, ReportParam,
+    QBD_ENTITIES, QBD_REPORT_PARAMS, QBD_SCHEMA, QBO_ENTITIES, QBO_REPORTS, QBO_SCHEMA,
+    REPORT_PARAMS,
 };
 
 fn quote(s: &str) -> String {
@@ -105,19 +106,16 @@ fn text_array(items: &[&str]) -> String {
 
 /// Fills `qbsync.report_kind` and `qbsync.report_param`, which `qb_report()` checks calls against.
 fn install_reports() -> Result<(), pgrx::spi::Error> {
-    for p in REPORT_PARAMS {
-        let (kind, choices) = match p.kind {
-            ParamKind::Date => ("date", "NULL".to_string()),
-            ParamKind::Choice(values) => ("choice", text_array(values)),
-            ParamKind::Ids => ("ids", "NULL".to_string()),
-            ParamKind::Count => ("count", "NULL".to_string()),
-        };
+    install_report_params("qbo", REPORT_PARAMS)?;
+    install_report_params("qbd", QBD_REPORT_PARAMS)?;
+    for r in qbd_reports() {
         Spi::run(&format!(
-            "INSERT INTO qbsync.report_param (name, value_kind, choices, description) VALUES ({}, {}, {}, {})",
-            quote(p.name),
-            quote(kind),
-            choices,
-            quote(p.doc),
+            "INSERT INTO qbsync.report_kind (name, company_kind, report_group, params, description) \
+             VALUES ({}, 'qbd', {}, {}, {})",
+            quote(r.name),
+            quote(r.family.label()),
+            text_array(r.family.params()),
+            quote(&format!("QuickBooks Desktop {} report {}", r.family.label(), r.name)),
         ))?;
     }
     for r in QBO_REPORTS {
@@ -128,6 +126,29 @@ fn install_reports() -> Result<(), pgrx::spi::Error> {
             quote(r.group),
             text_array(r.params),
             quote(r.doc),
+        ))?;
+    }
+    Ok(())
+}
+
+fn install_report_params(
+    company_kind: &str,
+    params: &[ReportParam],
+) -> Result<(), pgrx::spi::Error> {
+    for p in params {
+        let (value_kind, choices) = match p.kind {
+            ParamKind::Date => ("date", "NULL".to_string()),
+            ParamKind::Choice(values) => ("choice", text_array(values)),
+            ParamKind::Ids => ("ids", "NULL".to_string()),
+            ParamKind::Count => ("count", "NULL".to_string()),
+        };
+        Spi::run(&format!(
+            "INSERT INTO qbsync.report_param (name, company_kind, value_kind, choices, description) VALUES ({}, {}, {}, {}, {})",
+            quote(p.name),
+            quote(company_kind),
+            quote(value_kind),
+            choices,
+            quote(p.doc),
         ))?;
     }
     Ok(())

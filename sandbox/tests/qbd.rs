@@ -1952,3 +1952,25 @@ fn large_company_seeds_quickly() {
     );
     eprintln!("first page in {:?}", t.elapsed());
 }
+
+#[test]
+fn report_rows_keep_their_order_through_the_schema_pass() {
+    // ReportData is a repeating choice: text, data, subtotal and total rows interleave, and
+    // conforming the output to the schema must not group them by element name.
+    let qb = company(20);
+    let pl = report(&qb, summary("ProfitAndLossStandard", None));
+    let data = pl.find("ReportData").expect("ReportData");
+    let numbers: Vec<u64> = data
+        .children
+        .iter()
+        .map(|r| {
+            r.get_attr("rowNumber")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0)
+        })
+        .collect();
+    assert!(numbers.windows(2).all(|w| w[0] < w[1]), "{numbers:?}");
+    let kinds: Vec<&str> = data.children.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(kinds.first(), Some(&"TextRow"), "{kinds:?}");
+    assert_eq!(kinds.last(), Some(&"TotalRow"), "{kinds:?}");
+}

@@ -2,9 +2,13 @@
 //! cluster (set up by scripts/setup.sh), a sandbox on a loopback port, the agent running in
 //! this process on that database, and a company connected to the sandbox.
 
+use qbsync_agent::qbwc::{self, qwc::QwcSettings, QbwcService};
 use qbsync_agent::{database_config, runner, AgentConfig};
+use qbsync_sandbox::qbd::{QbdCompany, QbdConfig};
+use qbsync_sandbox::qbwc::{WebConnector, WebConnectorConfig};
 use qbsync_sandbox::{Admin, RunningSandbox, SandboxConfig, SeedSize};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -405,5 +409,73 @@ impl Env {
         let _ = admin
             .batch_execute(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"))
             .await;
+    }
+}
+
+/// The Web Connector password of the Desktop company [`desktop`] registers.
+pub const DESKTOP_PASSWORD: &str = "correct horse battery";
+
+/// A QuickBooks Desktop company ("shop") served through the agent's Web Connector endpoint.
+pub struct Desktop {
+    /// The simulated company file.
+    pub company: QbdCompany,
+    /// The agent's SOAP endpoint.
+    pub url: String,
+    pub owner_id: String,
+    pub file_id: String,
+    _stop: watch::Sender<bool>,
+}
+
+/// Registers company "shop" (Web Connector user `qbwc-shop`, password [`DESKTOP_PASSWORD`]),
+/// serves the agent's Web Connector endpoint on a loopback port and seeds a company file with
+/// `customers` customers.
+pub async fn desktop(env: &Env, customers: usize) -> Desktop {
+    env.exec(&format!(
+        "SELECT qbsync.qb_add_qbd_company('shop', 'qbwc-shop', '{DESKTOP_PASSWORD}')"
+    ))
+    .await;
+    let r = env
+        .one("SELECT qbwc_owner_id, qbwc_file_id FROM qbsync.company WHERE name = 'shop'")
+        .await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}{}",
+        listener.local_addr().unwrap().port(),
+        qbwc::DEFAULT_PATH
+    );
+    let service = QbwcService::new(env.database_config());
+    let (stop, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        let _ = qbwc::serve(service, listener, qbwc::DEFAULT_PATH, rx).await;
+    });
+    Desktop {
+        company: QbdCompany::seeded(QbdConfig {
+            customers,
+            ..Default::default()
+        }),
+        url,
+        owner_id: r.get(0),
+        file_id: r.get(1),
+        _stop: stop,
+    }
+}
+
+impl Desktop {
+    /// A Web Connector set up from the .QWC file the agent writes, with `password` typed in.
+    pub fn connector(&self, password: &str) -> WebConnector {
+        let qwc = QwcSettings {
+            app_name: "qbsync shop".into(),
+            app_url: self.url.clone(),
+            support_url: self.url.replace(qbwc::DEFAULT_PATH, "/"),
+            user_name: "qbwc-shop".into(),
+            owner_id: self.owner_id.clone(),
+            file_id: self.file_id.clone(),
+            run_every_minutes: 5,
+        }
+        .to_xml()
+        .expect("qwc");
+        let mut cfg = WebConnectorConfig::from_qwc(&qwc, password).expect("the .QWC parses");
+        cfg.noop_wait = std::time::Duration::from_millis(10);
+        WebConnector::new(cfg, Arc::new(self.company.clone())).expect("web connector")
     }
 }

@@ -1,76 +1,9 @@
 //! QuickBooks Desktop through the Web Connector: the simulated Web Connector (sandbox) drives the
 //! agent's SOAP endpoint over loopback HTTP, with the simulated company file behind it.
 
-use qbsync_agent::qbwc::{self, qwc::QwcSettings, QbwcService};
 use qbsync_catalog::QBD_ENTITIES;
-use qbsync_sandbox::qbd::{QbdCompany, QbdConfig};
-use qbsync_sandbox::qbwc::{SessionEnd, WebConnector, WebConnectorConfig};
-use qbsync_tests::Env;
-use std::sync::Arc;
-use tokio::sync::watch;
-
-const PASSWORD: &str = "correct horse battery";
-
-struct Desktop {
-    company: QbdCompany,
-    url: String,
-    owner_id: String,
-    file_id: String,
-    _stop: watch::Sender<bool>,
-}
-
-/// Registers company "shop", serves the agent's Web Connector endpoint on a loopback port and
-/// seeds a company file with `customers` customers.
-async fn desktop(env: &Env, customers: usize) -> Desktop {
-    env.exec(&format!(
-        "SELECT qbsync.qb_add_qbd_company('shop', 'qbwc-shop', '{PASSWORD}')"
-    ))
-    .await;
-    let r = env
-        .one("SELECT qbwc_owner_id, qbwc_file_id FROM qbsync.company WHERE name = 'shop'")
-        .await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!(
-        "http://127.0.0.1:{}{}",
-        listener.local_addr().unwrap().port(),
-        qbwc::DEFAULT_PATH
-    );
-    let service = QbwcService::new(env.database_config());
-    let (stop, rx) = watch::channel(false);
-    tokio::spawn(async move {
-        let _ = qbwc::serve(service, listener, qbwc::DEFAULT_PATH, rx).await;
-    });
-    Desktop {
-        company: QbdCompany::seeded(QbdConfig {
-            customers,
-            ..Default::default()
-        }),
-        url,
-        owner_id: r.get(0),
-        file_id: r.get(1),
-        _stop: stop,
-    }
-}
-
-impl Desktop {
-    /// A Web Connector set up from the .QWC file the agent writes, with `password` typed in.
-    fn connector(&self, password: &str) -> WebConnector {
-        let qwc = QwcSettings {
-            app_name: "qbsync shop".into(),
-            app_url: self.url.clone(),
-            support_url: self.url.replace(qbwc::DEFAULT_PATH, "/"),
-            user_name: "qbwc-shop".into(),
-            owner_id: self.owner_id.clone(),
-            file_id: self.file_id.clone(),
-            run_every_minutes: 5,
-        }
-        .to_xml()
-        .expect("qwc");
-        let mut cfg = WebConnectorConfig::from_qwc(&qwc, password).expect("the .QWC parses");
-        cfg.noop_wait = std::time::Duration::from_millis(10);
-        WebConnector::new(cfg, Arc::new(self.company.clone())).expect("web connector")
-    }
-}
+use qbsync_sandbox::qbwc::SessionEnd;
+use qbsync_tests::{desktop, Env, DESKTOP_PASSWORD as PASSWORD};
 
 async fn task_status(env: &Env, sql: &str) -> (String, Option<String>) {
     let r = env
@@ -371,5 +304,96 @@ async fn refresh_brings_changes_and_deletions_made_in_quickbooks() {
         "{:?}",
         stats.requests
     );
+    env.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn desktop_reports_land_in_the_report_tables() {
+    let env = Env::start().await;
+    let d = desktop(&env, 30).await;
+    let runs = [
+        (
+            "ProfitAndLossStandard",
+            r#"{"date_macro": "All", "accounting_method": "Accrual"}"#,
+        ),
+        ("BalanceSheetStandard", r#"{"date_macro": "All"}"#),
+        ("ARAgingSummary", "{}"),
+        ("GeneralLedger", r#"{"date_macro": "All"}"#),
+        (
+            "CustomSummary",
+            r#"{"date_macro": "All", "summarize_column_by": "TotalOnly", "summarize_rows_by": "Customer"}"#,
+        ),
+        ("CustomTxnDetail", r#"{"date_macro": "All"}"#),
+    ];
+    let mut tasks = Vec::new();
+    for (name, params) in runs {
+        let t: i64 = env
+            .one(&format!(
+                "SELECT qbsync.qb_report('shop', '{name}', '{params}')"
+            ))
+            .await
+            .get(0);
+        tasks.push((name, t));
+    }
+    let report = d.connector(PASSWORD).run_session().await;
+    assert!(
+        matches!(report.end, SessionEnd::Closed { .. }),
+        "{:?}",
+        report.end
+    );
+    for (name, task) in &tasks {
+        let (status, error) = task_status(&env, &task.to_string()).await;
+        assert_eq!(status, "done", "{name}: {error:?}");
+        let r = env
+            .one(&format!(
+                "SELECT report, row_count, column_count, (SELECT count(*) FROM qbsync.report_row WHERE run_id = r.id) \
+                 FROM qbsync.report_run r WHERE task_id = {task}"
+            ))
+            .await;
+        assert_eq!(r.get::<_, String>(0), *name);
+        assert!(r.get::<_, i32>(1) > 0, "{name} has rows");
+        assert!(r.get::<_, i32>(2) >= 2, "{name} has columns");
+        assert_eq!(i64::from(r.get::<_, i32>(1)), r.get::<_, i64>(3));
+    }
+    // The profit and loss has sections and ends with its net income.
+    let pl = tasks[0].1;
+    let r = env
+        .one(&format!(
+            "SELECT label, row_type, cardinality(section_path) FROM qbsync.report_row \
+             WHERE run_id = (SELECT id FROM qbsync.report_run WHERE task_id = {pl}) ORDER BY row_no DESC LIMIT 1"
+        ))
+        .await;
+    assert_eq!(r.get::<_, String>(1), "summary");
+    assert_eq!(
+        r.get::<_, i32>(2),
+        0,
+        "the grand total is outside every section"
+    );
+    let sections: i64 = env
+        .one(&format!(
+            "SELECT count(DISTINCT section_path[1]) FROM qbsync.report_row \
+             WHERE run_id = (SELECT id FROM qbsync.report_run WHERE task_id = {pl}) AND cardinality(section_path) > 0"
+        ))
+        .await
+        .get(0);
+    let dump: Vec<String> = env
+        .db
+        .query(
+            &format!("SELECT row_type || ' ' || array_to_string(section_path, '>') || ' | ' || coalesce(label, '') || ' | ' || coalesce(section_group, '') FROM qbsync.report_row WHERE run_id = (SELECT id FROM qbsync.report_run WHERE task_id = {pl}) ORDER BY row_no"),
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(sections >= 2, "income and expense sections: {dump:#?}");
+    // Desktop runs appear beside Online ones.
+    let listed: i64 = env
+        .one("SELECT count(*) FROM qbsync.report_runs WHERE company = 'shop' AND task_status = 'done'")
+        .await
+        .get(0);
+    assert_eq!(listed as usize, tasks.len());
+    assert_eq!(d.company.admin().stats().parse_errors, 0);
     env.finish().await;
 }

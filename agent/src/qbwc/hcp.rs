@@ -4,6 +4,9 @@
 
 use qbsync_qbxml::Element;
 
+/// The qbXML version of every request qbsync sends.
+pub const QBXML_VERSION: (u32, u32) = (13, 0);
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HostInfo {
     pub product: Option<String>,
@@ -23,13 +26,11 @@ impl HostInfo {
             .map(|(_, f)| f.as_str())
     }
 
-    /// The highest version both the host and qbsync speak (qbsync emits 13.0 requests).
+    /// The qbXML version qbsync's requests declare, when the host speaks it: qbsync emits 13.0
+    /// documents (validated against the 13.0 XSD), and a host must never get a version it does
+    /// not advertise (reference sheet §5).
     pub fn version(&self) -> Option<(u32, u32)> {
-        self.versions
-            .iter()
-            .copied()
-            .filter(|v| *v <= (13, 0))
-            .max()
+        self.versions.iter().copied().find(|v| *v == QBXML_VERSION)
     }
 }
 

@@ -9,6 +9,7 @@ pub mod session;
 
 use crate::db;
 use crate::qbd::populate::Populate;
+use crate::qbd::push::{self, Push};
 use crate::qbd::Work;
 use crate::tasks::{self, TaskKind};
 use axum::extract::State;
@@ -142,12 +143,7 @@ impl QbwcService {
             Call::CloseConnection { ticket } => {
                 // A task cut short stays running; it is re-queued and resumed at the next session.
                 if let Some(work) = self.take_work(&ticket) {
-                    let db = self.db().await?;
-                    db.execute(
-                        "UPDATE qbsync.task SET status = 'queued', locked_by = NULL WHERE id = $1 AND status = 'running'",
-                        &[&work.task()],
-                    )
-                    .await?;
+                    self.requeue(&work).await?;
                 }
                 let s = self.sessions.close(&ticket);
                 Reply::Text(match s {
@@ -174,9 +170,13 @@ impl QbwcService {
         };
         let row = db
             .query_one(
-                "SELECT name, error, coalesce(company_file, ''), \
-                 EXISTS (SELECT 1 FROM qbsync.task t WHERE t.company_id = c.id AND t.status IN ('queued', 'running')) \
-                 FROM qbsync.company c WHERE id = $1",
+                &format!(
+                    "SELECT name, error, coalesce(company_file, ''), \
+                     EXISTS (SELECT 1 FROM qbsync.task t WHERE t.company_id = c.id AND t.status IN ('queued', 'running')) \
+                     OR {} \
+                     FROM qbsync.company c WHERE id = $1",
+                    push::pending_condition()
+                ),
                 &[&company_id],
             )
             .await?;
@@ -185,6 +185,15 @@ impl QbwcService {
         if let Some(e) = error {
             warn!(company = %name, error = %e, "company needs attention; no session");
             return Ok(Reply::Strings(vec![String::new(), "nvu".into()]));
+        }
+        // The Web Connector runs one session per application at a time: an earlier session of
+        // this company still open lost its connection (e.g. a dropped response) and will not
+        // call closeConnection. Its task goes back to the queue; its rows are recovered.
+        for stale in self.sessions.tickets_of(company_id) {
+            if let Some(w) = self.take_work(&stale) {
+                self.requeue(&w).await?;
+            }
+            self.sessions.close(&stale);
         }
         let ticket = self.sessions.open(company_id, &name);
         info!(company = %name, work, "Web Connector session opened");
@@ -243,13 +252,17 @@ impl QbwcService {
                         return Ok(xml);
                     }
                     Err(e) => {
-                        tasks::finish(&db, work.task(), "failed", Some(&e.to_string())).await?;
+                        finish(&db, &work, "failed", Some(&e.to_string())).await?;
                         self.record_error(ticket, format!("qbsync: {e}")).await?;
                         continue;
                     }
                 }
             }
             let Some(task) = tasks::claim(&db, company_id, &self.agent_id).await? else {
+                // Nothing queued: rows waiting to be pushed go once per session.
+                if self.start_push(ticket, company_id, None).await? {
+                    continue;
+                }
                 return Ok(String::new());
             };
             match task.kind {
@@ -271,6 +284,10 @@ impl QbwcService {
                         Work::Populate(Populate::new(task.id, entities, self.page_size)),
                     );
                 }
+                TaskKind::Report => match crate::qbd::report::RunReport::new(&task) {
+                    Ok(run) => self.put_work(ticket, Work::Report(run)),
+                    Err(e) => tasks::finish(&db, task.id, "failed", Some(&e.to_string())).await?,
+                },
                 TaskKind::Refresh => {
                     let entities = task
                         .entities
@@ -291,6 +308,11 @@ impl QbwcService {
                         }
                     }
                 }
+                TaskKind::Update => {
+                    if !self.start_push(ticket, company_id, Some(task.id)).await? {
+                        tasks::finish(&db, task.id, "done", None).await?;
+                    }
+                }
                 other => {
                     tasks::finish(
                         &db,
@@ -304,6 +326,56 @@ impl QbwcService {
                 }
             }
         }
+    }
+
+    /// Starts a push of the company's pending Desktop rows as the session's work: once per
+    /// session without a task (rows a lock kept back wait for the next session), always for an
+    /// `update` task. False when there is nothing to push.
+    async fn start_push(
+        &self,
+        ticket: &str,
+        company_id: i64,
+        task: Option<i64>,
+    ) -> Result<bool, ServiceError> {
+        if task.is_none() {
+            let first = self
+                .sessions
+                .with(ticket, |s| !std::mem::replace(&mut s.pushed, true))
+                .unwrap_or(false);
+            if !first {
+                return Ok(false);
+            }
+        }
+        let db = self.db().await?;
+        match Push::start(&db, company_id, task).await {
+            Ok(Some(p)) => {
+                info!(task, "Desktop push started");
+                self.put_work(ticket, Work::Push(p));
+                Ok(true)
+            }
+            Ok(None) => Ok(false),
+            Err(e) => {
+                warn!(error = %e, "Desktop push could not start");
+                if let Some(t) = task {
+                    tasks::finish(&db, t, "failed", Some(&e.to_string())).await?;
+                }
+                self.record_error(ticket, format!("qbsync: {e}")).await?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Puts the task of work cut short back in the queue (resumed at the next session).
+    async fn requeue(&self, work: &Work) -> Result<(), ServiceError> {
+        if let Some(task) = work.task() {
+            let db = self.db().await?;
+            db.execute(
+                "UPDATE qbsync.task SET status = 'queued', locked_by = NULL WHERE id = $1 AND status = 'running'",
+                &[&task],
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// Checks the HCP response names the company file registered for this company, and
@@ -340,9 +412,14 @@ impl QbwcService {
             }
         }
         if info.version().is_none() {
+            let versions: Vec<String> = info
+                .versions
+                .iter()
+                .map(|(a, b)| format!("{a}.{b}"))
+                .collect();
             return Ok(Err(format!(
-                "qbsync: this QuickBooks supports qbXML {:?}; qbsync needs 13.0 or an earlier version it can use",
-                info.versions
+                "qbsync: this QuickBooks speaks qbXML {}; qbsync needs qbXML 13.0 (QuickBooks 2014 or later)",
+                if versions.is_empty() { "no version it names".to_string() } else { versions.join(", ") }
             )));
         }
         self.sessions.with(ticket, |s| s.host = Some(info.clone()));
@@ -385,7 +462,20 @@ impl QbwcService {
         let db = self.db().await?;
         if !hresult.trim().is_empty() {
             let error = format!("QuickBooks could not process the request ({hresult}): {message}");
-            tasks::finish(&db, work.task(), "failed", Some(&error)).await?;
+            {
+                let mut writer = self.writer.lock().await;
+                if writer.as_ref().is_none_or(|c| c.is_closed()) {
+                    let c = db::connect(&self.database).await?;
+                    crate::sync::stage::prepare(&c).await?;
+                    *writer = Some(c);
+                }
+                if let Some(c) = writer.as_mut() {
+                    if let Err(e) = work.rejected(c, company_id, hresult, message).await {
+                        warn!(error = %e, "could not record the failed request on its rows");
+                    }
+                }
+            }
+            finish(&db, &work, "failed", Some(&error)).await?;
             self.record_error(ticket, format!("qbsync: {error}"))
                 .await?;
             return Ok(RECEIVE_FAILED);
@@ -409,24 +499,39 @@ impl QbwcService {
                 Ok(progress)
             }
             Ok(true) => {
-                tasks::finish(&db, work.task(), "done", None).await?;
+                finish(&db, &work, "done", None).await?;
                 info!(task = work.task(), "Desktop task done");
+                let pushed = self.sessions.with(ticket, |s| s.pushed).unwrap_or(true);
                 let more: bool = db
                     .query_one(
                         "SELECT EXISTS (SELECT 1 FROM qbsync.task WHERE company_id = $1 AND status = 'queued')",
                         &[&company_id],
                     )
                     .await?
-                    .get(0);
+                    .get(0)
+                    || (!pushed && push::has_pending(&db, company_id).await?);
                 Ok(if more { 50 } else { 100 })
             }
             Err(e) => {
                 warn!(task = work.task(), error = %e, "Desktop task failed");
-                tasks::finish(&db, work.task(), "failed", Some(&e.to_string())).await?;
+                finish(&db, &work, "failed", Some(&e.to_string())).await?;
                 self.record_error(ticket, format!("qbsync: {e}")).await?;
                 Ok(RECEIVE_FAILED)
             }
         }
+    }
+}
+
+/// Records the outcome of the work's task, if it has one.
+async fn finish(
+    db: &Client,
+    work: &Work,
+    status: &str,
+    error: Option<&str>,
+) -> Result<(), tokio_postgres::Error> {
+    match work.task() {
+        Some(task) => tasks::finish(db, task, status, error).await,
+        None => Ok(()),
     }
 }
 

@@ -19,6 +19,9 @@ pub struct Session {
     pub last_error: Option<String>,
     /// Message sets sent and answered in this session.
     pub exchanges: u32,
+    /// Whether the session already started a push of its own (once per session: rows a lock
+    /// kept back wait for the next one).
+    pub pushed: bool,
 }
 
 #[derive(Default)]
@@ -40,6 +43,7 @@ impl Sessions {
                 host: None,
                 last_error: None,
                 exchanges: 0,
+                pushed: false,
             },
         );
         ticket
@@ -53,6 +57,17 @@ impl Sessions {
             .filter(|s| s.last_seen.elapsed() < IDLE_LIMIT)?;
         s.last_seen = Instant::now();
         Some(f(s))
+    }
+
+    /// Tickets of the open sessions of a company.
+    pub fn tickets_of(&self, company_id: i64) -> Vec<String> {
+        self.by_ticket
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|(_, s)| s.company_id == company_id)
+            .map(|(t, _)| t.clone())
+            .collect()
     }
 
     pub fn close(&self, ticket: &str) -> Option<Session> {

@@ -2,6 +2,7 @@
 //! header, its leaf columns and its rows (each with its section path), then stored as one
 //! `qbsync.report_run` with its `report_column` and `report_row` rows.
 
+pub mod qbd;
 pub mod qbo;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};

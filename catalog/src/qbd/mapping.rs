@@ -74,6 +74,29 @@ pub fn qbd_upsert_sql(schema: &str, entity: &QbdEntity) -> UpsertSql {
     UpsertSql { parent, children }
 }
 
+/// Writes the `*Ret` QuickBooks answered a push with (`$2`, jsonb: the `*Ret` as qbsync-qbxml's `ret_to_json` gives it) back
+/// into the row with local key `$1` of `entity` in `schema`: the QuickBooks key, EditSequence,
+/// times and every typed column from the answer, `data` = the answer; `operation` cleared,
+/// `sync_status` ok, `$3` left in `sync_message`. The answer is a whole `*Ret` (pushes send no
+/// `IncludeRetElement`), so a field it lacks is empty in QuickBooks. The line tables are then
+/// rewritten from `data` with [`qbd_upsert_sql`]'s `children` after putting `$1` in
+/// [`UPSERTED_TABLE`].
+pub fn qbd_writeback_sql(schema: &str, entity: &QbdEntity) -> String {
+    let sets: Vec<String> = entity
+        .key_columns()
+        .iter()
+        .chain(entity.columns.iter())
+        .map(|c| format!("{} = {}", c.name, extract(c, "$2::jsonb")))
+        .collect();
+    format!(
+        "UPDATE {schema}.{} t SET {}, data = $2::jsonb, \
+         operation = NULL, sync_status = 'ok', sync_message = $3, synced_at = now(), request_id = NULL \
+         WHERE t.local_id = $1",
+        entity.table,
+        sets.join(", ")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +117,17 @@ mod tests {
         assert!(qbd_upsert_sql("qbd", customer)
             .parent
             .contains("ON CONFLICT (company_id, list_id)"));
+    }
+
+    #[test]
+    fn writeback_sets_keys_typed_columns_and_clears_operation() {
+        let invoice = qbd_entity("Invoice").expect("invoice");
+        let sql = qbd_writeback_sql("qbd", invoice);
+        assert!(sql.starts_with("UPDATE qbd.invoice t SET txn_id = ($2::jsonb #>> '{TxnID}')"));
+        assert!(sql.contains("edit_sequence = ($2::jsonb #>> '{EditSequence}')"));
+        assert!(sql.contains("txn_number = NULLIF(($2::jsonb #>> '{TxnNumber}'), '')::numeric"));
+        assert!(sql.contains("customer_full_name = ($2::jsonb #>> '{CustomerRef,FullName}')"));
+        assert!(sql.contains("data = $2::jsonb, operation = NULL, sync_status = 'ok'"));
+        assert!(sql.ends_with("WHERE t.local_id = $1"));
     }
 }

@@ -12,9 +12,10 @@
 
 mod lists;
 mod mapping;
+pub mod reports;
 mod txns;
 
-pub use mapping::qbd_upsert_sql;
+pub use mapping::{qbd_upsert_sql, qbd_writeback_sql};
 
 use crate::ddl::{write_line_table, write_mirror_table, LineTable, MirrorTable, TypedColumn};
 use crate::entity::SqlType;

@@ -302,4 +302,8 @@ impl QuickBooksHost for QbdCompany {
     fn end_session(&self) {
         QbdCompany::end_session(self)
     }
+
+    fn take_drop_response(&self) -> bool {
+        QbdCompany::take_drop_response(self)
+    }
 }

@@ -19,13 +19,20 @@ pub(crate) struct Model {
     pub order: Vec<String>,
     /// The model of each child.
     pub kids: HashMap<String, ModelId>,
+    /// Sort rank of each child: its place in `order`, except that the alternatives of a
+    /// repeating choice (`ReportData`'s DataRow/TextRow/SubtotalRow/TotalRow) share one rank, so
+    /// their document order is kept.
+    pub ranks: HashMap<String, usize>,
     /// For simple content: the qbXML scalar type it derives from (`AMTTYPE`, `STRTYPE`, ...).
     pub simple: Option<String>,
 }
 
 impl Model {
     fn position(&self, name: &str) -> Option<usize> {
-        self.order.iter().position(|n| n == name)
+        self.ranks
+            .get(name)
+            .copied()
+            .or_else(|| self.order.iter().position(|n| n == name))
     }
 }
 
@@ -294,7 +301,7 @@ impl Compiler<'_> {
         let mut m = Model::default();
         for c in &ct.children {
             match local(c) {
-                "sequence" | "choice" | "all" | "group" => self.particles(c, &mut m, 0),
+                "sequence" | "choice" | "all" | "group" => self.particles(c, &mut m, 0, None),
                 "simpleContent" => {
                     let base = c
                         .children
@@ -310,7 +317,7 @@ impl Compiler<'_> {
         m
     }
 
-    fn particles(&mut self, node: &Element, m: &mut Model, depth: usize) {
+    fn particles(&mut self, node: &Element, m: &mut Model, depth: usize, shared: Option<usize>) {
         if depth > 32 {
             return;
         }
@@ -322,6 +329,8 @@ impl Compiler<'_> {
                 let name = name.to_string();
                 if m.position(&name).is_none() {
                     let kid = self.element(node);
+                    m.ranks
+                        .insert(name.clone(), shared.unwrap_or(m.order.len()));
                     m.order.push(name.clone());
                     m.kids.insert(name, kid);
                 }
@@ -330,18 +339,26 @@ impl Compiler<'_> {
                 if let Some(r) = node.get_attr("ref") {
                     if let Some(g) = self.decls.groups.get(r) {
                         for c in &g.children {
-                            self.particles(c, m, depth + 1);
+                            self.particles(c, m, depth + 1, shared);
                         }
                     }
                 } else {
                     for c in &node.children {
-                        self.particles(c, m, depth + 1);
+                        self.particles(c, m, depth + 1, shared);
                     }
                 }
             }
             "sequence" | "choice" | "all" => {
+                let repeating = local(node) == "choice"
+                    && node
+                        .get_attr("maxOccurs")
+                        .is_some_and(|v| v != "1" && v != "0");
+                let shared = match shared {
+                    None if repeating => Some(m.order.len()),
+                    other => other,
+                };
                 for c in &node.children {
-                    self.particles(c, m, depth + 1);
+                    self.particles(c, m, depth + 1, shared);
                 }
             }
             _ => {}

@@ -36,4 +36,9 @@ pub trait QuickBooksHost: Send + Sync {
     fn process(&self, request: &str) -> Result<String, Hresult>;
     /// The session ended: iterators die.
     fn end_session(&self);
+    /// Whether the answer to the request just processed is to be lost on its way back (the
+    /// write was applied; the transport fails). Asked once after each request.
+    fn take_drop_response(&self) -> bool {
+        false
+    }
 }

@@ -416,7 +416,9 @@ impl Session<'_> {
 
             self.report.requests += 1;
             let processed = self.host(move |h| h.process(&request)).await?;
-            if wc.knobs.take_drop() {
+            // The Web Connector's own knob, or the company file asking for its answer to be lost.
+            let host_drop = self.host(|h| h.take_drop_response()).await?;
+            if wc.knobs.take_drop() || host_drop {
                 // QuickBooks applied the request; the answer never reaches the agent.
                 wc.reset_client();
                 return Ok(SessionEnd::TransportDropped {
