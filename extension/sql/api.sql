@@ -139,6 +139,12 @@ BEGIN
         RAISE EXCEPTION 'qbsync: direction must be incoming, outgoing or both, not "%"', direction
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF c.kind = 'qbd' AND qb_enable_table.direction = 'both'
+       AND EXISTS (SELECT 1 FROM qbsync.entity e WHERE e.name = ent AND e.is_payment) THEN
+        RAISE EXCEPTION 'qbsync: QuickBooks Desktop payments (%) cannot be synced in both directions yet: the duplicate-payment match runs for QuickBooks Online only', table_name
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Use direction => ''incoming'' (payments entered in QuickBooks) or ''outgoing'' (payments recorded by the application).';
+    END IF;
     IF payment_match IS NOT NULL THEN
         IF payment_match NOT IN ('reference', 'amount_date') THEN
             RAISE EXCEPTION 'qbsync: payment_match must be reference or amount_date, not "%"', payment_match

@@ -623,3 +623,85 @@ async fn session_or_nothing(d: &Desktop) {
         report.end
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_deleted_in_quickbooks_answer_3120_and_500_on_the_row() {
+    let env = Env::start().await;
+    let d = desktop(&env, 10).await;
+    d.connector(DESKTOP_PASSWORD).run_session().await; // connect
+    env.exec("SELECT qbsync.qb_populate('shop', '{customer}')")
+        .await;
+    session(&d).await;
+    let admin = d.company.admin();
+    let ids = admin.ids("Customer").unwrap();
+    // Two customers with no transactions, deleted by a QuickBooks user after they were mirrored.
+    let added: Vec<String> = ["Gone Before Update", "Gone Before Refresh"]
+        .iter()
+        .map(|n| {
+            admin
+                .add("Customer", Element::new("Add").leaf("Name", *n))
+                .unwrap()
+                .child_text("ListID")
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    env.exec("SELECT qbsync.qb_refresh('shop', '{customer}')")
+        .await;
+    session(&d).await;
+    for id in &added {
+        admin.delete("Customer", id).unwrap();
+    }
+    let local = |id: &str| format!("SELECT local_id FROM qbd.customer WHERE list_id = '{id}'");
+    let upd: i64 = env.one(&local(&added[0])).await.get(0);
+    let refr: i64 = env.one(&local(&added[1])).await.get(0);
+    env.exec(&format!(
+        "UPDATE qbd.customer SET company_name = 'New Name', operation = 'update' WHERE local_id = {upd}; \
+         UPDATE qbd.customer SET operation = 'refresh' WHERE local_id = {refr}"
+    ))
+    .await;
+    session(&d).await;
+    // The update cannot find its target: a row error with QuickBooks' code, nothing created.
+    let (status, message, _, _) = state(&env, "customer", upd).await;
+    assert_eq!(status, "error", "{message:?}");
+    assert_eq!(
+        last_result(&env, "Customer", upd).await.1.as_deref(),
+        Some("3120")
+    );
+    // The refresh finds nothing (status 500 Warn / 1): the record is gone here too.
+    let gone: i64 = env
+        .one(&format!(
+            "SELECT count(*) FROM qbd.customer WHERE local_id = {refr}"
+        ))
+        .await
+        .get(0);
+    assert_eq!(gone, 0);
+    assert_eq!(admin.count("Customer").unwrap(), ids.len());
+    // Kinds do not mix: a Desktop company cannot use qbo tables, nor an Online one qbd tables.
+    let e = env
+        .error_of(&format!(
+            "INSERT INTO qbo.customer (company_id, display_name, operation) VALUES ({}, 'x', 'add')",
+            shop(&env).await
+        ))
+        .await;
+    assert!(
+        e.contains("QuickBooks Desktop company and cannot use qbo tables"),
+        "{e}"
+    );
+    let e = env
+        .error_of(&format!(
+            "INSERT INTO qbd.customer (company_id, name, operation) VALUES ({}, 'x', 'add')",
+            env.company_id
+        ))
+        .await;
+    assert!(
+        e.contains("QuickBooks Online company and cannot use qbd tables"),
+        "{e}"
+    );
+    // Desktop payments both ways are refused until they are matched before adding.
+    let e = env
+        .error_of("SELECT qbsync.qb_enable_table('shop', 'receive_payment', direction => 'both', payment_match => 'reference')")
+        .await;
+    assert!(e.contains("cannot be synced in both directions yet"), "{e}");
+    env.finish().await;
+}
