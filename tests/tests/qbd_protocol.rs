@@ -210,3 +210,74 @@ async fn update_and_refresh_pushes_then_reads_back() {
     );
     env.finish().await;
 }
+
+/// QuickBooks that pauses after its first answer until the test says go on.
+struct Pausing {
+    inner: QbdCompany,
+    answered: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>>,
+    resume: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+}
+
+impl QuickBooksHost for Pausing {
+    fn company_file_name(&self) -> String {
+        self.inner.company_file_name()
+    }
+    fn supported_versions(&self) -> Vec<String> {
+        self.inner.supported_versions()
+    }
+    fn hcp_response(&self, owner_id: &str, file_id: &str) -> String {
+        self.inner.hcp_response(owner_id, file_id)
+    }
+    fn open(&self, company_file: &str) -> Result<(), Hresult> {
+        self.inner.open(company_file)
+    }
+    fn process(&self, request: &str) -> Result<String, Hresult> {
+        let answer = self.inner.process(request);
+        let first = self.answered.lock().ok().and_then(|mut a| a.take());
+        if let Some(tx) = first {
+            let _ = tx.send(());
+            if let Ok(rx) = self.resume.lock() {
+                let _ = rx.recv_timeout(std::time::Duration::from_secs(30));
+            }
+        }
+        answer
+    }
+    fn end_session(&self) {
+        self.inner.end_session()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qb_stop_ends_a_desktop_populate_between_exchanges() {
+    let env = Env::start().await;
+    let d = desktop(&env, 250).await;
+    d.connector(DESKTOP_PASSWORD).run_session().await; // connect
+    let task: i64 = env.one("SELECT qbsync.qb_populate('shop')").await.get(0);
+    let (answered_tx, answered_rx) = std::sync::mpsc::channel();
+    let (resume_tx, resume_rx) = std::sync::mpsc::channel();
+    let host = Pausing {
+        inner: d.company.clone(),
+        answered: std::sync::Mutex::new(Some(answered_tx)),
+        resume: std::sync::Mutex::new(resume_rx),
+    };
+    let good = d.connector(DESKTOP_PASSWORD);
+    let wc = WebConnector::new(good.config().clone(), Arc::new(host)).unwrap();
+    let session = tokio::spawn(async move { wc.run_session().await });
+    tokio::task::spawn_blocking(move || {
+        answered_rx.recv_timeout(std::time::Duration::from_secs(60))
+    })
+    .await
+    .unwrap()
+    .expect("the first request was answered");
+    env.exec(&format!("SELECT qbsync.qb_stop({task})")).await;
+    let _ = resume_tx.send(());
+    let report = session.await.unwrap();
+    let (s, _) = status(&env, task).await;
+    assert_eq!(s, "stopped", "{:?}", report.end);
+    let read: i64 = env.one("SELECT count(*) FROM qbd.customer").await.get(0);
+    assert!(
+        read < d.company.admin().count("Customer").unwrap() as i64,
+        "stopped before reading everything"
+    );
+    env.finish().await;
+}

@@ -246,6 +246,21 @@ impl QbwcService {
         let db = self.db().await?;
         loop {
             if let Some(work) = self.take_work(ticket) {
+                // qb_stop(): a read stops between two exchanges (a push finishes its rows).
+                if let (Work::Populate(_), Some(task)) = (&work, work.task()) {
+                    let stop: bool = db
+                        .query_one(
+                            "SELECT stop_requested FROM qbsync.task WHERE id = $1",
+                            &[&task],
+                        )
+                        .await?
+                        .get(0);
+                    if stop {
+                        tasks::finish(&db, task, "stopped", Some("stopped on request")).await?;
+                        info!(task, "Desktop task stopped on request");
+                        continue;
+                    }
+                }
                 match work.request() {
                     Ok(xml) => {
                         self.put_work(ticket, work);
