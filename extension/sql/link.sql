@@ -40,6 +40,10 @@ BEGIN
         RAISE EXCEPTION 'qbsync: unknown table "%"', table_name
             USING ERRCODE = 'undefined_table', HINT = 'SELECT schema_name, table_name FROM qbsync.entity lists them.';
     END IF;
+    IF e.company_kind = 'qbd' THEN
+        RAISE EXCEPTION 'qbsync: %.%: linking and matching work on QuickBooks Online tables only so far', e.schema_name, e.table_name
+            USING ERRCODE = 'feature_not_supported', HINT = 'See docs/desktop.md for what works with QuickBooks Desktop.';
+    END IF;
     RETURN e;
 END
 $$;

@@ -281,3 +281,66 @@ async fn qb_stop_ends_a_desktop_populate_between_exchanges() {
     );
     env.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_endpoint_answers_expect_100_continue_before_the_body() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let env = Env::start().await;
+    let d = desktop(&env, 5).await;
+    let authority = d
+        .url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let body = qbsync_qbxml::soap::call_envelope(&qbsync_qbxml::soap::Call::ServerVersion {
+        str_version: None,
+    });
+    let mut stream = tokio::net::TcpStream::connect(&authority).await.unwrap();
+    // Headers only, as the Web Connector sends them, then wait for the interim answer.
+    let head = format!(
+        "POST /qbwc HTTP/1.1\r\nHost: {authority}\r\nContent-Type: text/xml; charset=utf-8\r\n\
+         SOAPAction: \"http://developer.intuit.com/serverVersion\"\r\nExpect: 100-continue\r\n\
+         Content-Length: {}\r\nConnection: Keep-Alive\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 256];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut buf))
+        .await
+        .expect("an interim answer before the body is sent")
+        .unwrap();
+    let interim = String::from_utf8_lossy(&buf[..n]).to_string();
+    assert!(interim.starts_with("HTTP/1.1 100 Continue"), "{interim}");
+    stream.write_all(body.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let mut chunk = vec![0u8; 4096];
+    // The envelope's closing tag, whatever its prefix, ends the answer.
+    while !String::from_utf8_lossy(&answer)
+        .trim_end()
+        .ends_with("Envelope>")
+    {
+        let n = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut chunk))
+            .await
+            .expect("the SOAP answer")
+            .unwrap();
+        if n == 0 {
+            break;
+        }
+        answer.extend_from_slice(&chunk[..n]);
+    }
+    let answer = String::from_utf8_lossy(&answer).to_string();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer.contains("serverVersionResult") && answer.contains("qbsync"),
+        "{answer}"
+    );
+    assert!(
+        answer
+            .to_lowercase()
+            .contains("content-type: text/xml; charset=utf-8"),
+        "{answer}"
+    );
+    env.finish().await;
+}

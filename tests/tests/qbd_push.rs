@@ -703,5 +703,11 @@ async fn records_deleted_in_quickbooks_answer_3120_and_500_on_the_row() {
         .error_of("SELECT qbsync.qb_enable_table('shop', 'receive_payment', direction => 'both', payment_match => 'reference')")
         .await;
     assert!(e.contains("cannot be synced in both directions yet"), "{e}");
+    let e = env
+        .error_of(&format!(
+            "SELECT qbsync.qb_link('qbd.customer', {upd}, 'x')"
+        ))
+        .await;
+    assert!(e.contains("QuickBooks Online tables only"), "{e}");
     env.finish().await;
 }

@@ -284,16 +284,7 @@ impl QbwcService {
                 // The company file was checked by this session's first call.
                 TaskKind::Connect => tasks::finish(&db, task.id, "done", None).await?,
                 TaskKind::Populate => {
-                    let entities = task
-                        .entities
-                        .iter()
-                        .filter_map(|n| qbd_entity(n))
-                        .collect::<Vec<_>>();
-                    info!(
-                        task = task.id,
-                        entities = entities.len(),
-                        "Desktop populate started"
-                    );
+                    let entities = desktop_entities(&task, "populate");
                     self.put_work(
                         ticket,
                         Work::Populate(Populate::new(task.id, entities, self.page_size)),
@@ -304,16 +295,7 @@ impl QbwcService {
                     Err(e) => tasks::finish(&db, task.id, "failed", Some(&e.to_string())).await?,
                 },
                 TaskKind::Refresh => {
-                    let entities = task
-                        .entities
-                        .iter()
-                        .filter_map(|n| qbd_entity(n))
-                        .collect::<Vec<_>>();
-                    info!(
-                        task = task.id,
-                        entities = entities.len(),
-                        "Desktop refresh started"
-                    );
+                    let entities = desktop_entities(&task, "refresh");
                     match Populate::refresh(&db, company_id, task.id, entities, self.page_size)
                         .await
                     {
@@ -548,6 +530,17 @@ async fn finish(
         Some(task) => tasks::finish(db, task, status, error).await,
         None => Ok(()),
     }
+}
+
+/// The Desktop entities a task names (`qbd:Customer`, ...), logged as the task starts.
+fn desktop_entities(task: &tasks::Task, what: &str) -> Vec<&'static qbsync_catalog::QbdEntity> {
+    let entities: Vec<_> = task.entities.iter().filter_map(|n| qbd_entity(n)).collect();
+    info!(
+        task = task.id,
+        entities = entities.len(),
+        "Desktop {what} started"
+    );
+    entities
 }
 
 async fn handle(State(service): State<Arc<QbwcService>>, body: String) -> Response {
