@@ -1,11 +1,13 @@
 //! qbsync agent: runs the tasks the extension enqueues and pushes the rows applications flag,
 //! between Postgres and QuickBooks Online.
 
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod listener;
+pub mod metrics;
 pub mod qbd;
 pub mod qbo;
 pub mod qbwc;

@@ -2,7 +2,9 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use qbsync_agent::{database_config, demo, qbwc, runner, AgentConfig};
+use qbsync_agent::{cli, database_config, demo, metrics, qbwc, runner, AgentConfig};
+use std::io::IsTerminal;
+use std::process::ExitCode;
 use std::time::Duration;
 use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
@@ -31,6 +33,53 @@ enum Command {
     Demo(DemoArgs),
     /// Write the .QWC file that registers a QuickBooks Desktop company with the Web Connector.
     Qwc(QwcArgs),
+    /// Print every company's state (qbsync.status) as a table.
+    Status(StatusArgs),
+    /// Run populate, refresh or update for a company and follow it until it ends (needs a running agent).
+    Sync(SyncCmdArgs),
+    /// Write a troubleshooting bundle (tasks, messages, settings; secrets redacted) to one Markdown file.
+    Logs(LogsArgs),
+}
+
+#[derive(Args)]
+struct StatusArgs {
+    /// libpq connection string or URL; without it the PG* environment variables are used.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Args)]
+struct SyncCmdArgs {
+    /// libpq connection string or URL; without it the PG* environment variables are used.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    /// The company (as given to qbsync.qb_add_company).
+    company: String,
+    /// What to run.
+    #[arg(value_enum, default_value_t = cli::sync::Action::Refresh)]
+    action: cli::sync::Action,
+    /// Mirror tables to sync, comma-separated (default: every enabled table).
+    #[arg(long, value_delimiter = ',')]
+    tables: Option<Vec<String>>,
+    /// Stop waiting after this long (e.g. 90s, 15m, 1h); the task is left running or queued.
+    #[arg(long, default_value = "1h", value_parser = cli::sync::parse_duration)]
+    timeout: Duration,
+    /// Print progress lines even on a terminal (no progress bar).
+    #[arg(long)]
+    no_progress_bar: bool,
+}
+
+#[derive(Args)]
+struct LogsArgs {
+    /// libpq connection string or URL; without it the PG* environment variables are used.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    /// Only this company's tasks, messages and settings.
+    #[arg(long)]
+    company: Option<String>,
+    /// The Markdown file to write ("-" for standard output); default qbsync-logs-<time>.md.
+    #[arg(long)]
+    output: Option<std::path::PathBuf>,
 }
 
 #[derive(Args)]
@@ -67,6 +116,9 @@ struct RunArgs {
     /// to serve none. Put a TLS proxy in front when it is not on loopback.
     #[arg(long, env = "QBSYNC_QBWC_BIND", default_value = "127.0.0.1:8080")]
     qbwc_bind: String,
+    /// Address of the Prometheus endpoint (GET /metrics); "off" to serve none.
+    #[arg(long, env = "QBSYNC_METRICS_BIND", default_value = "127.0.0.1:9187")]
+    metrics_bind: String,
 }
 
 #[derive(Args)]
@@ -134,7 +186,7 @@ fn shutdown_signal() -> watch::Receiver<bool> {
     rx
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     init_tracing(cli.log_json);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -165,9 +217,72 @@ fn main() -> anyhow::Result<()> {
                         }
                     });
                 }
+                if args.metrics_bind != "off" {
+                    let addr: std::net::SocketAddr = args
+                        .metrics_bind
+                        .parse()
+                        .with_context(|| format!("--metrics-bind {}", args.metrics_bind))?;
+                    let listener = tokio::net::TcpListener::bind(addr)
+                        .await
+                        .with_context(|| format!("binding the metrics endpoint on {addr}"))?;
+                    tracing::info!(%addr, path = metrics::PATH, "metrics endpoint listening");
+                    let stop = shutdown.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = metrics::serve(listener, stop).await {
+                            tracing::error!(error = %e, "metrics endpoint stopped");
+                        }
+                    });
+                }
                 runner::run(cfg, shutdown)
                     .await
-                    .context("agent stopped with an error")
+                    .context("agent stopped with an error")?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Status(args) => {
+                let db = cli::connect(&database_config(args.database_url.as_deref())?).await?;
+                let mut out = std::io::stdout().lock();
+                cli::status::run(&db, &mut out).await?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Sync(args) => {
+                let db = cli::connect(&database_config(args.database_url.as_deref())?).await?;
+                let stdout = std::io::stdout();
+                let progress = if stdout.is_terminal() && !args.no_progress_bar {
+                    cli::sync::Progress::Bar
+                } else {
+                    cli::sync::Progress::Lines
+                };
+                let opts = cli::sync::SyncOptions {
+                    company: args.company,
+                    action: args.action,
+                    tables: args.tables,
+                    timeout: args.timeout,
+                    poll: Duration::from_millis(500),
+                    progress,
+                };
+                let cancel = async {
+                    if tokio::signal::ctrl_c().await.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                };
+                let mut out = stdout.lock();
+                let report = cli::sync::run(&db, &opts, &mut out, cancel).await?;
+                Ok(ExitCode::from(report.outcome.exit_code()))
+            }
+            Command::Logs(args) => {
+                let cfg = database_config(args.database_url.as_deref())?;
+                let db = cli::connect(&cfg).await?;
+                let text = cli::logs::bundle(&db, &cfg, args.company.as_deref()).await?;
+                let path = args.output.unwrap_or_else(|| {
+                    format!("qbsync-logs-{}.md", chrono::Utc::now().format("%Y%m%d-%H%M%S")).into()
+                });
+                if path.as_os_str() == "-" {
+                    print!("{text}");
+                } else {
+                    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+                    eprintln!("troubleshooting bundle written to {}", path.display());
+                }
+                Ok(ExitCode::SUCCESS)
             }
             Command::Qwc(args) => {
                 let db = qbsync_agent::db::connect(&database_config(args.database_url.as_deref())?)
@@ -202,7 +317,7 @@ fn main() -> anyhow::Result<()> {
                     Some(path) => std::fs::write(&path, xml).with_context(|| format!("writing {}", path.display()))?,
                     None => print!("{xml}"),
                 }
-                Ok(())
+                Ok(ExitCode::SUCCESS)
             }
             Command::Sandbox(args) => {
                 let config = qbsync_sandbox::SandboxConfig {
@@ -224,11 +339,12 @@ fn main() -> anyhow::Result<()> {
                 let mut stop = shutdown_signal();
                 let _ = stop.changed().await;
                 sandbox.shutdown().await;
-                Ok(())
+                Ok(ExitCode::SUCCESS)
             }
             Command::Demo(args) => {
                 let admin = database_config(args.database_url.as_deref())?;
-                demo::run(admin, &args.database, args.customers).await
+                demo::run(admin, &args.database, args.customers).await?;
+                Ok(ExitCode::SUCCESS)
             }
         }
     })

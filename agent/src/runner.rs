@@ -9,7 +9,7 @@ use crate::listener::{self, Wake};
 use crate::qbo::{QboClient, RealmLimitsRegistry, TokenSource};
 use crate::sync::{populate, push, refresh, Company, CompanyCtx};
 use crate::tasks::{self, Task, TaskKind};
-use qbsync_catalog::{qbo_entity, Entity, QBO_ENTITIES, QBO_SCHEMA};
+use qbsync_catalog::{qbo_entity, Entity, QBD_ENTITIES, QBD_SCHEMA, QBO_ENTITIES, QBO_SCHEMA};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -49,6 +49,42 @@ fn companies_with_work_sql() -> String {
     )
 }
 
+/// SQL counting, per company, queued tasks and mirror rows waiting to be pushed (Online and
+/// Desktop tables), for the queue-depth gauges.
+fn queue_depth_sql() -> String {
+    let pending: Vec<String> = QBO_ENTITIES
+        .iter()
+        .map(|e| format!("SELECT company_id FROM {QBO_SCHEMA}.{} WHERE sync_status IN ('pending', 'sending')", e.table))
+        .chain(QBD_ENTITIES.iter().map(|e| {
+            format!("SELECT company_id FROM {QBD_SCHEMA}.{} WHERE sync_status IN ('pending', 'sending')", e.table)
+        }))
+        .collect();
+    format!(
+        "SELECT c.name, \
+                (SELECT count(*) FROM qbsync.task t WHERE t.company_id = c.id AND t.status = 'queued'), \
+                coalesce(p.n, 0) \
+         FROM qbsync.company c \
+         LEFT JOIN (SELECT company_id, count(*) AS n FROM ({}) u GROUP BY company_id) p ON p.company_id = c.id",
+        pending.join(" UNION ALL ")
+    )
+}
+
+/// Refreshes the queue-depth gauges; a failure only costs the gauges, never the agent.
+async fn refresh_queue_depth(db: &tokio_postgres::Client, sql: &str) {
+    match db.query(sql, &[]).await {
+        Ok(rows) => {
+            let depth: Vec<(String, i64, i64)> = rows
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2)))
+                .collect();
+            crate::metrics::queue_depth(&depth);
+        }
+        Err(e) => {
+            warn!(error = %crate::error::describe_db_error(&e), "could not measure the queue")
+        }
+    }
+}
+
 /// Runs until `shutdown` turns true; in-flight work stops at the next safe point.
 pub async fn run(cfg: AgentConfig, shutdown: watch::Receiver<bool>) -> Result<(), AgentError> {
     let cfg = Arc::new(cfg);
@@ -72,6 +108,7 @@ pub async fn run(cfg: AgentConfig, shutdown: watch::Receiver<bool>) -> Result<()
     ));
     let mut sweep = tokio::time::interval(cfg.sweep_interval);
     let work_sql = companies_with_work_sql();
+    let depth_sql = queue_depth_sql();
     let mut workers: HashMap<i64, Worker> = HashMap::new();
     let mut stop = shutdown.clone();
     loop {
@@ -83,6 +120,7 @@ pub async fn run(cfg: AgentConfig, shutdown: watch::Receiver<bool>) -> Result<()
             _ = sweep.tick() => {
                 let requeued = tasks::requeue_stale(&db, cfg.stale_task_after, LEASE_KEY).await?;
                 if requeued > 0 { warn!(requeued, "re-queued tasks of an agent that stopped answering"); }
+                refresh_queue_depth(&db, &depth_sql).await;
                 db.query(work_sql.as_str(), &[]).await?.iter().map(|r| r.get(0)).collect()
             }
             _ = stop.changed() => break,

@@ -106,12 +106,19 @@ pub async fn finish(
     status: &str,
     error: Option<&str>,
 ) -> Result<(), tokio_postgres::Error> {
-    db.execute(
-        "UPDATE qbsync.task SET status = $2, error = $3, finished_at = now(), heartbeat_at = now(), \
-         current_entity = CASE WHEN $2 = 'done' THEN NULL ELSE current_entity END WHERE id = $1",
-        &[&task, &status, &error],
-    )
-    .await?;
+    let row = db
+        .query_opt(
+            "UPDATE qbsync.task SET status = $2, error = $3, finished_at = now(), heartbeat_at = now(), \
+             current_entity = CASE WHEN $2 = 'done' THEN NULL ELSE current_entity END WHERE id = $1 \
+             RETURNING kind, extract(epoch FROM finished_at - coalesce(started_at, created_at))::float8",
+            &[&task, &status, &error],
+        )
+        .await?;
+    if let Some(row) = row {
+        let kind: String = row.get(0);
+        let seconds: Option<f64> = row.get(1);
+        crate::metrics::task_finished(&kind, status, seconds.unwrap_or(0.0));
+    }
     Ok(())
 }
 

@@ -176,6 +176,13 @@ impl Populate {
             stage::upsert_with(&tx, company, &sql, &e.sql_name(), &texts, log).await?;
         }
         self.rows += texts.len() as i64;
+        let company_name = crate::metrics::company_name(company);
+        crate::metrics::records_synced(
+            &company_name,
+            e.name,
+            crate::metrics::INCOMING,
+            texts.len() as i64,
+        );
         tx.execute(
             "UPDATE qbsync.task SET current_entity = $2, rows_done = rows_done + $3, heartbeat_at = now() WHERE id = $1",
             &[&self.task, &e.sql_name(), &(texts.len() as i64)],

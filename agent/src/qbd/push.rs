@@ -675,7 +675,23 @@ impl Push {
             return Ok(());
         }
         let mut round = Tally::default();
+        let company_name = crate::metrics::company_name(company);
         for (r, o) in outcomes {
+            match o {
+                Outcome::Failed { .. } => crate::metrics::records_failed(
+                    &company_name,
+                    r.entity.name,
+                    crate::metrics::OUTGOING,
+                    1,
+                ),
+                Outcome::Done { .. } | Outcome::Deleted { .. } => crate::metrics::records_synced(
+                    &company_name,
+                    r.entity.name,
+                    crate::metrics::OUTGOING,
+                    1,
+                ),
+                _ => {}
+            }
             match o {
                 Outcome::Deferred(_) => {
                     round.deferred += 1;

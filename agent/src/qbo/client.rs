@@ -4,6 +4,7 @@
 use super::fault::{parse_fault, QboError};
 use super::limits::RealmLimits;
 use super::oauth::TokenSource;
+use crate::metrics;
 use backon::{ExponentialBuilder, Retryable};
 use chrono::{DateTime, FixedOffset};
 use reqwest::{header, Method};
@@ -28,6 +29,25 @@ struct ApiRequest {
     /// Whether an answer-less failure (5xx, network) may be retried here. Not for creates:
     /// QuickBooks may have applied them, and only the caller can check before sending again.
     retry_unknown: bool,
+}
+
+impl ApiRequest {
+    /// The route kind, for metrics (bounded: no ids).
+    fn endpoint(&self) -> &'static str {
+        if self.batch {
+            "batch"
+        } else if self.method == Method::POST {
+            "entity_write"
+        } else if self.path == "query" {
+            "query"
+        } else if self.path == "cdc" {
+            "cdc"
+        } else if self.path.starts_with("reports/") {
+            "report"
+        } else {
+            "entity_read"
+        }
+    }
 }
 
 pub struct QboClient {
@@ -133,7 +153,14 @@ impl QboClient {
                 .header(header::CONTENT_TYPE, *content_type)
                 .body(body.clone());
         }
-        let resp = builder.send().await?;
+        let started = std::time::Instant::now();
+        let resp = match builder.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                metrics::quickbooks_request(req.endpoint(), "error", started.elapsed());
+                return Err(e.into());
+            }
+        };
         let status = resp.status().as_u16();
         let tid = resp
             .headers()
@@ -146,7 +173,17 @@ impl QboClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let body = resp.text().await?;
+        let body = resp.text().await;
+        metrics::quickbooks_request(
+            req.endpoint(),
+            if body.is_ok() {
+                metrics::status_class(status)
+            } else {
+                "error"
+            },
+            started.elapsed(),
+        );
+        let body = body?;
         debug!(
             status,
             intuit_tid = tid.as_deref().unwrap_or(""),
@@ -178,7 +215,12 @@ impl QboClient {
                     .when(|e| e.is_transient() && (req.retry_unknown || matches!(e, QboError::Throttled { .. })))
                     // Retry-After from QuickBooks overrides our own backoff; None still ends the retries.
                     .adjust(|e, backoff| backoff.map(|d| e.retry_after().unwrap_or(d)))
-                    .notify(|e, d| warn!(error = %e, wait_ms = d.as_millis() as u64, "retrying QuickBooks request"))
+                    .notify(|e, d| {
+                        if matches!(e, QboError::Throttled { .. }) {
+                            metrics::throttle_wait(d);
+                        }
+                        warn!(error = %e, wait_ms = d.as_millis() as u64, "retrying QuickBooks request")
+                    })
                     .await;
                 match result {
                     Err(QboError::Unauthorized { .. }) if !refreshed => refreshed = true,

@@ -108,6 +108,7 @@ impl TokenSource {
                 return Ok(Cached { access, expires_at });
             }
         }
+        let started = std::time::Instant::now();
         let resp = self
             .http
             .post(&self.token_url)
@@ -118,9 +119,26 @@ impl TokenSource {
                 ("refresh_token", refresh_token.as_str()),
             ])
             .send()
-            .await?;
+            .await;
+        let resp = match resp {
+            Ok(r) => r,
+            Err(e) => {
+                crate::metrics::quickbooks_request("token", "error", started.elapsed());
+                return Err(e.into());
+            }
+        };
         let status = resp.status().as_u16();
-        let body = resp.text().await?;
+        let body = resp.text().await;
+        crate::metrics::quickbooks_request(
+            "token",
+            if body.is_ok() {
+                crate::metrics::status_class(status)
+            } else {
+                "error"
+            },
+            started.elapsed(),
+        );
+        let body = body?;
         if status != 200 {
             drop(tx);
             if let Ok(err) = serde_json::from_str::<TokenErrorResponse>(&body) {

@@ -449,6 +449,7 @@ impl QbwcService {
     ) -> Result<i32, ServiceError> {
         let Some(company_id) = self.sessions.with(ticket, |s| {
             s.exchanges += 1;
+            crate::metrics::remember_company(s.company_id, &s.company);
             s.company_id
         }) else {
             return Ok(RECEIVE_FAILED);

@@ -4,6 +4,7 @@
 
 use super::{stage, CompanyCtx};
 use crate::error::AgentError;
+use crate::metrics;
 use crate::qbo::QueryPage;
 use crate::tasks;
 use chrono::{DateTime, FixedOffset, Utc};
@@ -148,6 +149,7 @@ async fn write_pages(
     stage::upsert(&tx, ctx.company.id, entity, &objects, None).await?;
     tasks::progress(&tx, task, n, 0).await?;
     tx.commit().await?;
+    metrics::records_synced(&ctx.company.name, entity.name, metrics::INCOMING, n);
     Ok(n)
 }
 

@@ -244,6 +244,12 @@ pub async fn apply(
             let n = up.inserted + up.updated + removed;
             crate::tasks::progress(&tx, task, n, 0).await?;
             tx.commit().await?;
+            crate::metrics::records_synced(
+                &ctx.company.name,
+                entity.name,
+                crate::metrics::INCOMING,
+                n,
+            );
             info!(
                 inserted = up.inserted,
                 updated = up.updated,
@@ -344,6 +350,12 @@ async fn query_since(
         .await?;
         crate::tasks::progress(&tx, task, up.inserted + up.updated, 0).await?;
         tx.commit().await?;
+        crate::metrics::records_synced(
+            &ctx.company.name,
+            entity.name,
+            crate::metrics::INCOMING,
+            up.inserted + up.updated,
+        );
         total += up.inserted + up.updated;
         start += n as u64;
         if n < page_size as usize {

@@ -222,6 +222,18 @@ pub async fn push_entity(
         }
         crate::tasks::progress(&tx, task, round.ok + round.failed, round.failed as i32).await?;
         tx.commit().await?;
+        crate::metrics::records_synced(
+            &company.name,
+            entity.name,
+            crate::metrics::OUTGOING,
+            round.ok,
+        );
+        crate::metrics::records_failed(
+            &company.name,
+            entity.name,
+            crate::metrics::OUTGOING,
+            round.failed,
+        );
         summary.ok += round.ok;
         summary.failed += round.failed;
         summary.deferred += round.deferred;
