@@ -17,6 +17,12 @@ extension_sql_file!("../sql/report.sql", name = "report", requires = ["api"]);
 
 extension_sql_file!("../sql/qbd.sql", name = "qbd", requires = ["api"]);
 
+extension_sql_file!(
+    "../sql/operator.sql",
+    name = "operator",
+    requires = ["link", "report"]
+);
+
 // Mirror tables come from the shared catalogue, so they are created by Rust once the rest exists.
 extension_sql!(
     "SELECT qbsync._install_catalog();",
