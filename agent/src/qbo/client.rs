@@ -255,6 +255,20 @@ impl QboClient {
         Ok(QueryPage { body })
     }
 
+    /// `GET /query` for objects of `entity`, decoded (for lookups: a page of populate is
+    /// streamed as raw text instead, see [`QueryPage`]).
+    pub async fn query_objects(&self, entity: &str, query: &str) -> Result<Vec<Value>, QboError> {
+        let page = self.query(query).await?;
+        let (objects, _) = page.objects(entity)?;
+        objects
+            .iter()
+            .map(|o| {
+                serde_json::from_str(o.get())
+                    .map_err(|e| QboError::Decode(format!("{entity}: {e}")))
+            })
+            .collect()
+    }
+
     /// `GET /cdc` for `entities` changed since `since`.
     #[instrument(skip(self))]
     pub async fn cdc(

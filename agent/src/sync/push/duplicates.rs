@@ -4,7 +4,7 @@
 //! when another mirror row already holds it.
 
 use super::{Claimed, Outcome};
-use crate::qbo::{FaultError, QboError};
+use crate::qbo::FaultError;
 use crate::sync::{query_literal, CompanyCtx};
 use qbsync_catalog::{body_from_row, Entity, QBO_SCHEMA};
 use serde_json::Value;
@@ -122,7 +122,7 @@ pub(super) async fn check(
             )
         }
     };
-    let found = match find(ctx, entity, &query).await {
+    let found = match ctx.qbo.query_objects(entity.name, &query).await {
         Ok(objects) => objects,
         Err(e) => return Some(super::send::failure(e)),
     };
@@ -170,13 +170,4 @@ pub(super) async fn check(
         }),
         Err(e) => Some(Outcome::Unknown(crate::error::describe_db_error(&e))),
     }
-}
-
-async fn find(ctx: &CompanyCtx, entity: &Entity, query: &str) -> Result<Vec<Value>, QboError> {
-    let page = ctx.qbo.query(query).await?;
-    let (objects, _) = page.objects(entity.name)?;
-    objects
-        .iter()
-        .map(|o| serde_json::from_str(o.get()).map_err(|e| QboError::Decode(e.to_string())))
-        .collect()
 }

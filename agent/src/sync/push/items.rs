@@ -109,12 +109,7 @@ impl From<QboError> for Missing {
 }
 
 async fn query_one(ctx: &CompanyCtx, entity: &str, q: &str) -> Result<Option<Value>, QboError> {
-    let page = ctx.qbo.query(q).await?;
-    let (objects, _) = page.objects(entity)?;
-    objects
-        .first()
-        .map(|o| serde_json::from_str(o.get()).map_err(|e| QboError::Decode(e.to_string())))
-        .transpose()
+    Ok(ctx.qbo.query_objects(entity, q).await?.into_iter().next())
 }
 
 /// The Id of the company's item called `name` (QuickBooks compares item names without case).

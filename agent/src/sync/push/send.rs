@@ -67,14 +67,12 @@ async fn find_by_natural_key(
         entity.name,
         query_literal(value)
     );
-    let page = ctx.qbo.query(&q).await?;
-    let (objects, _) = page.objects(entity.name)?;
-    if objects.len() != 1 {
-        return Ok(None);
-    }
-    serde_json::from_str(objects[0].get())
-        .map(Some)
-        .map_err(|e| QboError::Decode(e.to_string()))
+    let mut objects = ctx.qbo.query_objects(entity.name, &q).await?;
+    Ok(if objects.len() == 1 {
+        objects.pop()
+    } else {
+        None
+    })
 }
 
 /// Answer-less attempts at one create before leaving it for a later round.
