@@ -46,6 +46,35 @@ me="$(id -un)"
 as_postgres psql -qAtc "SELECT 1 FROM pg_roles WHERE rolname = '$me'" | grep -q 1 \
   || as_postgres psql -qc "CREATE ROLE \"$me\" SUPERUSER LOGIN"
 
+# pg_cron runs the jobs qb_schedule creates. It is loaded at server start, lives in one database
+# (cron.database_name: "qbsync" here, QBSYNC_CRON_DATABASE to change it) and runs jobs in background
+# workers, so no password is needed for a connection back to the server.
+cron_db="${QBSYNC_CRON_DATABASE:-qbsync}"
+psql_admin() { psql -d postgres -qAtX "$@"; }
+restart_if_needed() {
+  # pg_file_settings reads the files now (pending_restart only after an asynchronous reload).
+  if [ -n "$(psql_admin -c "SELECT 1 FROM pg_file_settings WHERE NOT applied AND name IS NOT NULL LIMIT 1")" ]; then
+    log "restarting PostgreSQL 15 ($1)"
+    $SUDO pg_ctlcluster 15 main restart
+  fi
+}
+preload="$(psql_admin -c "SHOW shared_preload_libraries")"
+if [[ ",${preload// /}," != *",pg_cron,"* ]]; then
+  psql_admin -c "ALTER SYSTEM SET shared_preload_libraries = '${preload:+$preload,}pg_cron'"
+fi
+restart_if_needed "to load pg_cron"
+# The cron.* settings exist once pg_cron is loaded.
+[ "$(psql_admin -c "SELECT current_setting('cron.database_name', true)")" = "$cron_db" ] \
+  || psql_admin -c "ALTER SYSTEM SET cron.database_name = '$cron_db'"
+[ "$(psql_admin -c "SELECT current_setting('cron.use_background_workers', true)")" = "on" ] \
+  || psql_admin -c "ALTER SYSTEM SET cron.use_background_workers = on"
+# One worker per running job, beside the parallel-query workers.
+[ "$(psql_admin -c "SHOW max_worker_processes")" -ge 24 ] || psql_admin -c "ALTER SYSTEM SET max_worker_processes = 24"
+restart_if_needed "for the pg_cron settings"
+psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$cron_db'" | grep -q 1 \
+  || psql_admin -c "CREATE DATABASE \"$cron_db\""
+psql -d "$cron_db" -qAtX -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS pg_cron"
+
 log "building and installing the qbsync extension"
 cargo pgrx install --pg-config "$PG_CONFIG" -p qbsync 2>&1 | grep -E "error|warning: unused|Finished|Installing" || true
 test -f /usr/share/postgresql/15/extension/qbsync.control

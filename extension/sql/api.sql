@@ -80,8 +80,10 @@ LANGUAGE plpgsql AS $$
 DECLARE
     task_id bigint;
 BEGIN
-    INSERT INTO qbsync.task (company_id, kind, entities, params, entities_total)
-    VALUES (c.id, task_kind, task_entities, task_params, cardinality(task_entities))
+    -- requested_by: who asked, or what on their behalf (a pg_cron job sets qbsync.requested_by).
+    INSERT INTO qbsync.task (company_id, kind, entities, params, entities_total, requested_by)
+    VALUES (c.id, task_kind, task_entities, task_params, cardinality(task_entities),
+            coalesce(nullif(current_setting('qbsync.requested_by', true), ''), current_user))
     RETURNING id INTO task_id;
     PERFORM pg_notify('qbsync', json_build_object('task', task_id, 'company', c.id)::text);
     RETURN task_id;
@@ -265,36 +267,6 @@ END
 $$;
 COMMENT ON FUNCTION qbsync.qb_stop IS 'Stops a task: a queued one at once, a running one at its next entity boundary (never mid-record)';
 
-CREATE VIEW qbsync.status AS
-SELECT
-    c.name AS company,
-    c.kind,
-    CASE
-        WHEN c.error IS NOT NULL THEN 'Needs attention: ' || c.error
-        WHEN r.id IS NOT NULL THEN format('Running %s %s %s of %s', r.kind, coalesce(r.current_entity, ''),
-                                          least(r.entities_done + 1, r.entities_total), r.entities_total)
-        WHEN l.id IS NULL THEN 'Ready'
-        ELSE format('Last sync %s (%s)', to_char(l.finished_at, 'YYYY-MM-DD HH24:MI:SS TZ'), l.status)
-    END AS state,
-    CASE
-        WHEN c.error IS NOT NULL THEN 'red'
-        WHEN r.id IS NOT NULL AND r.errors > 0 THEN 'orange'
-        WHEN r.id IS NULL AND l.id IS NOT NULL AND (l.errors > 0 OR l.status = 'failed') THEN 'red'
-        ELSE 'blue'
-    END AS flag,
-    coalesce(r.errors, l.errors, 0) AS errors,
-    (SELECT count(*) FROM qbsync.sync_result sr
-      WHERE sr.company_id = c.id AND sr.outcome = 'error' AND sr.at > now() - interval '1 day') AS errors_last_day,
-    coalesce(r.id, l.id) AS task_id,
-    coalesce(r.requested_by, l.requested_by) AS requested_by,
-    l.finished_at AS last_sync_at,
-    c.error AS company_error
-FROM qbsync.company c
-LEFT JOIN LATERAL (SELECT * FROM qbsync.task t WHERE t.company_id = c.id AND t.status = 'running'
-                   ORDER BY t.id DESC LIMIT 1) r ON true
-LEFT JOIN LATERAL (SELECT * FROM qbsync.task t WHERE t.company_id = c.id AND t.status IN ('done', 'failed', 'stopped')
-                   ORDER BY t.finished_at DESC NULLS LAST, t.id DESC LIMIT 1) l ON true;
-COMMENT ON VIEW qbsync.status IS 'One row per company: what it is doing, a flag (blue ok, orange running with errors, red needs attention), error counts and who started the last task';
 
 CREATE VIEW qbsync.messages AS
 SELECT sr.at, c.name AS company, sr.task_id, en.schema_name || '.' || en.table_name AS table_name, sr.entity,

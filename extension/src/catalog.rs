@@ -51,7 +51,40 @@ fn _install_catalog() -> Result<(), pgrx::spi::Error> {
         ))?;
     }
     install_qbd_catalog()?;
-    install_reports()
+    install_reports()?;
+    Spi::run(&pending_view_sql())
+}
+
+/// `qbsync.pending`: every mirror row waiting to be pushed or being pushed, across all tables of
+/// both kinds, so "what is pending?" is one query.
+fn pending_view_sql() -> String {
+    let qbo = QBO_ENTITIES
+        .iter()
+        .map(|e| (format!("{QBO_SCHEMA}.{}", e.table), e.name.to_string(), "id"));
+    let qbd = QBD_ENTITIES.iter().map(|e| {
+        (
+            format!("{QBD_SCHEMA}.{}", e.table),
+            format!("{}{}", qbsync_catalog::QBD_ENTITY_PREFIX, e.name),
+            e.key_column(),
+        )
+    });
+    let selects: Vec<String> = qbo
+        .chain(qbd)
+        .map(|(table, entity, key)| {
+            format!(
+                "SELECT c.name AS company, {} AS table_name, {} AS entity, x.local_id, x.{key}::text AS quickbooks_id, \
+                 x.operation, x.sync_status, x.sync_message \
+                 FROM {table} x JOIN qbsync.company c ON c.id = x.company_id WHERE x.sync_status IN ('pending', 'sending')",
+                quote(&table),
+                quote(&entity),
+            )
+        })
+        .collect();
+    format!(
+        "CREATE VIEW qbsync.pending AS {};\n\
+         COMMENT ON VIEW qbsync.pending IS 'Mirror rows waiting to be pushed to QuickBooks (pending) or being pushed (sending), in every table';",
+        selects.join("\nUNION ALL ")
+    )
 }
 
 /// The QuickBooks Desktop mirror tables (schema qbd) and their `qbsync.entity` rows, named

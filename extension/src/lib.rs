@@ -4,6 +4,7 @@
 use pgrx::prelude::*;
 
 mod catalog;
+mod schedule;
 
 ::pgrx::pg_module_magic!(name, version);
 
@@ -18,9 +19,15 @@ extension_sql_file!("../sql/report.sql", name = "report", requires = ["api"]);
 extension_sql_file!("../sql/qbd.sql", name = "qbd", requires = ["api"]);
 
 extension_sql_file!(
+    "../sql/schedule.sql",
+    name = "schedule",
+    requires = ["api", schedule::_cron_next_epoch]
+);
+
+extension_sql_file!(
     "../sql/operator.sql",
     name = "operator",
-    requires = ["link", "report"]
+    requires = ["link", "report", "schedule"]
 );
 
 // Mirror tables come from the shared catalogue, so they are created by Rust once the rest exists.

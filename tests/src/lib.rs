@@ -25,6 +25,10 @@ pub struct Options {
     pub sandbox: SandboxConfig,
     pub start_agent: bool,
     pub operation_result: bool,
+    /// Use pg_cron's database (`cron.database_name`, set up by scripts/setup.sh) instead of a
+    /// fresh one: it is cleared (jobs unscheduled, qbsync dropped) at the start and at the end,
+    /// so that no job of the test keeps running. One test at a time may use it.
+    pub pg_cron: bool,
 }
 
 impl Default for Options {
@@ -36,6 +40,7 @@ impl Default for Options {
             },
             start_agent: true,
             operation_result: false,
+            pg_cron: false,
         }
     }
 }
@@ -46,6 +51,7 @@ pub struct Env {
     pub company_id: i64,
     pub sandbox: RunningSandbox,
     dbname: String,
+    pg_cron: bool,
     admin: Client,
     app_cfg: tokio_postgres::Config,
     agent: Option<AgentHandle>,
@@ -71,6 +77,11 @@ async fn connect(cfg: &tokio_postgres::Config) -> Client {
     client
 }
 
+/// Leaves pg_cron's database as scripts/setup.sh made it: pg_cron, no jobs, no qbsync.
+const CLEAR_PG_CRON_DATABASE: &str = "CREATE EXTENSION IF NOT EXISTS pg_cron; \
+     SELECT cron.unschedule(jobid) FROM cron.job; DELETE FROM cron.job_run_details; \
+     DROP EXTENSION IF EXISTS qbsync CASCADE; DROP EXTENSION IF EXISTS pgcrypto";
+
 impl Env {
     pub async fn start() -> Env {
         Self::with(Options::default()).await
@@ -90,22 +101,38 @@ impl Env {
             .expect("database config");
         base.dbname("postgres");
         let admin = connect(&base).await;
-        let dbname = format!(
-            "qbsync_t_{}_{}",
-            std::process::id(),
-            DATABASES.fetch_add(1, Ordering::SeqCst)
-        );
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"))
-            .await
-            .unwrap();
-        admin
-            .batch_execute(&format!("CREATE DATABASE {dbname}"))
-            .await
-            .unwrap();
+        let dbname = if opts.pg_cron {
+            admin
+                .query_one("SHOW cron.database_name", &[])
+                .await
+                .expect("pg_cron is loaded (run scripts/setup.sh)")
+                .get(0)
+        } else {
+            format!(
+                "qbsync_t_{}_{}",
+                std::process::id(),
+                DATABASES.fetch_add(1, Ordering::SeqCst)
+            )
+        };
+        if !opts.pg_cron {
+            admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"))
+                .await
+                .unwrap();
+            admin
+                .batch_execute(&format!("CREATE DATABASE {dbname}"))
+                .await
+                .unwrap();
+        }
         let mut app_cfg = base.clone();
         app_cfg.dbname(&dbname);
         let db = connect(&app_cfg).await;
+        if opts.pg_cron {
+            // Never dropped: pg_cron's scheduler would stop with its database until a restart.
+            db.batch_execute(CLEAR_PG_CRON_DATABASE)
+                .await
+                .expect("clearing pg_cron's database");
+        }
         db.batch_execute("CREATE EXTENSION qbsync CASCADE")
             .await
             .expect("CREATE EXTENSION qbsync (is it installed?)");
@@ -117,6 +144,7 @@ impl Env {
             company_id: 0,
             sandbox,
             dbname,
+            pg_cron: opts.pg_cron,
             admin,
             app_cfg,
             agent: None,
@@ -401,14 +429,23 @@ impl Env {
             db,
             admin,
             dbname,
+            pg_cron,
             sandbox,
             ..
         } = self;
+        if pg_cron {
+            // Back to what setup left: pg_cron's database with pg_cron and no jobs.
+            db.batch_execute(CLEAR_PG_CRON_DATABASE)
+                .await
+                .expect("clearing pg_cron's database");
+        }
         drop(db);
         sandbox.shutdown().await;
-        let _ = admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"))
-            .await;
+        if !pg_cron {
+            let _ = admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"))
+                .await;
+        }
     }
 }
 

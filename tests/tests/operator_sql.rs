@@ -96,5 +96,36 @@ async fn activity_results_and_retention() {
     );
     let e = env.error_of("SELECT qbsync.qb_prune('1 minute')").await;
     assert!(e.contains("at least one hour"), "{e}");
+
+    // What is pending: rows flagged while no agent runs, in any table, until pushed.
+    let local = env
+        .insert("qbo.customer", "display_name, operation", "'Pending Pelican', 'add'")
+        .await;
+    let update_id = env.active_id("qbo.vendor", "", 0).await;
+    env.exec(&format!("UPDATE qbo.vendor SET operation = 'update', company_name = 'Pending Co' WHERE id = '{update_id}'"))
+        .await;
+    let pending: Vec<(String, String, Option<String>, String)> = env
+        .db
+        .query("SELECT table_name, operation, quickbooks_id, sync_status FROM qbsync.pending WHERE company = 'acme' ORDER BY table_name", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    assert_eq!(
+        pending,
+        [
+            ("qbo.customer".to_string(), "add".to_string(), None, "pending".to_string()),
+            ("qbo.vendor".to_string(), "update".to_string(), Some(update_id), "pending".to_string()),
+        ]
+    );
+    env.exec("DELETE FROM qbsync.task WHERE status = 'queued'").await;
+    env.start_agent();
+    assert_eq!(env.wait_row("qbo.customer", local).await.status, "ok");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while count(env.one("SELECT count(*) FROM qbsync.pending").await) > 0 {
+        assert!(std::time::Instant::now() < deadline, "rows still pending");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     env.finish().await;
 }

@@ -5,12 +5,13 @@ use anyhow::Context;
 use std::io::Write;
 use tokio_postgres::Client;
 
-/// Writes one line per company: company, state, flag, errors, requested_by.
+/// Writes one line per company: company, state, flag, errors, requested_by, next scheduled sync.
 pub async fn run<W: Write>(db: &Client, out: &mut W) -> anyhow::Result<()> {
     let rows = db
         .query(
             "SELECT company, coalesce(state, ''), coalesce(flag, ''), coalesce(errors::text, '0'), \
-                    coalesce(requested_by, '') \
+                    coalesce(requested_by, ''), \
+                    coalesce(to_char(next_sync_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') || ' UTC', '-') \
              FROM qbsync.status ORDER BY company",
             &[],
         )
@@ -26,11 +27,11 @@ pub async fn run<W: Write>(db: &Client, out: &mut W) -> anyhow::Result<()> {
     }
     let cells: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| (0..5).map(|i| r.get::<_, String>(i)).collect())
+        .map(|r| (0..6).map(|i| r.get::<_, String>(i)).collect())
         .collect();
     out.write_all(
         aligned_table(
-            &["COMPANY", "STATE", "FLAG", "ERRORS", "REQUESTED BY"],
+            &["COMPANY", "STATE", "FLAG", "ERRORS", "REQUESTED BY", "NEXT SYNC"],
             &cells,
         )
         .as_bytes(),
