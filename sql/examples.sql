@@ -3,16 +3,14 @@
 \pset pager off
 
 \echo '== Is every company healthy? (flag: blue ok, orange running with errors, red needs attention)'
-SELECT company, kind, state, flag, errors, requested_by, last_sync_at FROM qbsync.status;
+SELECT company, kind, state, flag, errors, requested_by, last_sync_at, next_sync_at FROM qbsync.status;
 
 \echo '== What failed today, and why'
 SELECT at, company, table_name, local_id, operation, code, message
 FROM qbsync.messages WHERE at > now() - interval '1 day' ORDER BY at DESC LIMIT 20;
 
 \echo '== What is waiting to be pushed'
-SELECT 'qbo.customer' AS tbl, local_id, operation, sync_status FROM qbo.customer WHERE sync_status IN ('pending', 'sending')
-UNION ALL
-SELECT 'qbo.invoice', local_id, operation, sync_status FROM qbo.invoice WHERE sync_status IN ('pending', 'sending');
+SELECT company, table_name, local_id, quickbooks_id, operation, sync_status, sync_message FROM qbsync.pending;
 
 \echo '== When was each table last synced'
 SELECT e.schema_name || '.' || e.table_name AS tbl, h.populated_at, h.last_refresh_at, h.row_count
