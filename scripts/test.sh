@@ -4,6 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The web page's browser tests (tests/tests/web_page.rs) drive headless Chromium through chromedriver.
+BROWSER_PACKAGES=(chromium chromium-driver)
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+missing=()
+for p in "${BROWSER_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  printf '== test: installing %s\n' "${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
 export PGHOST="${PGHOST:-/var/run/postgresql}"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

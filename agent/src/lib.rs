@@ -15,6 +15,7 @@ pub mod report;
 pub mod runner;
 pub mod sync;
 pub mod tasks;
+pub mod web;
 
 pub use config::{database_config, AgentConfig};
 pub use error::AgentError;

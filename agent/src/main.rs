@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use qbsync_agent::{cli, database_config, demo, metrics, qbwc, runner, AgentConfig};
+use qbsync_agent::{cli, database_config, demo, metrics, qbwc, runner, web, AgentConfig};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -119,6 +119,14 @@ struct RunArgs {
     /// Address of the Prometheus endpoint (GET /metrics); "off" to serve none.
     #[arg(long, env = "QBSYNC_METRICS_BIND", default_value = "127.0.0.1:9187")]
     metrics_bind: String,
+    /// Address of the operator web page; "off" to serve none. An address other than loopback
+    /// needs --web-token.
+    #[arg(long, env = "QBSYNC_WEB_BIND", default_value = "127.0.0.1:8090")]
+    web_bind: String,
+    /// Token that protects the web page: log in with it on /login, or send
+    /// "Authorization: Bearer <token>". Without it the page is served on loopback only.
+    #[arg(long, env = "QBSYNC_WEB_TOKEN", hide_env_values = true)]
+    web_token: Option<String>,
 }
 
 #[derive(Args)]
@@ -199,6 +207,18 @@ fn main() -> anyhow::Result<ExitCode> {
                 let mut cfg = AgentConfig::new(database_config(args.database_url.as_deref())?);
                 cfg.sweep_interval = Duration::from_millis(args.sweep_interval_ms.max(100));
                 cfg.requests_per_minute = args.requests_per_minute;
+                // Checked before anything listens: an unprotected page must stop the start.
+                let web_token = args.web_token.filter(|t| !t.is_empty());
+                let web_addr = if args.web_bind == "off" {
+                    None
+                } else {
+                    let addr: std::net::SocketAddr = args
+                        .web_bind
+                        .parse()
+                        .with_context(|| format!("--web-bind {}", args.web_bind))?;
+                    web::check_exposure(addr, web_token.as_deref())?;
+                    Some(addr)
+                };
                 let shutdown = shutdown_signal();
                 if args.qbwc_bind != "off" {
                     let addr: std::net::SocketAddr = args
@@ -230,6 +250,22 @@ fn main() -> anyhow::Result<ExitCode> {
                     tokio::spawn(async move {
                         if let Err(e) = metrics::serve(listener, stop).await {
                             tracing::error!(error = %e, "metrics endpoint stopped");
+                        }
+                    });
+                }
+                if let Some(addr) = web_addr {
+                    let listener = tokio::net::TcpListener::bind(addr)
+                        .await
+                        .with_context(|| format!("binding the web page on {addr}"))?;
+                    tracing::info!(%addr, login = web_token.is_some(), "web page listening");
+                    let config = web::WebConfig {
+                        database: cfg.database.clone(),
+                        token: web_token,
+                    };
+                    let stop = shutdown.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = web::serve(config, listener, stop).await {
+                            tracing::error!(error = %e, "web page stopped");
                         }
                     });
                 }

@@ -2,6 +2,8 @@
 //! cluster (set up by scripts/setup.sh), a sandbox on a loopback port, the agent running in
 //! this process on that database, and a company connected to the sandbox.
 
+pub mod browser;
+
 use qbsync_agent::qbwc::{self, qwc::QwcSettings, QbwcService};
 use qbsync_agent::{database_config, runner, AgentConfig};
 use qbsync_sandbox::qbd::{QbdCompany, QbdConfig};
