@@ -12,9 +12,12 @@ pub enum ConfigError {
     Invalid { name: &'static str, value: String },
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct AgentConfig {
     pub database: tokio_postgres::Config,
+    /// The agent's secret key: opens the company secrets sealed to its public key. Held in
+    /// memory only; `run` refuses to start without it.
+    pub secret_key: Option<qbsync_secret::SecretKey>,
     /// Name of this agent in `qbsync.task.locked_by`.
     pub agent_id: String,
     /// How often to look for work even without a notification.
@@ -35,6 +38,7 @@ impl AgentConfig {
     pub fn new(database: tokio_postgres::Config) -> Self {
         AgentConfig {
             database,
+            secret_key: None,
             agent_id: format!("qbsync-agent-{}", std::process::id()),
             sweep_interval: Duration::from_secs(5),
             stale_task_after: Duration::from_secs(300),
@@ -45,6 +49,39 @@ impl AgentConfig {
             write_batch: 5000,
             http_timeout: Duration::from_secs(120),
         }
+    }
+}
+
+impl AgentConfig {
+    /// The same configuration holding `key`.
+    pub fn with_secret_key(mut self, key: qbsync_secret::SecretKey) -> Self {
+        self.secret_key = Some(key);
+        self
+    }
+}
+
+// Written out so that neither the key nor the database password can reach a log line.
+impl std::fmt::Debug for AgentConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentConfig")
+            .field("database", &describe(&self.database))
+            .field(
+                "secret_key",
+                &self
+                    .secret_key
+                    .as_ref()
+                    .map(|k| format!("redacted (public {})", k.public_key().fingerprint())),
+            )
+            .field("agent_id", &self.agent_id)
+            .field("sweep_interval", &self.sweep_interval)
+            .field("stale_task_after", &self.stale_task_after)
+            .field("requests_per_minute", &self.requests_per_minute)
+            .field("batch_per_minute", &self.batch_per_minute)
+            .field("max_in_flight", &self.max_in_flight)
+            .field("page_size", &self.page_size)
+            .field("write_batch", &self.write_batch)
+            .field("http_timeout", &self.http_timeout)
+            .finish()
     }
 }
 
@@ -95,7 +132,10 @@ pub fn database_config(conninfo: Option<&str>) -> Result<tokio_postgres::Config,
             cfg.dbname(&d);
         }
     }
-    cfg.application_name("qbsync-agent");
+    // A name given in the connection string stays: it tells several agents apart in pg_stat_activity.
+    if cfg.get_application_name().is_none() {
+        cfg.application_name("qbsync-agent");
+    }
     Ok(cfg)
 }
 
@@ -117,4 +157,21 @@ pub fn describe(cfg: &tokio_postgres::Config) -> String {
         cfg.get_dbname().unwrap_or("(default)"),
         cfg.get_user().unwrap_or("?")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_neither_the_key_nor_the_password() {
+        let mut db = tokio_postgres::Config::new();
+        db.host("/tmp").user("agent").password("PLANTED-DB-PASSWORD");
+        let key = qbsync_secret::generate();
+        let cfg = AgentConfig::new(db).with_secret_key(key.clone());
+        let shown = format!("{cfg:?}");
+        assert!(!shown.contains(&key.to_base64()), "{shown}");
+        assert!(!shown.contains("PLANTED-DB-PASSWORD"), "{shown}");
+        assert!(shown.contains(&key.public_key().fingerprint()), "{shown}");
+    }
 }

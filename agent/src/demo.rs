@@ -297,9 +297,20 @@ pub async fn run(
         .context("CREATE EXTENSION qbsync (run scripts/setup.sh first)")?;
     println!("CREATE EXTENSION qbsync in database {database}");
 
-    step("3. agent");
+    step("3. agent, with its key (qbsync-agent keygen --output agent.key, then the SQL it prints)");
+    // The demo keeps the secret key in memory; a real agent reads it from its key file.
+    let key = qbsync_secret::generate();
+    let public = key.public_key().to_base64();
+    let fingerprint: String = db
+        .query_one("SELECT qbsync.qb_set_agent_key($1)", &[&public])
+        .await
+        .context("registering the agent key")?
+        .get(0);
+    println!("SELECT qbsync.qb_set_agent_key('{public}');  -- {fingerprint}");
+    println!("company secrets are stored sealed to this key; only the agent can open them");
+
     let (stop_tx, stop_rx) = watch::channel(false);
-    let mut cfg = AgentConfig::new(app_cfg.clone());
+    let mut cfg = AgentConfig::new(app_cfg.clone()).with_secret_key(key);
     cfg.sweep_interval = Duration::from_secs(1);
     let agent = tokio::spawn(runner::run(cfg, stop_rx));
     println!("agent running (LISTEN qbsync + sweep every second)");

@@ -10,6 +10,8 @@ pub enum AgentError {
     Qbo(#[from] QboError),
     #[error("{0}")]
     Invalid(String),
+    #[error(transparent)]
+    Key(#[from] crate::keys::KeyError),
     #[error("stopped")]
     Shutdown,
 }
@@ -20,7 +22,7 @@ impl AgentError {
         match self {
             AgentError::Db(e) => e.is_closed() || e.as_db_error().is_none(),
             AgentError::Qbo(e) => e.is_transient(),
-            AgentError::Invalid(_) => false,
+            AgentError::Invalid(_) | AgentError::Key(_) => false,
             AgentError::Shutdown => true,
         }
     }

@@ -6,6 +6,8 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod keys;
+pub mod failpoint;
 pub mod listener;
 pub mod metrics;
 pub mod qbd;

@@ -39,6 +39,31 @@ enum Command {
     Sync(SyncCmdArgs),
     /// Write a troubleshooting bundle (tasks, messages, settings; secrets redacted) to one Markdown file.
     Logs(LogsArgs),
+    /// Make the agent's key pair: the secret key goes to a new file, the public key is printed
+    /// with the SQL that registers it.
+    Keygen(KeygenArgs),
+    /// Re-seal every stored secret from the old key to the new one and register the new key.
+    Rekey(RekeyArgs),
+}
+
+#[derive(Args)]
+struct KeygenArgs {
+    /// The file to write the secret key to (created with mode 0600; never overwritten).
+    #[arg(long)]
+    output: std::path::PathBuf,
+}
+
+#[derive(Args)]
+struct RekeyArgs {
+    /// libpq connection string or URL; without it the PG* environment variables are used.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    /// The key the secrets are sealed to now (the registered one).
+    #[arg(long)]
+    old_key_file: std::path::PathBuf,
+    /// The key to seal them to (from `qbsync-agent keygen`).
+    #[arg(long)]
+    new_key_file: std::path::PathBuf,
 }
 
 #[derive(Args)]
@@ -112,6 +137,13 @@ struct RunArgs {
     /// Request budget per QuickBooks realm per minute.
     #[arg(long, default_value_t = 500)]
     requests_per_minute: u32,
+    /// Seconds without a heartbeat after which a running task whose company no agent holds is
+    /// queued again (its agent died).
+    #[arg(long, default_value_t = 300)]
+    stale_task_after_secs: u64,
+    /// Records written to PostgreSQL per COPY batch during populate.
+    #[arg(long, default_value_t = 5000)]
+    populate_write_batch: usize,
     /// Address of the QuickBooks Web Connector endpoint (QuickBooks Desktop companies); "off"
     /// to serve none. Put a TLS proxy in front when it is not on loopback.
     #[arg(long, env = "QBSYNC_QBWC_BIND", default_value = "127.0.0.1:8080")]
@@ -127,6 +159,10 @@ struct RunArgs {
     /// "Authorization: Bearer <token>". Without it the page is served on loopback only.
     #[arg(long, env = "QBSYNC_WEB_TOKEN", hide_env_values = true)]
     web_token: Option<String>,
+    /// The agent's secret key (from `qbsync-agent keygen`); it opens the company secrets, which
+    /// are stored sealed to its public key.
+    #[arg(long, env = "QBSYNC_SECRET_KEY_FILE")]
+    secret_key_file: std::path::PathBuf,
 }
 
 #[derive(Args)]
@@ -156,7 +192,14 @@ struct DemoArgs {
 
 fn init_tracing(json: bool) {
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,tokio_postgres=warn"));
+        .unwrap_or_else(|_| EnvFilter::new("info,tokio_postgres=warn"))
+        // tokio-postgres logs every statement's parameters at debug, a Web Connector password
+        // among them: never below info, whatever RUST_LOG asks for.
+        .add_directive(
+            "tokio_postgres::query=info"
+                .parse()
+                .expect("a constant, valid filter directive"),
+        );
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -197,6 +240,8 @@ fn shutdown_signal() -> watch::Receiver<bool> {
 fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     init_tracing(cli.log_json);
+    // Crash-test fail points (FAILPOINTS); nothing unless built with feature `failpoints`.
+    let _failpoints = qbsync_agent::failpoint::setup();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -204,9 +249,14 @@ fn main() -> anyhow::Result<ExitCode> {
     runtime.block_on(async move {
         match cli.command {
             Command::Run(args) => {
-                let mut cfg = AgentConfig::new(database_config(args.database_url.as_deref())?);
+                let key = qbsync_secret::read_secret_key(&args.secret_key_file)
+                    .context("reading the agent's secret key")?;
+                let mut cfg = AgentConfig::new(database_config(args.database_url.as_deref())?)
+                    .with_secret_key(key);
                 cfg.sweep_interval = Duration::from_millis(args.sweep_interval_ms.max(100));
                 cfg.requests_per_minute = args.requests_per_minute;
+                cfg.stale_task_after = Duration::from_secs(args.stale_task_after_secs);
+                cfg.write_batch = args.populate_write_batch.max(1);
                 // Checked before anything listens: an unprotected page must stop the start.
                 let web_token = args.web_token.filter(|t| !t.is_empty());
                 let web_addr = if args.web_bind == "off" {
@@ -375,6 +425,31 @@ fn main() -> anyhow::Result<ExitCode> {
                 let mut stop = shutdown_signal();
                 let _ = stop.changed().await;
                 sandbox.shutdown().await;
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Keygen(args) => {
+                let key = qbsync_secret::generate();
+                qbsync_secret::write_new_secret_key(&args.output, &key)?;
+                let public = key.public_key();
+                println!("secret key written to {} (keep it with the agent; it never goes to the database)", args.output.display());
+                println!("public key {} ({})", public.to_base64(), public.fingerprint());
+                println!("register it in the database (as a qbsync_admin):");
+                println!("  SELECT qbsync.qb_set_agent_key('{}');", public.to_base64());
+                println!("then start the agent with --secret-key-file {}", args.output.display());
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Rekey(args) => {
+                let old = qbsync_secret::read_secret_key(&args.old_key_file).context("reading the old key")?;
+                let new = qbsync_secret::read_secret_key(&args.new_key_file).context("reading the new key")?;
+                let mut db = qbsync_agent::db::connect(&database_config(args.database_url.as_deref())?)
+                    .await
+                    .context("connecting to PostgreSQL")?;
+                let n = qbsync_agent::keys::rekey(&mut db, &old, &new).await?;
+                println!(
+                    "re-sealed the secrets of {n} companies to {}; restart the agents with --secret-key-file {}",
+                    new.public_key().fingerprint(),
+                    args.new_key_file.display()
+                );
                 Ok(ExitCode::SUCCESS)
             }
             Command::Demo(args) => {

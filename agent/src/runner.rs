@@ -5,6 +5,7 @@
 use crate::config::AgentConfig;
 use crate::db;
 use crate::error::AgentError;
+use crate::keys::{self, KeyError};
 use crate::listener::{self, Wake};
 use crate::qbo::{QboClient, RealmLimitsRegistry, TokenSource};
 use crate::sync::{populate, push, refresh, Company, CompanyCtx};
@@ -85,7 +86,38 @@ async fn refresh_queue_depth(db: &tokio_postgres::Client, sql: &str) {
     }
 }
 
-/// Runs until `shutdown` turns true; in-flight work stops at the next safe point.
+async fn companies_with_work(
+    db: &tokio_postgres::Client,
+    work_sql: &str,
+) -> Result<Vec<i64>, tokio_postgres::Error> {
+    Ok(db
+        .query(work_sql, &[])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
+/// The periodic pass: re-queues the tasks of dead agents, measures the queue, lists the work.
+async fn sweep_once(
+    db: &tokio_postgres::Client,
+    cfg: &AgentConfig,
+    work_sql: &str,
+    depth_sql: &str,
+) -> Result<Vec<i64>, tokio_postgres::Error> {
+    let requeued = tasks::requeue_stale(db, cfg.stale_task_after, LEASE_KEY).await?;
+    if requeued > 0 {
+        warn!(
+            requeued,
+            "re-queued tasks of an agent that stopped answering"
+        );
+    }
+    refresh_queue_depth(db, depth_sql).await;
+    companies_with_work(db, work_sql).await
+}
+
+/// Runs until `shutdown` turns true; in-flight work stops at the next safe point. Losing the
+/// database (a restart, a dropped connection) pauses the work until it is back.
 pub async fn run(cfg: AgentConfig, shutdown: watch::Receiver<bool>) -> Result<(), AgentError> {
     let cfg = Arc::new(cfg);
     let http = reqwest::Client::builder()
@@ -98,7 +130,11 @@ pub async fn run(cfg: AgentConfig, shutdown: watch::Receiver<bool>) -> Result<()
         http,
         limits: RealmLimitsRegistry::default(),
     });
-    let db = db::connect(&cfg.database).await?;
+    let mut db = db::connect(&cfg.database).await?;
+    // Before any work: secrets this agent cannot open must stop it here, not per company.
+    let key = cfg.secret_key.as_ref().ok_or(KeyError::Missing)?;
+    keys::check_registered(&db, key).await?;
+    info!(key = %key.public_key().fingerprint(), "agent key matches the registered one");
     info!(database = %crate::config::describe(&cfg.database), agent = %cfg.agent_id, "agent started");
     let (wake_tx, mut wake_rx) = mpsc::channel::<Wake>(1024);
     let listener = tokio::spawn(listener::listen(
@@ -112,18 +148,33 @@ pub async fn run(cfg: AgentConfig, shutdown: watch::Receiver<bool>) -> Result<()
     let mut workers: HashMap<i64, Worker> = HashMap::new();
     let mut stop = shutdown.clone();
     loop {
-        let companies: Vec<i64> = tokio::select! {
+        let found: Result<Vec<i64>, tokio_postgres::Error> = tokio::select! {
             w = wake_rx.recv() => match w {
-                Some(Wake { company: Some(c) }) => vec![c],
-                _ => db.query(work_sql.as_str(), &[]).await?.iter().map(|r| r.get(0)).collect(),
+                Some(Wake { company: Some(c) }) => Ok(vec![c]),
+                _ => companies_with_work(&db, &work_sql).await,
             },
-            _ = sweep.tick() => {
-                let requeued = tasks::requeue_stale(&db, cfg.stale_task_after, LEASE_KEY).await?;
-                if requeued > 0 { warn!(requeued, "re-queued tasks of an agent that stopped answering"); }
-                refresh_queue_depth(&db, &depth_sql).await;
-                db.query(work_sql.as_str(), &[]).await?.iter().map(|r| r.get(0)).collect()
-            }
+            _ = sweep.tick() => sweep_once(&db, &cfg, &work_sql, &depth_sql).await,
             _ = stop.changed() => break,
+        };
+        let companies = match found {
+            Ok(c) => c,
+            Err(e) => {
+                // A restarted or unreachable PostgreSQL must not stop the agent: try again at the
+                // next sweep, on a new connection when this one is gone.
+                warn!(error = %crate::error::describe_db_error(&e), "cannot look for work; retrying at the next sweep");
+                if db.is_closed() {
+                    match db::connect(&cfg.database).await {
+                        Ok(c) => {
+                            info!("reconnected to the database");
+                            db = c;
+                        }
+                        Err(e) => {
+                            warn!(error = %crate::error::describe_db_error(&e), "cannot reconnect to the database")
+                        }
+                    }
+                }
+                continue;
+            }
         };
         workers.retain(|_, w| !w.handle.is_finished());
         for company in companies {
@@ -213,6 +264,7 @@ async fn work_company(
         company.id,
         company.token_url.clone(),
         shared.http.clone(),
+        cfg.secret_key.clone().ok_or(KeyError::Missing)?,
     ));
     let limits = shared.limits.get(
         &company.realm_id,

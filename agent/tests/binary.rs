@@ -56,6 +56,17 @@ async fn the_agent_binary_syncs_and_stops_cleanly_on_sigterm() {
     })
     .await
     .unwrap();
+    // The agent's key: the secret half in a file for the agent process, the public half registered.
+    let key = qbsync_secret::generate();
+    let key_file = std::env::temp_dir().join(format!("{dbname}.key"));
+    let _ = std::fs::remove_file(&key_file);
+    qbsync_secret::write_new_secret_key(&key_file, &key).unwrap();
+    db.execute(
+        "SELECT qbsync.qb_set_agent_key($1)",
+        &[&key.public_key().to_base64()],
+    )
+    .await
+    .unwrap();
     let d = SandboxConfig::default();
     db.execute(
         "SELECT qbsync.qb_add_company('bin', $1, $2, $3, $4, api_base => $5, token_url => $6)",
@@ -78,6 +89,7 @@ async fn the_agent_binary_syncs_and_stops_cleanly_on_sigterm() {
     let user = base.get_user().unwrap_or("postgres").to_string();
     let mut agent = tokio::process::Command::new(env!("CARGO_BIN_EXE_qbsync-agent"))
         .args(["run", "--sweep-interval-ms", "500"])
+        .env("QBSYNC_SECRET_KEY_FILE", &key_file)
         .env(
             "DATABASE_URL",
             format!("host={host} user={user} dbname={dbname}"),
@@ -125,4 +137,5 @@ async fn the_agent_binary_syncs_and_stops_cleanly_on_sigterm() {
     let _ = admin
         .batch_execute(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"))
         .await;
+    let _ = std::fs::remove_file(&key_file);
 }

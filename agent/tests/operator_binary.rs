@@ -59,6 +59,17 @@ async fn sync_status_and_metrics_through_the_binary() {
     })
     .await
     .unwrap();
+    // The agent's key: the secret half in a file for the agent process, the public half registered.
+    let key = qbsync_secret::generate();
+    let key_file = std::env::temp_dir().join(format!("{dbname}.key"));
+    let _ = std::fs::remove_file(&key_file);
+    qbsync_secret::write_new_secret_key(&key_file, &key).unwrap();
+    db.execute(
+        "SELECT qbsync.qb_set_agent_key($1)",
+        &[&key.public_key().to_base64()],
+    )
+    .await
+    .unwrap();
     let d = SandboxConfig::default();
     db.execute(
         "SELECT qbsync.qb_add_company('opbin', $1, $2, $3, $4, api_base => $5, token_url => $6)",
@@ -93,6 +104,7 @@ async fn sync_status_and_metrics_through_the_binary() {
             &metrics_addr,
         ])
         .env("DATABASE_URL", &url)
+        .env("QBSYNC_SECRET_KEY_FILE", &key_file)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .kill_on_drop(true)
@@ -190,4 +202,5 @@ async fn sync_status_and_metrics_through_the_binary() {
     let _ = admin
         .batch_execute(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"))
         .await;
+    let _ = std::fs::remove_file(&key_file);
 }

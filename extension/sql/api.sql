@@ -112,12 +112,15 @@ BEGIN
         RAISE EXCEPTION 'qbsync: a QuickBooks Online company needs realm_id, client_id, client_secret and refresh_token'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    PERFORM qbsync._require_agent_key();
     INSERT INTO qbsync.company (name, kind, realm_id, api_base, token_url, operation_result)
     VALUES (qb_add_company.name, 'qbo', qb_add_company.realm_id, rtrim(qb_add_company.api_base, '/'),
             qb_add_company.token_url, qb_add_company.operation_result)
     RETURNING * INTO c;
-    INSERT INTO qbsync.company_secret (company_id, client_id, client_secret, refresh_token)
-    VALUES (c.id, qb_add_company.client_id, qb_add_company.client_secret, qb_add_company.refresh_token);
+    -- Sealed to the agent's key: from here on only the agent can read them.
+    INSERT INTO qbsync.company_secret (company_id, client_id, client_secret_sealed, refresh_token_sealed)
+    VALUES (c.id, qb_add_company.client_id, qbsync._seal(qb_add_company.client_secret),
+            qbsync._seal(qb_add_company.refresh_token));
     -- Payments start incoming-only: pushing them too needs an explicit payment_match rule.
     INSERT INTO qbsync.sync_table (company_id, entity, direction)
     SELECT c.id, en.name, CASE WHEN en.is_payment THEN 'incoming' ELSE 'both' END

@@ -44,16 +44,18 @@ COMMENT ON COLUMN qbsync.company.error IS 'Company-level error that stops all sy
 CREATE TABLE qbsync.company_secret (
     company_id bigint PRIMARY KEY REFERENCES qbsync.company(id) ON DELETE CASCADE,
     client_id text NOT NULL,
-    client_secret text NOT NULL,
-    refresh_token text NOT NULL,
+    client_secret_sealed bytea NOT NULL,
+    refresh_token_sealed bytea NOT NULL,
     refresh_token_expires_at timestamptz,
-    access_token text,
+    access_token_sealed bytea,
     access_token_expires_at timestamptz,
     refreshed_at timestamptz,
     refresh_count bigint NOT NULL DEFAULT 0
 );
-COMMENT ON TABLE qbsync.company_secret IS 'OAuth2 client credentials and tokens; not readable by PUBLIC: grant SELECT, UPDATE to the agent''s role only';
-COMMENT ON COLUMN qbsync.company_secret.refresh_token IS 'Latest refresh token; QuickBooks rotates it and rejects the previous one, so it is replaced in the same transaction that records its use';
+COMMENT ON TABLE qbsync.company_secret IS 'OAuth2 client credentials and tokens, each sealed to the agent''s public key (qbsync.agent_key): only the agent, holding the secret key, can open them. Readable by the qbsync_agent role only';
+COMMENT ON COLUMN qbsync.company_secret.client_secret_sealed IS 'OAuth2 client secret, sealed (X25519 + XSalsa20-Poly1305 sealed box) to the agent''s key';
+COMMENT ON COLUMN qbsync.company_secret.refresh_token_sealed IS 'Latest refresh token, sealed to the agent''s key; QuickBooks rotates it and rejects the previous one, so it is replaced in the same transaction that records its use';
+COMMENT ON COLUMN qbsync.company_secret.access_token_sealed IS 'Current access token, sealed to the agent''s key';
 REVOKE ALL ON qbsync.company_secret FROM PUBLIC;
 
 CREATE TABLE qbsync.entity (

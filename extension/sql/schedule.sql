@@ -68,7 +68,8 @@ CREATE FUNCTION qbsync.qb_schedules(company text DEFAULT NULL) RETURNS SETOF qbs
 LANGUAGE plpgsql STABLE AS $$
 #variable_conflict use_variable
 BEGIN
-    IF to_regclass('cron.job') IS NULL THEN
+    -- Not to_regclass('cron.job'): that needs rights on schema cron, which callers may not have.
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname = 'pg_cron') THEN
         RETURN QUERY
         SELECT c.name, s.kind, s.schedule, s.tables, s.job_name, s.job_id, NULL::boolean,
                NULL::timestamptz, NULL::timestamptz, 'pg_cron is not installed here'::text, NULL::text
@@ -77,15 +78,14 @@ BEGIN
         ORDER BY c.name, s.kind;
         RETURN;
     END IF;
+    -- pg_cron's tables are read through qbsync._cron_jobs, for roles that cannot read them.
     RETURN QUERY
     SELECT c.name, s.kind, j.schedule, s.tables, s.job_name, s.job_id, j.active,
            CASE WHEN j.active THEN qbsync.cron_next(j.schedule) END,
-           d.start_time, d.status, d.return_message
+           j.start_time, j.status, j.return_message
     FROM qbsync.schedule s
     JOIN qbsync.company c ON c.id = s.company_id
-    LEFT JOIN cron.job j ON j.jobid = s.job_id
-    LEFT JOIN LATERAL (SELECT r.start_time, r.status, r.return_message FROM cron.job_run_details r
-                       WHERE r.jobid = s.job_id ORDER BY r.runid DESC LIMIT 1) d ON true
+    LEFT JOIN qbsync._cron_jobs(ARRAY(SELECT sc.job_id FROM qbsync.schedule sc)) j ON j.job_id = s.job_id
     WHERE company IS NULL OR c.name = company
     ORDER BY c.name, s.kind;
 END

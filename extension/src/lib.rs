@@ -5,6 +5,7 @@ use pgrx::prelude::*;
 
 mod catalog;
 mod schedule;
+mod seal;
 
 ::pgrx::pg_module_magic!(name, version);
 
@@ -30,9 +31,16 @@ extension_sql_file!(
     requires = ["link", "report", "schedule"]
 );
 
-// Mirror tables come from the shared catalogue, so they are created by Rust once the rest exists.
+extension_sql_file!(
+    "../sql/security.sql",
+    name = "security",
+    requires = ["operator", "qbd", seal::_seal]
+);
+
+// Mirror tables come from the shared catalogue, so they are created by Rust once the rest exists;
+// the roles' privileges and row-level security then cover them too.
 extension_sql!(
-    "SELECT qbsync._install_catalog();",
+    "SELECT qbsync._install_catalog();\nSELECT qbsync._secure();",
     name = "install_catalog",
     finalize
 );

@@ -393,6 +393,10 @@ async fn handle(
     };
     match fail.filter(|r| r.after_execute) {
         Some(rule) => {
+            if rule.hold_ms > 0 {
+                tracing::warn!(hold_ms = rule.hold_ms, "executed; holding the answer");
+                tokio::time::sleep(std::time::Duration::from_millis(rule.hold_ms)).await;
+            }
             tracing::warn!(status = rule.status, "injected fault after executing");
             Reply::fault(&rule.fault(), now_ms)
         }

@@ -34,6 +34,10 @@ pub struct FailRule {
     /// Execute the request first, then answer with the fault (a lost response).
     #[serde(default)]
     pub after_execute: bool,
+    /// With `after_execute`: hold the answer this long (ms) after executing. A client that dies
+    /// meanwhile never sees it, which is a crash after QuickBooks applied the request.
+    #[serde(default)]
+    pub hold_ms: u64,
 }
 
 fn one() -> u32 {
@@ -54,6 +58,7 @@ impl FailRule {
             message: None,
             detail: None,
             after_execute: false,
+            hold_ms: 0,
         }
     }
 

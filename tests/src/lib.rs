@@ -2,6 +2,7 @@
 //! cluster (set up by scripts/setup.sh), a sandbox on a loopback port, the agent running in
 //! this process on that database, and a company connected to the sandbox.
 
+pub mod agent_process;
 pub mod browser;
 
 use qbsync_agent::qbwc::{self, qwc::QwcSettings, QbwcService};
@@ -57,6 +58,9 @@ pub struct Env {
     admin: Client,
     app_cfg: tokio_postgres::Config,
     agent: Option<AgentHandle>,
+    /// The agent's key pair for this test; its public half is registered in the database.
+    secret_key: qbsync_secret::SecretKey,
+    key_file: std::path::PathBuf,
 }
 
 /// State of one mirror row after a push.
@@ -138,6 +142,17 @@ impl Env {
         db.batch_execute("CREATE EXTENSION qbsync CASCADE")
             .await
             .expect("CREATE EXTENSION qbsync (is it installed?)");
+        // Every test has its own agent key: registered here, and in a file for agent processes.
+        let secret_key = qbsync_secret::generate();
+        let key_file = std::env::temp_dir().join(format!("{dbname}.key"));
+        let _ = std::fs::remove_file(&key_file);
+        qbsync_secret::write_new_secret_key(&key_file, &secret_key).expect("writing the key file");
+        db.query_one(
+            "SELECT qbsync.qb_set_agent_key($1)",
+            &[&secret_key.public_key().to_base64()],
+        )
+        .await
+        .expect("registering the agent key");
         let sandbox = qbsync_sandbox::start(opts.sandbox.clone())
             .await
             .expect("sandbox");
@@ -150,6 +165,8 @@ impl Env {
             admin,
             app_cfg,
             agent: None,
+            secret_key,
+            key_file,
         };
         let task: i64 = env
             .db
@@ -194,6 +211,23 @@ impl Env {
         self.app_cfg.clone()
     }
 
+    /// The agent's secret key of this test.
+    pub fn secret_key(&self) -> &qbsync_secret::SecretKey {
+        &self.secret_key
+    }
+
+    /// The file holding [`Env::secret_key`], for `qbsync-agent run --secret-key-file`
+    /// (or QBSYNC_SECRET_KEY_FILE).
+    pub fn key_file(&self) -> &std::path::Path {
+        &self.key_file
+    }
+
+    /// Opens the sealed secret the first column of `sql` returns (bytea), as the agent would.
+    pub async fn open_secret(&self, sql: &str) -> String {
+        let sealed: Vec<u8> = self.one(sql).await.get(0);
+        qbsync_secret::open(&self.secret_key, &sealed).expect("a secret sealed to this test's key")
+    }
+
     pub fn qb(&self) -> &Admin {
         self.sandbox.admin()
     }
@@ -211,7 +245,7 @@ impl Env {
 
     pub fn start_agent(&mut self) {
         assert!(self.agent.is_none(), "agent already running");
-        let mut cfg = AgentConfig::new(self.app_cfg.clone());
+        let mut cfg = AgentConfig::new(self.app_cfg.clone()).with_secret_key(self.secret_key.clone());
         cfg.sweep_interval = Duration::from_millis(300);
         // Let the sandbox be the one that throttles.
         cfg.requests_per_minute = 100_000;
@@ -433,8 +467,10 @@ impl Env {
             dbname,
             pg_cron,
             sandbox,
+            key_file,
             ..
         } = self;
+        let _ = std::fs::remove_file(key_file);
         if pg_cron {
             // Back to what setup left: pg_cron's database with pg_cron and no jobs.
             db.batch_execute(CLEAR_PG_CRON_DATABASE)

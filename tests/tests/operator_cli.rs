@@ -185,8 +185,9 @@ async fn logs_bundle_has_tasks_and_messages_and_no_secrets() {
     )
     .await;
     env.exec(
-        "UPDATE qbsync.company_secret SET client_secret = 'PLANTED-CLIENT-SECRET', \
-             refresh_token = 'PLANTED-REFRESH-TOKEN', access_token = 'PLANTED-ACCESS-TOKEN', refreshed_at = now(); \
+        "UPDATE qbsync.company_secret SET client_secret_sealed = qbsync._seal('PLANTED-CLIENT-SECRET'), \
+             refresh_token_sealed = qbsync._seal('PLANTED-REFRESH-TOKEN'), \
+             access_token_sealed = qbsync._seal('PLANTED-ACCESS-TOKEN'), refreshed_at = now(); \
          UPDATE qbsync.company SET settings = '{\"api_key\": \"PLANTED-SETTING-KEY\", \"region\": \"eu-west\"}'; \
          SELECT qbsync.qb_add_qbd_company('desk', 'planted-qbwc-user', 'PLANTED-QBWC-PASSWORD');",
     )

@@ -185,7 +185,7 @@ async fn sql_functions_refuse_bad_input_with_clear_errors() {
     env.exec("DO $$ BEGIN CREATE ROLE qbsync_test_reader; EXCEPTION WHEN duplicate_object THEN NULL; END $$").await;
     env.exec("SET ROLE qbsync_test_reader").await;
     let e = env
-        .error_of("SELECT refresh_token FROM qbsync.company_secret")
+        .error_of("SELECT refresh_token_sealed FROM qbsync.company_secret")
         .await;
     assert!(e.contains("permission denied"), "{e}");
     env.exec("RESET ROLE").await;
@@ -803,10 +803,9 @@ async fn expired_access_token_is_refreshed_and_the_rotated_refresh_token_kept() 
         ..Default::default()
     })
     .await;
-    let first: String = env
-        .one("SELECT refresh_token FROM qbsync.company_secret")
-        .await
-        .get(0);
+    let first = env
+        .open_secret("SELECT refresh_token_sealed FROM qbsync.company_secret")
+        .await;
     assert_eq!(
         Some(first.clone()),
         env.qb().current_refresh_token(),
@@ -815,9 +814,9 @@ async fn expired_access_token_is_refreshed_and_the_rotated_refresh_token_kept() 
     env.qb().advance_clock(3700);
     env.populate().await;
     let r = env
-        .one("SELECT refresh_token, refresh_count FROM qbsync.company_secret")
+        .one("SELECT refresh_token_sealed, refresh_count FROM qbsync.company_secret")
         .await;
-    let second: String = r.get(0);
+    let second = qbsync_secret::open(env.secret_key(), r.get(0)).expect("sealed to the agent's key");
     assert_ne!(second, first);
     assert_eq!(Some(second), env.qb().current_refresh_token());
     assert_eq!(r.get::<_, i64>(1), 2);

@@ -256,7 +256,7 @@ pub async fn bundle(
             db,
             &["company", "OAuth tokens", "refreshed at", "refreshes"],
             "SELECT c.name, CASE WHEN s.company_id IS NULL THEN 'none' \
-                                 WHEN s.access_token IS NULL THEN 'refresh token only' \
+                                 WHEN s.access_token_sealed IS NULL THEN 'refresh token only' \
                                  ELSE 'refresh and access token' END, \
                     coalesce(s.refreshed_at::text, 'never'), coalesce(s.refresh_count::text, '0') \
              FROM qbsync.company c LEFT JOIN qbsync.company_secret s ON s.company_id = c.id \

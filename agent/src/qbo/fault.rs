@@ -66,6 +66,8 @@ pub enum QboError {
     Decode(String),
     #[error("token store: {0}")]
     TokenStore(#[from] tokio_postgres::Error),
+    #[error("stored credentials cannot be used: {0}; re-add the company's tokens, or run the agent with the key they were sealed to")]
+    Sealed(#[from] qbsync_secret::SecretError),
 }
 
 fn first(errors: &[FaultError]) -> String {
@@ -102,7 +104,7 @@ impl QboError {
 
     /// Whether the whole company must stop until a person acts.
     pub fn needs_a_person(&self) -> bool {
-        matches!(self, QboError::InvalidGrant { .. })
+        matches!(self, QboError::InvalidGrant { .. } | QboError::Sealed(_))
             || matches!(self.fault(), Some(f) if f.code == "3100" || f.code == "6190")
     }
 }

@@ -1,10 +1,12 @@
 //! OAuth2 access tokens for one company: refreshed before they expire (or after a 401),
 //! one refresh at a time per company across every agent (row lock on the secret), and the
-//! rotated refresh token stored in the same transaction that used the old one.
+//! rotated refresh token stored in the same transaction that used the old one. Every secret is
+//! stored sealed to the agent's key and opened in memory only.
 
 use super::fault::QboError;
 use crate::db;
 use chrono::{DateTime, Utc};
+use qbsync_secret::{open, seal, SecretKey};
 use serde::Deserialize;
 use tokio::sync::Mutex;
 use tracing::{info, instrument, warn};
@@ -23,6 +25,7 @@ pub struct TokenSource {
     company_id: i64,
     token_url: String,
     http: reqwest::Client,
+    key: SecretKey,
     cache: Mutex<Option<Cached>>,
 }
 
@@ -48,12 +51,14 @@ impl TokenSource {
         company_id: i64,
         token_url: String,
         http: reqwest::Client,
+        key: SecretKey,
     ) -> Self {
         TokenSource {
             db,
             company_id,
             token_url,
             http,
+            key,
             cache: Mutex::new(None),
         }
     }
@@ -90,14 +95,18 @@ impl TokenSource {
         let tx = client.transaction().await?;
         let row = tx
             .query_one(
-                "SELECT client_id, client_secret, refresh_token, access_token, access_token_expires_at \
+                "SELECT client_id, client_secret_sealed, refresh_token_sealed, access_token_sealed, access_token_expires_at \
                  FROM qbsync.company_secret WHERE company_id = $1 FOR UPDATE",
                 &[&self.company_id],
             )
             .await?;
-        let (client_id, client_secret, refresh_token): (String, String, String) =
-            (row.get(0), row.get(1), row.get(2));
-        let stored: Option<String> = row.get(3);
+        let client_id: String = row.get(0);
+        let client_secret = open(&self.key, row.get(1))?;
+        let refresh_token = open(&self.key, row.get(2))?;
+        let stored = row
+            .get::<_, Option<&[u8]>>(3)
+            .map(|sealed| open(&self.key, sealed))
+            .transpose()?;
         let stored_expiry: Option<DateTime<Utc>> = row.get(4);
         // Another agent (or an earlier run) may have refreshed already: use its token.
         if let (Some(access), Some(expires_at)) = (stored, stored_expiry) {
@@ -173,21 +182,25 @@ impl TokenSource {
                 }
             });
         }
+        // Never echo the body: it holds the new tokens.
         let token: TokenResponse = serde_json::from_str(&body)
             .map_err(|e| QboError::Decode(format!("token response: {e}")))?;
+        let public = self.key.public_key();
+        let access_sealed = seal(&public, &token.access_token)?;
+        let refresh_sealed = seal(&public, &token.refresh_token)?;
         let row = tx
             .query_one(
-                "UPDATE qbsync.company_secret SET access_token = $2, \
+                "UPDATE qbsync.company_secret SET access_token_sealed = $2, \
                  access_token_expires_at = now() + make_interval(secs => $3::float8), \
-                 refresh_token = $4, \
+                 refresh_token_sealed = $4, \
                  refresh_token_expires_at = now() + make_interval(secs => $5::float8), \
                  refreshed_at = now(), refresh_count = refresh_count + 1 \
                  WHERE company_id = $1 RETURNING access_token_expires_at",
                 &[
                     &self.company_id,
-                    &token.access_token,
+                    &access_sealed,
                     &(token.expires_in as f64),
-                    &token.refresh_token,
+                    &refresh_sealed,
                     &(token.x_refresh_token_expires_in.unwrap_or(8_726_400) as f64),
                 ],
             )

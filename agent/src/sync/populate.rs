@@ -98,6 +98,9 @@ pub async fn populate(
             total += write_pages(ctx, entity, &pending, task).await?;
             pending.clear();
             pending_rows = 0;
+            if !finished {
+                crate::failpoint::hit("populate.between_pages").await;
+            }
         }
     }
     ctx.check_shutdown()?;

@@ -9,6 +9,7 @@
 
 use super::CompanyCtx;
 use crate::error::AgentError;
+use crate::failpoint;
 use crate::qbo::FaultError;
 use qbsync_catalog::{Entity, VoidStyle};
 use serde_json::{json, Map, Value};
@@ -167,12 +168,18 @@ pub async fn push_entity(
     let mut summary = PushSummary::default();
     let payment_match = payment_match(ctx, entity).await?;
     let items = item_policy(ctx, entity).await?;
+    let mut first_round = true;
     loop {
         ctx.check_shutdown()?;
+        if !first_round {
+            failpoint::hit("push.batch_between").await;
+        }
+        first_round = false;
         let claimed = claim(ctx, entity).await?;
         if claimed.is_empty() {
             return Ok(summary);
         }
+        failpoint::hit("push.before_request").await;
         let mut outcomes: Vec<(Claimed, Outcome)> = Vec::new();
         let mut ready = Vec::with_capacity(claimed.len());
         for mut c in claimed {
@@ -195,7 +202,10 @@ pub async fn push_entity(
         if batchable.len() == 1 {
             single.append(&mut batchable);
         }
-        for c in single {
+        for (n, c) in single.into_iter().enumerate() {
+            if n > 0 {
+                failpoint::hit("push.row_between").await;
+            }
             let started = Instant::now();
             let outcome = push_one(ctx, entity, &c, payment_match).await;
             info!(
@@ -221,6 +231,7 @@ pub async fn push_entity(
             }
         }
         crate::tasks::progress(&tx, task, round.ok + round.failed, round.failed as i32).await?;
+        failpoint::hit("push.after_response").await;
         tx.commit().await?;
         crate::metrics::records_synced(
             &company.name,
