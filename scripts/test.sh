@@ -21,7 +21,12 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 # The extension crate is a cdylib loaded by Postgres; the end-to-end tests exercise it there.
 status=0
-cargo test --workspace --exclude qbsync -- --test-threads "${QBSYNC_TEST_THREADS:-4}" 2>&1 | tee "$log" || status=$?
+cargo test --workspace --exclude qbsync --no-fail-fast -- --test-threads "${QBSYNC_TEST_THREADS:-4}" 2>&1 | tee "$log" || status=$?
 # One total for the whole run (cargo prints one line per test binary).
 awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+# Fuzzing: every cargo-fuzz target for QBSYNC_FUZZ_SECONDS each (0 skips), failing on any crash;
+# the stored crash inputs (fuzz/regressions) are replayed first.
+if [ "${QBSYNC_FUZZ_SECONDS:-60}" -gt 0 ]; then
+  bash scripts/fuzz.sh "${QBSYNC_FUZZ_SECONDS:-60}" || status=$?
+fi
 exit "$status"

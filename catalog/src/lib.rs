@@ -7,6 +7,7 @@ mod ddl;
 mod entity;
 mod mapping;
 mod qbd;
+mod query;
 mod report;
 
 pub use ddl::{child_parent_column, mirror_tables_ddl};
@@ -28,6 +29,7 @@ pub use qbd::{
     QbdDelete, QbdEntity, QbdKind, QbdLines, QbdType, QBD_ENTITIES, QBD_ENTITY_PREFIX,
     QBD_LINE_ID_COLUMN, QBD_LIST_KEY_COLUMNS, QBD_MOD_RENAMES, QBD_SCHEMA, QBD_TXN_KEY_COLUMNS,
 };
+pub use query::query_literal;
 pub use report::{
     qbo_report, report_param, ParamKind, Report, ReportParam, QBO_REPORTS, REPORT_PARAMS,
 };

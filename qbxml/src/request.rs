@@ -55,6 +55,30 @@ fn invalid(message: impl Into<String>) -> RequestError {
     RequestError::Invalid(message.into())
 }
 
+/// The first character of `s` that no XML 1.0 document can hold, even as a character reference
+/// (control characters other than tab and line ends, U+FFFE, U+FFFF): QuickBooks rejects the
+/// whole message set for one (`0x80040400`), so the builders refuse such a value instead.
+fn non_xml_char(s: &str) -> Option<char> {
+    s.chars().find(|c| {
+        !matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+    })
+}
+
+fn xml_char_message(s: &str, c: char) -> String {
+    format!(
+        "{s:?} contains U+{:04X}, a character XML cannot carry",
+        u32::from(c)
+    )
+}
+
+/// [`non_xml_char`] as a [`RequestError::Invalid`] naming `what`.
+fn check_xml_chars(what: &str, s: &str) -> Result<(), RequestError> {
+    match non_xml_char(s) {
+        Some(c) => Err(invalid(format!("{what} {}", xml_char_message(s, c)))),
+        None => Ok(()),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Message set
 
@@ -179,7 +203,7 @@ fn check_message_set_id(id: &str) -> Result<(), RequestError> {
             "message set ID {id:?} must have 1 to {MAX_MESSAGE_SET_ID} characters"
         )));
     }
-    Ok(())
+    check_xml_chars("message set ID", id)
 }
 
 /// `<{name} requestID="…">`, the request ID checked.
@@ -189,6 +213,7 @@ fn request(name: &str, request_id: &str) -> Result<Element, RequestError> {
             "requestID {request_id:?} is longer than {MAX_REQUEST_ID} characters"
         )));
     }
+    check_xml_chars("requestID", request_id)?;
     let mut e = Element::new(name);
     if !request_id.is_empty() {
         e.set_attr("requestID", request_id);
@@ -203,6 +228,7 @@ fn include_ret(e: &mut Element, names: &[String]) -> Result<(), RequestError> {
                 "IncludeRetElement {n:?} must have 1 to {MAX_INCLUDE_RET_ELEMENT} characters"
             )));
         }
+        check_xml_chars("IncludeRetElement", n)?;
         e.push(Element::new("IncludeRetElement").with_text(n.clone()));
     }
     Ok(())
@@ -240,19 +266,22 @@ pub enum IteratorStep {
     Stop(String),
 }
 
-fn iterator(e: &mut Element, step: &Option<IteratorStep>) {
+fn iterator(e: &mut Element, step: &Option<IteratorStep>) -> Result<(), RequestError> {
     match step {
         None => {}
         Some(IteratorStep::Start) => e.set_attr("iterator", "Start"),
         Some(IteratorStep::Continue(id)) => {
+            check_xml_chars("iteratorID", id)?;
             e.set_attr("iterator", "Continue");
             e.set_attr("iteratorID", id.clone());
         }
         Some(IteratorStep::Stop(id)) => {
+            check_xml_chars("iteratorID", id)?;
             e.set_attr("iterator", "Stop");
             e.set_attr("iteratorID", id.clone());
         }
     }
+    Ok(())
 }
 
 /// `ActiveStatus` of a list query. QuickBooks' default is `ActiveOnly`: a sync must ask for
@@ -338,7 +367,7 @@ pub fn list_query_rq(
         )));
     }
     let mut e = request(&format!("{}QueryRq", entity.name), request_id)?;
-    iterator(&mut e, &q.iterator);
+    iterator(&mut e, &q.iterator)?;
     if let Some(n) = q.max_returned {
         e.push(Element::new("MaxReturned").with_text(n.to_string()));
     }
@@ -431,7 +460,7 @@ pub fn txn_query_rq(
         )));
     }
     let mut e = request(&format!("{}QueryRq", entity.name), request_id)?;
-    iterator(&mut e, &q.iterator);
+    iterator(&mut e, &q.iterator)?;
     if let Some(n) = q.max_returned {
         e.push(Element::new("MaxReturned").with_text(n.to_string()));
     }
@@ -517,6 +546,7 @@ pub fn lookup_rq(
         if v.is_empty() || (element.ends_with("ID") && v.chars().count() > 36) {
             return Err(invalid(format!("{element} {v:?} is not a valid value")));
         }
+        check_xml_chars(element, v)?;
         e.push(Element::new(element).with_text(*v));
     }
     if entity.kind == QbdKind::Txn {
@@ -605,7 +635,7 @@ fn check_id(what: &str, id: &str) -> Result<(), RequestError> {
             "{what} {id:?} must have 1 to 36 characters"
         )));
     }
-    Ok(())
+    check_xml_chars(what, id)
 }
 
 /// `TxnVoidRq`: keeps the transaction with zero amounts.
@@ -1240,7 +1270,8 @@ fn decimal(text: &str, scale: usize, exact: bool, int_digits: usize) -> Result<S
     if (int_part.is_empty() && frac_part.is_empty())
         || !int_part.bytes().all(|b| b.is_ascii_digit())
         || !frac_part.bytes().all(|b| b.is_ascii_digit())
-        || exponent.abs() > 100
+        // unsigned_abs: `abs` of i64::MIN ("1e-9223372036854775808") overflows.
+        || exponent.unsigned_abs() > 100
     {
         return Err(format!("{text:?} is not a decimal number"));
     }
@@ -1346,6 +1377,9 @@ pub fn format_value(ty: QbdType, max_len: usize, v: &Value) -> Result<Option<Str
     }
     if matches!(v, Value::Array(_) | Value::Object(_)) {
         return Err("a JSON array or object is not a qbXML value".into());
+    }
+    if let Some(c) = non_xml_char(&text) {
+        return Err(xml_char_message(&text, c));
     }
     let out = match ty {
         QbdType::Str => {
@@ -2441,5 +2475,51 @@ mod tests {
             .and_then(|d| d.and_hms_opt(9, 5, 0))
             .expect("dt");
         assert_eq!(format_datetime(dt), "2024-07-04T09:05:00");
+    }
+
+    #[test]
+    fn exponent_of_i64_min_is_an_error_not_a_panic() {
+        // Found while writing the query_builder fuzz target (its input is kept in
+        // fuzz/regressions/query_builder/amount-exponent-i64-min): `abs` overflowed and
+        // panicked; with overflow checks off it went on to pad 2^63 zeros.
+        assert!(format_amount("1e-9223372036854775808").is_err());
+        assert!(format_price("-1E-9223372036854775808").is_err());
+        assert!(format_amount("1e9223372036854775807").is_err());
+        assert!(format_amount("1e-9223372036854775809").is_err());
+        assert_eq!(format_amount("1e-100").as_deref(), Ok("0.00"));
+        assert_eq!(format_price("1e-2").as_deref(), Ok("0.01"));
+    }
+
+    #[test]
+    fn characters_xml_cannot_carry_are_refused() {
+        // Found with the query_builder fuzz target: a control character (here in a message set
+        // ID; the same in a customer name or memo) was written as is, and QuickBooks rejects
+        // the whole message set for it.
+        assert!(MessageSet::new(OnError::StopOnError)
+            .with_new_message_set_id("\0")
+            .is_err());
+        let customer = qbd_entity("Customer").expect("entity");
+        let err = add_rq(customer, "1", &map(json!({"name": "Acme\u{1}"})), &[])
+            .expect_err("control character");
+        assert!(
+            matches!(&err, RequestError::Value { column, message, .. }
+                if column == "name" && message.contains("U+0001")),
+            "{err}"
+        );
+        assert!(format_value(QbdType::Str, 0, &json!("a\u{FFFE}")).is_err());
+        assert!(request("CustomerQueryRq", "1\u{1b}").is_err());
+        assert!(lookup_rq(customer, "1", Lookup::Names(&["A\u{7}"])).is_err());
+        assert!(with_include_ret(Element::new("CustomerQueryRq"), &["Name\u{0}"]).is_err());
+        let q = ListQuery::sync(customer, 10, None).continued("{x\u{2}}");
+        assert!(list_query_rq(customer, "1", &q).is_err());
+        // Tabs, line ends and everything else XML allows still go through.
+        assert_eq!(
+            format_value(
+                QbdType::Str,
+                0,
+                &json!("a\tb\r\nc \u{D7FF}\u{E000}\u{1F600}")
+            ),
+            Ok(Some("a\tb\r\nc \u{D7FF}\u{E000}\u{1F600}".into()))
+        );
     }
 }

@@ -1,9 +1,17 @@
 //! An XML element tree for qbXML: parsing keeps every element, attribute and text in document
 //! order; writing escapes text and attributes and keeps the order elements were added in.
 
+use quick_xml::escape::escape;
+use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::{Reader, Writer};
+use std::borrow::Cow;
 use std::io::Cursor;
+
+/// The deepest element nesting [`Element::parse`] accepts. qbXML and the SOAP envelope nest about
+/// ten levels; dropping, cloning and writing a tree recurse, so an unbounded depth would let one
+/// request (a 300 KB SOAP body of nested tags) overflow a worker's stack and abort the agent.
+pub const MAX_DEPTH: usize = 256;
 
 #[derive(Debug, thiserror::Error)]
 pub enum XmlError {
@@ -11,6 +19,8 @@ pub enum XmlError {
     Malformed { position: u64, message: String },
     #[error("the document has no root element")]
     NoRoot,
+    #[error("elements nested deeper than {MAX_DEPTH} levels at byte {position}")]
+    TooDeep { position: u64 },
 }
 
 /// One element: its name, attributes and children in document order, and its text.
@@ -127,6 +137,11 @@ impl Element {
             let event = reader
                 .read_event()
                 .map_err(|e| malformed(&reader, e.to_string()))?;
+            if matches!(event, Event::Start(_) | Event::Empty(_)) && stack.len() >= MAX_DEPTH {
+                return Err(XmlError::TooDeep {
+                    position: reader.buffer_position(),
+                });
+            }
             match event {
                 Event::Start(start) => stack.push(start_element(&reader, &start)?),
                 Event::Empty(start) => {
@@ -218,10 +233,38 @@ fn start_element(reader: &Reader<&[u8]>, start: &BytesStart<'_>) -> Result<Eleme
     Ok(e)
 }
 
+/// Attribute value escaping: quick-xml's (`<>&'"`) plus tab and line ends as character
+/// references, which a conforming parser would otherwise read as spaces (XML 1.0 §3.3.3).
+fn escape_attr(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in escape(v).chars() {
+        match c {
+            '\t' => out.push_str("&#x9;"),
+            '\n' => out.push_str("&#xA;"),
+            '\r' => out.push_str("&#xD;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text escaping: quick-xml's, plus `\r` as a character reference so a parser's line-end
+/// normalisation (§2.11) cannot turn it into `\n`.
+fn escape_text(t: &str) -> Cow<'_, str> {
+    let escaped = escape(t);
+    if escaped.contains('\r') {
+        Cow::Owned(escaped.replace('\r', "&#xD;"))
+    } else {
+        escaped
+    }
+}
+
 fn write_element(w: &mut Writer<Cursor<Vec<u8>>>, e: &Element) {
     let mut start = BytesStart::new(e.name.as_str());
     for (k, v) in &e.attrs {
-        start.push_attribute((k.as_str(), v.as_str()));
+        let value = escape_attr(v);
+        // A (bytes, bytes) attribute is taken as already escaped.
+        start.push_attribute(Attribute::from((k.as_bytes(), value.as_bytes())));
     }
     // Writing into a Vec cannot fail.
     if e.children.is_empty() && e.text.is_empty() {
@@ -230,7 +273,7 @@ fn write_element(w: &mut Writer<Cursor<Vec<u8>>>, e: &Element) {
     }
     let _ = w.write_event(Event::Start(start));
     if !e.text.is_empty() {
-        let _ = w.write_event(Event::Text(BytesText::new(&e.text)));
+        let _ = w.write_event(Event::Text(BytesText::from_escaped(escape_text(&e.text))));
     }
     for c in &e.children {
         write_element(w, c);
@@ -270,6 +313,52 @@ mod tests {
         let pretty = Element::parse("<a>\n  <b> x </b>\n</a>").expect("parse");
         assert_eq!(pretty.text, "");
         assert_eq!(pretty.child_text("b"), Some(" x "));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        // Found with the soap_envelope and qbxml_response fuzz targets (run on a small stack):
+        // 100,000 nested elements, 700 KB (under the SOAP endpoint's 2 MB body limit), parsed,
+        // then overflowed a 2 MB tokio worker stack when the tree was dropped.
+        let depth = 100_000;
+        let doc = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
+        let parsed = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || Element::parse(&doc).map(|_| ()))
+            .expect("spawn")
+            .join()
+            .expect("parsing did not overflow the stack");
+        assert!(
+            matches!(parsed, Err(XmlError::TooDeep { .. })),
+            "{parsed:?}"
+        );
+        let deepest = format!("{}{}", "<a>".repeat(MAX_DEPTH), "</a>".repeat(MAX_DEPTH));
+        assert!(Element::parse(&deepest).is_ok());
+        let empty_leaf = format!(
+            "{}<b/>{}",
+            "<a>".repeat(MAX_DEPTH),
+            "</a>".repeat(MAX_DEPTH)
+        );
+        assert!(matches!(
+            Element::parse(&empty_leaf),
+            Err(XmlError::TooDeep { .. })
+        ));
+    }
+
+    #[test]
+    fn line_ends_and_tabs_survive_a_conforming_parser() {
+        // Found with the query_builder fuzz target: a conforming parser (QuickBooks, .NET)
+        // reads a literal tab or line end in an attribute as a space and a literal \r in text
+        // as \n, so they are written as character references.
+        let e = Element::new("Rq")
+            .attr("newMessageSetID", "a\tb\nc\r\nd")
+            .leaf("Memo", "line 1\r\nline 2\rend\n\t");
+        let xml = e.to_xml();
+        assert_eq!(
+            xml,
+            "<Rq newMessageSetID=\"a&#x9;b&#xA;c&#xD;&#xA;d\"><Memo>line 1&#xD;\nline 2&#xD;end\n\t</Memo></Rq>"
+        );
+        assert_eq!(Element::parse(&xml).expect("parse"), e);
     }
 
     #[test]

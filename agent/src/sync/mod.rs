@@ -7,6 +7,9 @@ pub mod refresh;
 pub mod report;
 pub mod stage;
 
+// Quoting for QuickBooks query strings; in the catalogue so the fuzz targets reach it.
+pub use qbsync_catalog::query_literal;
+
 use crate::config::AgentConfig;
 use crate::error::AgentError;
 use crate::qbo::QboClient;
@@ -41,18 +44,5 @@ impl CompanyCtx {
         } else {
             Ok(())
         }
-    }
-}
-
-/// Quotes a literal for the QuickBooks query language (`\'` escapes a quote).
-pub fn query_literal(s: &str) -> String {
-    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn query_literals_escape_quotes() {
-        assert_eq!(super::query_literal("O'Brien"), r"'O\'Brien'");
     }
 }
