@@ -168,6 +168,29 @@ END
 $$;
 COMMENT ON FUNCTION qbsync.qb_enable_table IS 'Turns syncing of one table on or off for a company and sets its direction (incoming, outgoing, both) and, for payments synced both ways, the payment_match rule';
 
+CREATE FUNCTION qbsync.qb_set_conflict_policy(company text, policy text) RETURNS text
+LANGUAGE plpgsql AS $$
+#variable_conflict use_variable
+DECLARE
+    old text;
+BEGIN
+    IF policy IS NULL OR policy NOT IN ('report', 'quickbooks_wins', 'postgres_wins') THEN
+        RAISE EXCEPTION 'qbsync: conflict policy must be report, quickbooks_wins or postgres_wins, not "%"', policy
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- Not through _company(): a company that needs attention may still have its policy changed.
+    SELECT co.conflict_policy INTO old FROM qbsync.company co WHERE co.name = company FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'qbsync: company "%" does not exist', company
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'SELECT name FROM qbsync.company lists the companies.';
+    END IF;
+    UPDATE qbsync.company co SET conflict_policy = policy WHERE co.name = company;
+    RETURN old;
+END
+$$;
+COMMENT ON FUNCTION qbsync.qb_set_conflict_policy IS 'Sets what a push does when a QuickBooks user changed the record meanwhile (stale SyncToken/EditSequence): report, quickbooks_wins or postgres_wins; returns the previous policy';
+
 CREATE FUNCTION qbsync.qb_populate(company text, tables text[] DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql AS $$
 #variable_conflict use_variable

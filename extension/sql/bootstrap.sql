@@ -16,6 +16,7 @@ CREATE TABLE qbsync.company (
     item_income_account text,
     item_expense_account text,
     settings jsonb NOT NULL DEFAULT '{}'::jsonb,
+    conflict_policy text NOT NULL DEFAULT 'report' CHECK (conflict_policy IN ('report', 'quickbooks_wins', 'postgres_wins')),
     quickbooks_name text,
     qbwc_owner_id text,
     qbwc_file_id text,
@@ -34,6 +35,7 @@ COMMENT ON COLUMN qbsync.company.operation_result IS 'Set operation to task resu
 COMMENT ON COLUMN qbsync.company.create_missing_items IS 'When a transaction line names an item (item_name) QuickBooks does not have: true creates it (Service for sales lines, NonInventory for purchase lines), false refuses the row';
 COMMENT ON COLUMN qbsync.company.item_income_account IS 'QuickBooks Id of the income account for items created on first use (default: the first active Income account)';
 COMMENT ON COLUMN qbsync.company.item_expense_account IS 'QuickBooks Id of the expense account for items created on first use from purchase lines (default: the first active Cost of Goods Sold, else Expense, account)';
+COMMENT ON COLUMN qbsync.company.conflict_policy IS 'What a push does when QuickBooks refuses a change as stale because a QuickBooks user changed the record meanwhile (QBO 5010 SyncToken, QBD 3200 EditSequence): report (row error naming both versions, nothing overwritten), quickbooks_wins (the row takes QuickBooks'' version; the discarded change is kept in sync_result.detail), postgres_wins (the change is sent again over QuickBooks'' version, once; Online only, Desktop reports)';
 COMMENT ON COLUMN qbsync.company.settings IS 'Further per-company settings (jsonb)';
 COMMENT ON COLUMN qbsync.company.qbwc_owner_id IS 'QuickBooks Desktop: the OwnerID GUID of the .QWC file (identifies qbsync to the Web Connector)';
 COMMENT ON COLUMN qbsync.company.qbwc_file_id IS 'QuickBooks Desktop: the FileID GUID the Web Connector stamps into the company file; checked at every session';
@@ -190,6 +192,21 @@ SELECT pg_catalog.pg_extension_config_dump('qbsync.history', '');
 SELECT pg_catalog.pg_extension_config_dump('qbsync.task', '');
 SELECT pg_catalog.pg_extension_config_dump('qbsync.sync_result', '');
 
+-- Nesting depth of a jsonb value (a scalar is 1). The agent's JSON reader stops at 128 levels,
+-- so the trigger refuses deeper data before the agent would have to read it.
+CREATE FUNCTION qbsync.jsonb_depth(j jsonb) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    WITH RECURSIVE t(v, d) AS (
+        SELECT j, 1
+        UNION ALL
+        SELECT c.v, t.d + 1 FROM t, LATERAL (
+            SELECT value FROM jsonb_each(CASE WHEN jsonb_typeof(t.v) = 'object' THEN t.v END)
+            UNION ALL
+            SELECT value FROM jsonb_array_elements(CASE WHEN jsonb_typeof(t.v) = 'array' THEN t.v END)) c(v)
+    )
+    SELECT max(d) FROM t
+$$;
+
 -- Validates an application's operation on a mirror row, marks the row pending and wakes the agent.
 -- Arguments: entity name, 'list', 'txn' or 'singleton', 'void' or 'none', 'create' or 'none', 'update' or 'none'
 -- (what QuickBooks Online lets an application do, from the entity catalogue).
@@ -212,6 +229,8 @@ DECLARE
     nk_value text;
     existing text;
     product text;
+    -- Every refusal names the row, so a multi-row statement says which row stopped it.
+    row_ref text;
 BEGIN
     -- The agent's own write-back (it sets this for its transaction) is not an application request.
     IF current_setting('qbsync.agent', true) = 'on' OR NEW.operation IS NULL THEN
@@ -219,6 +238,7 @@ BEGIN
     END IF;
     NEW.operation := lower(btrim(NEW.operation));
     qb_id := to_jsonb(NEW) ->> key_col;
+    row_ref := format('row local_id=%s%s', NEW.local_id, CASE WHEN qb_id IS NOT NULL THEN format(' (%s %s)', key_col, qb_id) ELSE '' END);
     IF NEW.operation NOT IN ('add', 'update', 'refresh', 'void', 'delete') THEN
         RAISE EXCEPTION 'qbsync: %: row local_id=% has unknown operation "%"', tbl, NEW.local_id, NEW.operation
             USING ERRCODE = 'check_violation',
@@ -231,14 +251,26 @@ BEGIN
     END IF;
     SELECT * INTO company FROM qbsync.company c WHERE c.id = NEW.company_id;
     IF FOUND AND company.kind <> 'qbo' AND TG_TABLE_SCHEMA = 'qbo' THEN
-        RAISE EXCEPTION 'qbsync: %: company "%" is a QuickBooks Desktop company and cannot use qbo tables', tbl, company.name
+        RAISE EXCEPTION 'qbsync: %: company "%" is a QuickBooks Desktop company and cannot use qbo tables (%)', tbl, company.name, row_ref
             USING ERRCODE = 'check_violation', HINT = 'Use the qbd tables for a Desktop company.';
     END IF;
     IF FOUND AND company.kind <> 'qbd' AND TG_TABLE_SCHEMA = 'qbd' THEN
-        RAISE EXCEPTION 'qbsync: %: company "%" is a QuickBooks Online company and cannot use qbd tables', tbl, company.name
+        RAISE EXCEPTION 'qbsync: %: company "%" is a QuickBooks Online company and cannot use qbd tables (%)', tbl, company.name, row_ref
             USING ERRCODE = 'check_violation', HINT = 'Use the qbo tables for an Online company.';
     END IF;
     product := CASE WHEN TG_TABLE_SCHEMA = 'qbd' THEN 'QuickBooks Desktop' ELSE 'QuickBooks Online' END;
+    -- data is the QuickBooks object the typed columns are laid over: anything but an object
+    -- would be dropped without a word, and very deep nesting cannot be read back by the agent.
+    IF NEW.operation IN ('add', 'update') AND jsonb_typeof(NEW.data) <> 'object' THEN
+        RAISE EXCEPTION 'qbsync: %: % has data of type %; data must be a JSON object', tbl, row_ref, jsonb_typeof(NEW.data)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Put the QuickBooks fields in an object, e.g. data = ''{"Notes": "..."}''::jsonb, or leave data = ''{}''.';
+    END IF;
+    IF NEW.operation IN ('add', 'update') AND qbsync.jsonb_depth(NEW.data) > 64 THEN
+        RAISE EXCEPTION 'qbsync: %: % has data nested % levels deep; at most 64 are sent to QuickBooks', tbl, row_ref, qbsync.jsonb_depth(NEW.data)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'QuickBooks objects are a few levels deep; flatten data.';
+    END IF;
     IF NEW.operation = 'add' AND qb_id IS NOT NULL THEN
         RAISE EXCEPTION 'qbsync: %: row local_id=% is already in QuickBooks as Id %; it cannot be added again', tbl, NEW.local_id, qb_id
             USING ERRCODE = 'check_violation', HINT = 'Use operation = ''update'' to change it.';
@@ -249,24 +281,24 @@ BEGIN
             USING ERRCODE = 'check_violation', HINT = 'Use operation = ''add'' to create it in QuickBooks first.';
     END IF;
     IF entity_kind = 'singleton' AND NEW.operation IN ('add', 'delete', 'void') THEN
-        RAISE EXCEPTION 'qbsync: %: QuickBooks has exactly one % per company; it can be read and updated, not %', tbl, entity_name,
-            CASE NEW.operation WHEN 'add' THEN 'added' WHEN 'delete' THEN 'deleted' ELSE 'voided' END
+        RAISE EXCEPTION 'qbsync: %: QuickBooks has exactly one % per company; it can be read and updated, not % (%)', tbl, entity_name,
+            CASE NEW.operation WHEN 'add' THEN 'added' WHEN 'delete' THEN 'deleted' ELSE 'voided' END, row_ref
             USING ERRCODE = 'check_violation',
                   HINT = format('Change the existing row instead: UPDATE %s SET ..., operation = ''update'' WHERE company_id = %s;', tbl, NEW.company_id);
     END IF;
     IF NEW.operation = 'add' AND NOT can_create THEN
-        RAISE EXCEPTION 'qbsync: %: % does not let applications create % records', tbl, product, entity_name
+        RAISE EXCEPTION 'qbsync: %: % does not let applications create % records (%)', tbl, product, entity_name, row_ref
             USING ERRCODE = 'check_violation',
                   HINT = format('Create it in QuickBooks, then bring it here with SELECT qbsync.qb_refresh(%L, %L);', company.name, ARRAY[TG_TABLE_NAME]::text);
     END IF;
     IF NEW.operation IN ('update', 'void', 'delete') AND NOT can_update THEN
-        RAISE EXCEPTION 'qbsync: %: % does not let applications % % records', tbl, product,
-            CASE NEW.operation WHEN 'delete' THEN 'delete or deactivate' ELSE 'change' END, entity_name
+        RAISE EXCEPTION 'qbsync: %: % does not let applications % % records (%)', tbl, product,
+            CASE NEW.operation WHEN 'delete' THEN 'delete or deactivate' ELSE 'change' END, entity_name, row_ref
             USING ERRCODE = 'check_violation',
                   HINT = format('Make the change in QuickBooks, then bring it here with SELECT qbsync.qb_refresh(%L, %L);', company.name, ARRAY[TG_TABLE_NAME]::text);
     END IF;
     IF NEW.operation = 'void' AND NOT voidable THEN
-        RAISE EXCEPTION 'qbsync: %: % cannot void % records', tbl, product, entity_name
+        RAISE EXCEPTION 'qbsync: %: % cannot void % records (%)', tbl, product, entity_name, row_ref
             USING ERRCODE = 'check_violation',
                   HINT = CASE WHEN entity_kind = 'list' AND TG_TABLE_SCHEMA = 'qbd'
                               THEN 'Use operation = ''delete'' to delete it (QuickBooks refuses while transactions use it), or set is_active = false with operation = ''update'' to make it inactive.'
@@ -302,7 +334,7 @@ BEGIN
     END IF;
     SELECT s.direction INTO dir FROM qbsync.sync_table s WHERE s.company_id = NEW.company_id AND s.entity = entity_name;
     IF dir = 'incoming' AND NEW.operation <> 'refresh' THEN
-        RAISE EXCEPTION 'qbsync: %: table is incoming-only for company "%"; % is not sent to QuickBooks', tbl, company.name, NEW.operation
+        RAISE EXCEPTION 'qbsync: %: table is incoming-only for company "%"; % of % is not sent to QuickBooks', tbl, company.name, NEW.operation, row_ref
             USING ERRCODE = 'check_violation',
                   HINT = CASE WHEN EXISTS (SELECT 1 FROM qbsync.entity e WHERE e.name = entity_name AND e.is_payment)
                               THEN format('To push payments: SELECT qbsync.qb_enable_table(%L, %L, direction => ''both'', payment_match => ''reference'');', company.name, TG_TABLE_NAME)

@@ -198,6 +198,7 @@ REVOKE EXECUTE ON FUNCTION
     qbsync.qb_set_agent_key(text, boolean),
     qbsync.qb_limit_role(name, text[]),
     qbsync.qb_enable_table(text, text, boolean, text, text),
+    qbsync.qb_set_conflict_policy(text, text),
     qbsync.qb_schedule(text, text, text, text[]),
     qbsync.qb_unschedule(text, text),
     qbsync.qb_prune(interval, boolean),
@@ -256,7 +257,8 @@ BEGIN
     EXECUTE 'GRANT EXECUTE ON FUNCTION qbsync.qb_add_company(text, text, text, text, text, text, text, boolean), '
             'qbsync.qb_add_qbd_company(text, text, text, text), qbsync.qb_set_qbwc_password(text, text), '
             'qbsync.qb_set_agent_key(text, boolean), qbsync.qb_limit_role(name, text[]), '
-            'qbsync.qb_enable_table(text, text, boolean, text, text), qbsync.qb_schedule(text, text, text, text[]), '
+            'qbsync.qb_enable_table(text, text, boolean, text, text), qbsync.qb_set_conflict_policy(text, text), '
+            'qbsync.qb_schedule(text, text, text, text[]), '
             'qbsync.qb_unschedule(text, text), qbsync.qb_prune(interval, boolean) TO qbsync_admin';
 
     -- Agent: everything in its schemas, secrets included.

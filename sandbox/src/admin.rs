@@ -354,6 +354,17 @@ impl Admin {
         lock(&self.shared.oauth).revoke();
     }
 
+    /// Invalidates every access token issued so far: the next API call gets 401.
+    pub fn expire_access_tokens(&self) {
+        lock(&self.shared.oauth).expire_access_tokens();
+    }
+
+    /// Reconnects the app (re-consent): returns the new refresh token the sandbox accepts.
+    pub fn reconnect(&self) -> String {
+        let now = self.now();
+        lock(&self.shared.oauth).reconnect(now)
+    }
+
     /// The refresh token the sandbox currently accepts (None after revocation).
     pub fn current_refresh_token(&self) -> Option<String> {
         lock(&self.shared.oauth).current_refresh_token()
@@ -451,6 +462,14 @@ pub fn router() -> Router<Arc<Shared>> {
                 ok(json!({"revoked": true}))
             }),
         )
+        .route(
+            "/expire_access_tokens",
+            post(|State(sh): S| async move {
+                admin(sh).expire_access_tokens();
+                ok(json!({"expired": true}))
+            }),
+        )
+        .route("/reconnect", post(|State(sh): S| async move { ok(json!({"refresh_token": admin(sh).reconnect()})) }))
         .route("/refresh_token", get(|State(sh): S| async move { ok(json!({"refresh_token": admin(sh).current_refresh_token()})) }))
         .route(
             "/clear_request_ids",

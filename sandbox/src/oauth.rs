@@ -81,6 +81,26 @@ impl OAuth {
         self.refresh = None;
     }
 
+    /// Every access token issued so far stops working (QuickBooks may invalidate one before
+    /// its `expires_in`); the next API call gets 401.
+    pub fn expire_access_tokens(&mut self) {
+        self.access.clear();
+    }
+
+    /// A new refresh token, as the company's owner reconnecting the app (re-consent) gets.
+    pub fn reconnect(&mut self, now: i64) -> String {
+        self.serial += 1;
+        let token = format!(
+            "sandbox-refresh-{}-{}",
+            self.serial,
+            uuid::Uuid::new_v4().simple()
+        );
+        self.refresh = Some(token.clone());
+        self.refresh_expires = now + REFRESH_TTL_SECS;
+        self.last_rotation = now;
+        token
+    }
+
     fn client_ok(&self, authorization: Option<&str>) -> bool {
         let Some(h) = authorization else { return false };
         let Some(b64) = h

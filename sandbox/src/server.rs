@@ -69,9 +69,30 @@ fn tid() -> String {
     format!("1-{}-{}", &u[..8], &u[8..])
 }
 
+/// Marks a reply whose body [`finish`] corrupts (`FailRule::invalid_utf8`); also sent as a header.
+const INVALID_UTF8_HEADER: &str = "x-sandbox-invalid-utf8";
+
+/// The body with the bytes 0xC3 0x28 (an invalid UTF-8 sequence) put inside its first JSON
+/// string value, or at its start when it has none.
+fn invalid_utf8(body: String) -> Vec<u8> {
+    let mut bytes = body.into_bytes();
+    let at = bytes
+        .windows(3)
+        .position(|w| w == b"\":\"")
+        .map(|p| p + 3)
+        .unwrap_or(0);
+    bytes.splice(at..at, [0xC3, 0x28]);
+    bytes
+}
+
 fn finish(reply: Reply, tid: &str, started: Instant) -> Response {
     let total = started.elapsed().as_millis();
-    let mut resp = Response::new(Body::from(reply.body));
+    let corrupt = reply.extra.iter().any(|(k, _)| *k == INVALID_UTF8_HEADER);
+    let mut resp = Response::new(if corrupt {
+        Body::from(invalid_utf8(reply.body))
+    } else {
+        Body::from(reply.body)
+    });
     *resp.status_mut() =
         StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let h = resp.headers_mut();
@@ -235,7 +256,10 @@ async fn handle(
         .unwrap_or(path)
         .to_string();
     let fail = sh.take_fail_rule(&path_q);
-    if let Some(rule) = fail.as_ref().filter(|r| !r.after_execute) {
+    if let Some(rule) = fail
+        .as_ref()
+        .filter(|r| !r.after_execute && !r.invalid_utf8 && !r.truncate_body)
+    {
         tracing::warn!(status = rule.status, "injected fault");
         return Reply::fault(&rule.fault(), now_ms);
     }
@@ -391,7 +415,24 @@ async fn handle(
             })
         }
     };
-    match fail.filter(|r| r.after_execute) {
+    match fail.filter(|r| r.after_execute || r.invalid_utf8 || r.truncate_body) {
+        Some(rule) if rule.truncate_body => {
+            let mut reply = reply;
+            let mut cut = reply.body.len() / 2;
+            while !reply.body.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            tracing::warn!(bytes = cut, "answering with a truncated body");
+            reply.body.truncate(cut);
+            reply.status = 200;
+            reply
+        }
+        Some(rule) if rule.invalid_utf8 => {
+            tracing::warn!("answering with invalid UTF-8");
+            let mut reply = reply;
+            reply.extra.push((INVALID_UTF8_HEADER, "1".to_string()));
+            reply
+        }
         Some(rule) => {
             if rule.hold_ms > 0 {
                 tracing::warn!(hold_ms = rule.hold_ms, "executed; holding the answer");

@@ -38,6 +38,14 @@ pub struct FailRule {
     /// meanwhile never sees it, which is a crash after QuickBooks applied the request.
     #[serde(default)]
     pub hold_ms: u64,
+    /// Execute the request, then answer with its real body made invalid UTF-8 (two stray bytes
+    /// inside the first string value), as a corrupted answer from QuickBooks would be.
+    #[serde(default)]
+    pub invalid_utf8: bool,
+    /// Execute the request, then answer 200 with the first half of its real body only (a
+    /// connection cut mid-answer): the client cannot tell what QuickBooks did.
+    #[serde(default)]
+    pub truncate_body: bool,
 }
 
 fn one() -> u32 {
@@ -59,6 +67,8 @@ impl FailRule {
             detail: None,
             after_execute: false,
             hold_ms: 0,
+            invalid_utf8: false,
+            truncate_body: false,
         }
     }
 

@@ -53,6 +53,9 @@ pub struct Env {
     pub db: Client,
     pub company_id: i64,
     pub sandbox: RunningSandbox,
+    /// The in-process agent's HTTP timeout towards QuickBooks, when a test shortens it (taken
+    /// at the next [`Env::start_agent`]); None keeps the production default.
+    pub agent_http_timeout: Option<Duration>,
     dbname: String,
     pg_cron: bool,
     admin: Client,
@@ -160,6 +163,7 @@ impl Env {
             db,
             company_id: 0,
             sandbox,
+            agent_http_timeout: None,
             dbname,
             pg_cron: opts.pg_cron,
             admin,
@@ -245,11 +249,15 @@ impl Env {
 
     pub fn start_agent(&mut self) {
         assert!(self.agent.is_none(), "agent already running");
-        let mut cfg = AgentConfig::new(self.app_cfg.clone()).with_secret_key(self.secret_key.clone());
+        let mut cfg =
+            AgentConfig::new(self.app_cfg.clone()).with_secret_key(self.secret_key.clone());
         cfg.sweep_interval = Duration::from_millis(300);
         // Let the sandbox be the one that throttles.
         cfg.requests_per_minute = 100_000;
         cfg.batch_per_minute = 100_000;
+        if let Some(t) = self.agent_http_timeout {
+            cfg.http_timeout = t;
+        }
         let (tx, rx) = watch::channel(false);
         self.agent = Some((tx, tokio::spawn(runner::run(cfg, rx))));
     }

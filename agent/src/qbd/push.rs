@@ -178,6 +178,9 @@ enum Outcome {
     Resend,
     /// Sent, but no answer for it came back: stays `sending` for the next session's recovery.
     Unanswered,
+    /// A stale write (3200) settled as `quickbooks_wins`: the row's change is discarded (kept in
+    /// the `sync_result` detail) and the row is re-read from QuickBooks in this push.
+    Reread { message: String, detail: Value },
 }
 
 fn failed(code: impl Into<String>, message: impl Into<String>) -> Outcome {
@@ -215,6 +218,8 @@ pub struct Push {
     task: Option<i64>,
     company: i64,
     operation_result: bool,
+    /// `qbsync.company.conflict_policy`.
+    conflict_policy: String,
     /// The tables claimed from, in catalogue order.
     entities: Vec<&'static QbdEntity>,
     /// Message sets still to be asked about.
@@ -287,13 +292,14 @@ impl Push {
         company: i64,
         task: Option<i64>,
     ) -> Result<Option<Push>, AgentError> {
-        let operation_result: bool = db
+        let settings = db
             .query_one(
-                "SELECT operation_result FROM qbsync.company WHERE id = $1",
+                "SELECT operation_result, conflict_policy FROM qbsync.company WHERE id = $1",
                 &[&company],
             )
-            .await?
-            .get(0);
+            .await?;
+        let operation_result: bool = settings.get(0);
+        let conflict_policy: String = settings.get(1);
         let entities = match task {
             Some(t) => task_entities(db, company, t).await?,
             None => QBD_ENTITIES.iter().collect(),
@@ -354,6 +360,7 @@ impl Push {
             task,
             company,
             operation_result,
+            conflict_policy,
             entities,
             recover: sets.into(),
             step: None,
@@ -677,6 +684,8 @@ impl Push {
         let mut round = Tally::default();
         let company_name = crate::metrics::company_name(company);
         for (r, o) in outcomes {
+            let settled = settle(&self.conflict_policy, r, o);
+            let o = settled.as_ref().unwrap_or(o);
             match o {
                 Outcome::Failed { .. } => crate::metrics::records_failed(
                     &company_name,
@@ -702,7 +711,7 @@ impl Push {
                 }
                 Outcome::Failed { .. } => round.failed += 1,
                 Outcome::Done { .. } | Outcome::Deleted { .. } => round.ok += 1,
-                Outcome::Resend | Outcome::Unanswered => {}
+                Outcome::Resend | Outcome::Unanswered | Outcome::Reread { .. } => {}
             }
             write_back(db, company, self.operation_result, r, o, self.task).await?;
         }
@@ -1025,6 +1034,66 @@ fn refusal(r: &Row, rs: &Response) -> Outcome {
     }
 }
 
+/// A stale EditSequence (3200): a QuickBooks user changed the record after the row was read.
+/// `quickbooks_wins` re-reads it (the change is discarded, kept in the result's detail);
+/// `report` leaves a row error naming the conflict and both versions. `postgres_wins` is not
+/// done for Desktop (the record's current EditSequence is not in the answer): it reports too.
+fn settle(policy: &str, r: &Row, o: &Outcome) -> Option<Outcome> {
+    let Outcome::Failed {
+        code,
+        message,
+        detail,
+    } = o
+    else {
+        return None;
+    };
+    if code != "3200" || !matches!(r.op, Some(Op::Update | Op::Void | Op::Delete)) {
+        return None;
+    }
+    let sequence = r
+        .row
+        .get("edit_sequence")
+        .and_then(Value::as_str)
+        .unwrap_or("?");
+    if policy == "quickbooks_wins" {
+        let mut discarded = r.row.clone();
+        for k in [
+            "data",
+            "sync_status",
+            "sync_message",
+            "request_id",
+            "synced_at",
+        ] {
+            discarded.remove(k);
+        }
+        return Some(Outcome::Reread {
+            message: format!(
+                "conflict: QuickBooks version kept (a QuickBooks user changed it after the row was read; the row's {} with EditSequence {sequence} was discarded, see sync_result.detail)",
+                r.op_name()
+            ),
+            detail: json!({
+                "policy": "quickbooks_wins",
+                "operation": r.op_name(),
+                "row_edit_sequence": sequence,
+                "quickbooks": detail,
+                "discarded": discarded,
+            }),
+        });
+    }
+    let note = if policy == "postgres_wins" {
+        "; postgres_wins is not available for QuickBooks Desktop, so it is reported"
+    } else {
+        ""
+    };
+    Some(Outcome::Failed {
+        code: code.clone(),
+        message: format!(
+            "{message}; conflict: a QuickBooks user changed this record after the row was read (row EditSequence {sequence}, QuickBooks holds a newer one); nothing was overwritten and the row keeps your change{note}"
+        ),
+        detail: detail.clone(),
+    })
+}
+
 /// Rewrites the line tables of row `local_id` from its `data`.
 async fn rewrite_lines<C: GenericClient + Sync>(
     db: &C,
@@ -1210,6 +1279,33 @@ async fn write_back<C: GenericClient + Sync>(
                     "UPDATE {t} SET sync_status = 'pending', request_id = NULL WHERE local_id = $1"
                 ),
                 &[&r.local_id],
+            )
+            .await?;
+        }
+        Outcome::Reread { message, detail } => {
+            info!(
+                table = e.table,
+                local_id = r.local_id,
+                "stale write: QuickBooks' version is kept; re-reading the row"
+            );
+            db.execute(
+                &format!(
+                    "UPDATE {t} SET operation = 'refresh', sync_status = 'pending', request_id = NULL, sync_message = $2 \
+                     WHERE local_id = $1"
+                ),
+                &[&r.local_id, message],
+            )
+            .await?;
+            log_result(
+                db,
+                company,
+                r,
+                r.qb_id(),
+                "ok",
+                None,
+                Some(message.as_str()),
+                Some(detail),
+                task,
             )
             .await?;
         }

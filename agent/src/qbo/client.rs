@@ -19,6 +19,10 @@ use tracing::{debug, instrument, warn, Instrument};
 /// Minor version every request declares (reference sheet §11).
 const MINOR_VERSION: &str = "75";
 
+/// How long a throttled request keeps waiting QuickBooks out. A 429 was never executed, so
+/// waiting is always safe; QuickBooks' limits are per minute, so a storm past this is an outage.
+const THROTTLE_BUDGET: Duration = Duration::from_secs(15 * 60);
+
 #[derive(Clone)]
 struct ApiRequest {
     method: Method,
@@ -173,7 +177,9 @@ impl QboClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let body = resp.text().await;
+        // Bytes, not text(): text() would replace invalid UTF-8 with U+FFFD and the row would
+        // silently get garbage; an invalid body is refused as a whole instead.
+        let body = resp.bytes().await;
         metrics::quickbooks_request(
             req.endpoint(),
             if body.is_ok() {
@@ -183,7 +189,23 @@ impl QboClient {
             },
             started.elapsed(),
         );
-        let body = body?;
+        let body = String::from_utf8(body?.to_vec()).map_err(|e| {
+            // On a success status QuickBooks may have applied the request: an unknown outcome
+            // (retried, then recovered by requestid or natural key), like a body cut short.
+            let garbled = if (200..300).contains(&status) { QboError::Garbled } else { QboError::Decode };
+            garbled(format!(
+                "{} /{}{} answered HTTP {status} with a body that is not valid UTF-8 (at byte {}); nothing from it was stored",
+                req.method,
+                req.path,
+                // The query names the entity and page (STARTPOSITION) that could not be read.
+                req.query
+                    .iter()
+                    .find(|(k, _)| *k == "query")
+                    .map(|(_, q)| format!(" ({q})"))
+                    .unwrap_or_default(),
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
         debug!(
             status,
             intuit_tid = tid.as_deref().unwrap_or(""),
@@ -203,6 +225,7 @@ impl QboClient {
         let span = tracing::info_span!("qbo_request", method = %req.method, path = %req.path);
         async {
             let mut refreshed = false;
+            let started = std::time::Instant::now();
             loop {
                 let result = (|| self.send_once(&req))
                     .retry(
@@ -224,6 +247,13 @@ impl QboClient {
                     .await;
                 match result {
                     Err(QboError::Unauthorized { .. }) if !refreshed => refreshed = true,
+                    // Still throttled after the retries above: keep waiting within the budget.
+                    Err(e @ QboError::Throttled { .. }) if started.elapsed() < THROTTLE_BUDGET => {
+                        let wait = e.retry_after().unwrap_or(Duration::from_secs(60));
+                        metrics::throttle_wait(wait);
+                        warn!(wait_ms = wait.as_millis() as u64, "still throttled by QuickBooks; waiting");
+                        tokio::time::sleep(wait).await;
+                    }
                     other => return other,
                 }
             }
@@ -348,7 +378,8 @@ impl QboClient {
             retry_unknown,
         };
         let text = self.send(req).await?;
-        entity_object(serde_json::from_str(&text).map_err(|e| QboError::Decode(e.to_string()))?)
+        // A 2xx body that does not parse was cut short: the write may have been applied.
+        entity_object(serde_json::from_str(&text).map_err(|e| QboError::Garbled(e.to_string()))?)
     }
 
     /// `POST /batch`: the `BatchItemResponse` array (HTTP 200 even when items fail). Not
@@ -366,7 +397,7 @@ impl QboClient {
         };
         let text = self.send(req).await?;
         let mut v: Value = serde_json::from_str(&text)
-            .map_err(|e| QboError::Decode(format!("batch response: {e}")))?;
+            .map_err(|e| QboError::Garbled(format!("batch response: {e}")))?;
         match v.get_mut("BatchItemResponse").map(Value::take) {
             Some(Value::Array(items)) => Ok(items),
             _ => Err(QboError::Decode(

@@ -64,6 +64,10 @@ pub enum QboError {
     TokenEndpoint { status: u16, body: String },
     #[error("unexpected response from QuickBooks: {0}")]
     Decode(String),
+    /// A success status whose body cannot be read (cut short, garbled): QuickBooks may well
+    /// have applied the request, so its outcome is unknown, as after a lost answer.
+    #[error("QuickBooks answered but its answer could not be read (cut short?): {0}")]
+    Garbled(String),
     #[error("token store: {0}")]
     TokenStore(#[from] tokio_postgres::Error),
     #[error("stored credentials cannot be used: {0}; re-add the company's tokens, or run the agent with the key they were sealed to")]
@@ -78,7 +82,7 @@ impl QboError {
     /// Worth trying again after a pause: the request may well succeed later.
     pub fn is_transient(&self) -> bool {
         match self {
-            QboError::Throttled { .. } | QboError::Server { .. } => true,
+            QboError::Throttled { .. } | QboError::Server { .. } | QboError::Garbled(_) => true,
             QboError::Network(e) => !e.is_builder() && !e.is_redirect(),
             _ => false,
         }

@@ -17,6 +17,7 @@ use std::time::Instant;
 use tracing::{info, instrument, warn};
 
 mod claim;
+mod conflict;
 mod duplicates;
 mod items;
 mod send;
@@ -94,12 +95,23 @@ enum Outcome {
         what: &'static str,
         message: Option<String>,
     },
+    /// A stale write settled by the company's conflict policy: written like `Done`, with the
+    /// losing side's values kept in the `sync_result` row's detail.
+    Conflict {
+        object: Value,
+        what: &'static str,
+        message: String,
+        detail: Value,
+    },
     /// A transaction that no longer exists in QuickBooks.
     Deleted { message: Option<String> },
     /// QuickBooks refused: the row keeps the user's version, with the reason.
     Failed(FaultError, Vec<FaultError>),
     /// No definitive answer (network, throttled past retries, service down): try again later.
     Unknown(String),
+    /// Not sent: the company needs a person (refresh token refused, key missing). The row
+    /// goes back to `pending` for when the company is reconnected.
+    Blocked(String),
 }
 
 /// Counts of one push round.
@@ -157,6 +169,20 @@ async fn item_policy(
     }))
 }
 
+/// The company's conflict policy (`qbsync.company.conflict_policy`).
+async fn conflict_policy(ctx: &CompanyCtx) -> Result<conflict::Policy, AgentError> {
+    let r = ctx
+        .db
+        .query_one(
+            "SELECT conflict_policy FROM qbsync.company WHERE id = $1",
+            &[&ctx.company.id],
+        )
+        .await?;
+    let text: String = r.get(0);
+    conflict::Policy::parse(&text)
+        .ok_or_else(|| AgentError::Invalid(format!("unknown conflict_policy {text:?}")))
+}
+
 /// Pushes every pending row of `entity`, 30 at a time, until none is left or QuickBooks stops
 /// answering definitively.
 #[instrument(skip_all, fields(company = %ctx.company.name, entity = entity.name))]
@@ -168,6 +194,7 @@ pub async fn push_entity(
     let mut summary = PushSummary::default();
     let payment_match = payment_match(ctx, entity).await?;
     let items = item_policy(ctx, entity).await?;
+    let policy = conflict_policy(ctx).await?;
     let mut first_round = true;
     loop {
         ctx.check_shutdown()?;
@@ -219,6 +246,13 @@ pub async fn push_entity(
         if !batchable.is_empty() {
             let results = push_batch(ctx, entity, &batchable).await;
             outcomes.extend(batchable.into_iter().zip(results));
+        }
+        // Stale writes (a QuickBooks user changed the record meanwhile) go to the policy.
+        for (c, outcome) in outcomes.iter_mut() {
+            if conflict::is_stale(c, outcome) {
+                let refused = std::mem::replace(outcome, Outcome::Unknown(String::new()));
+                *outcome = conflict::settle(ctx, entity, c, policy, refused).await;
+            }
         }
         let company = ctx.company.clone();
         let tx = ctx.db.transaction().await?;

@@ -16,6 +16,8 @@ pub(super) fn failure(e: QboError) -> Outcome {
             Outcome::Failed(errors[0].clone(), errors)
         }
         other if other.is_transient() => Outcome::Unknown(other.to_string()),
+        // Not QuickBooks refusing the row: the company is stopped until a person reconnects it.
+        other if other.needs_a_person() => Outcome::Blocked(other.to_string()),
         other => Outcome::Failed(
             FaultError {
                 code: "qbsync".into(),
@@ -112,6 +114,8 @@ async fn add_once(ctx: &CompanyCtx, entity: &Entity, c: &Claimed) -> Outcome {
                 tokio::time::sleep(std::time::Duration::from_millis(250 << attempt)).await;
                 look_first = true;
             }
+            // An earlier attempt may have been applied: the next one must look first.
+            Err(e) if look_first && e.needs_a_person() => return Outcome::Unknown(e.to_string()),
             Err(e) => return failure(e),
         }
     }
@@ -317,6 +321,8 @@ pub(super) async fn push_batch(
 fn failure_clone(e: &QboError) -> Outcome {
     match e.fault().filter(|_| !e.is_transient()) {
         Some(f) => Outcome::Failed(f.clone(), vec![f.clone()]),
+        // The batch never left (no token): the rows wait for the company to be reconnected.
+        None if e.needs_a_person() => Outcome::Blocked(e.to_string()),
         None => Outcome::Unknown(e.to_string()),
     }
 }
