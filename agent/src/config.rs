@@ -166,7 +166,9 @@ mod tests {
     #[test]
     fn debug_shows_neither_the_key_nor_the_password() {
         let mut db = tokio_postgres::Config::new();
-        db.host("/tmp").user("agent").password("PLANTED-DB-PASSWORD");
+        db.host("/tmp")
+            .user("agent")
+            .password("PLANTED-DB-PASSWORD");
         let key = qbsync_secret::generate();
         let cfg = AgentConfig::new(db).with_secret_key(key.clone());
         let shown = format!("{cfg:?}");

@@ -58,9 +58,13 @@ fn _install_catalog() -> Result<(), pgrx::spi::Error> {
 /// `qbsync.pending`: every mirror row waiting to be pushed or being pushed, across all tables of
 /// both kinds, so "what is pending?" is one query.
 fn pending_view_sql() -> String {
-    let qbo = QBO_ENTITIES
-        .iter()
-        .map(|e| (format!("{QBO_SCHEMA}.{}", e.table), e.name.to_string(), "id"));
+    let qbo = QBO_ENTITIES.iter().map(|e| {
+        (
+            format!("{QBO_SCHEMA}.{}", e.table),
+            e.name.to_string(),
+            "id",
+        )
+    });
     let qbd = QBD_ENTITIES.iter().map(|e| {
         (
             format!("{QBD_SCHEMA}.{}", e.table),

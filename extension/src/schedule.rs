@@ -25,26 +25,43 @@ mod tests {
     use super::next_after;
 
     fn at(s: &str) -> f64 {
-        chrono::DateTime::parse_from_rfc3339(s).expect("time").timestamp() as f64
+        chrono::DateTime::parse_from_rfc3339(s)
+            .expect("time")
+            .timestamp() as f64
     }
 
     #[test]
     fn every_two_hours_fires_on_the_next_even_hour() {
-        assert_eq!(next_after("0 */2 * * *", at("2026-11-22T09:15:00Z")), Some(at("2026-11-22T10:00:00Z")));
+        assert_eq!(
+            next_after("0 */2 * * *", at("2026-11-22T09:15:00Z")),
+            Some(at("2026-11-22T10:00:00Z"))
+        );
         // Strictly after: a time on the schedule gives the following one.
-        assert_eq!(next_after("0 */2 * * *", at("2026-11-22T10:00:00Z")), Some(at("2026-11-22T12:00:00Z")));
+        assert_eq!(
+            next_after("0 */2 * * *", at("2026-11-22T10:00:00Z")),
+            Some(at("2026-11-22T12:00:00Z"))
+        );
     }
 
     #[test]
     fn day_of_month_and_weekday_are_either_as_in_vixie_cron() {
         // 2026-11-22 is a Sunday: "the 1st or a Monday" fires on Monday the 23rd.
-        assert_eq!(next_after("0 0 1 * 1", at("2026-11-22T09:00:00Z")), Some(at("2026-11-23T00:00:00Z")));
+        assert_eq!(
+            next_after("0 0 1 * 1", at("2026-11-22T09:00:00Z")),
+            Some(at("2026-11-23T00:00:00Z"))
+        );
     }
 
     #[test]
     fn nicknames_and_garbage() {
-        assert_eq!(next_after("@daily", at("2026-11-22T09:00:00Z")), Some(at("2026-11-23T00:00:00Z")));
-        assert_eq!(next_after("not a schedule", at("2026-11-22T09:00:00Z")), None);
+        assert_eq!(
+            next_after("@daily", at("2026-11-22T09:00:00Z")),
+            Some(at("2026-11-23T00:00:00Z"))
+        );
+        assert_eq!(
+            next_after("not a schedule", at("2026-11-22T09:00:00Z")),
+            None
+        );
         assert_eq!(next_after("61 * * * *", at("2026-11-22T09:00:00Z")), None);
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod agent_process;
 pub mod browser;
+pub mod fault_tally;
 
 use qbsync_agent::qbwc::{self, qwc::QwcSettings, QbwcService};
 use qbsync_agent::{database_config, runner, AgentConfig};

@@ -195,16 +195,25 @@ async fn matrix(env: &Env, company: i64, ents: &[Ent]) -> (usize, Vec<(String, i
 /// qbo and qbd tables alike: only the columns both have).
 async fn wait_settled(env: &Env, table: &str, local: i64) -> (String, Option<String>) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let sql = format!("SELECT coalesce(sync_status, ''), sync_message FROM {table} WHERE local_id = $1");
+    let sql =
+        format!("SELECT coalesce(sync_status, ''), sync_message FROM {table} WHERE local_id = $1");
     loop {
-        let Some(row) = env.db.query_opt(sql.as_str(), &[&local]).await.expect("row") else {
+        let Some(row) = env
+            .db
+            .query_opt(sql.as_str(), &[&local])
+            .await
+            .expect("row")
+        else {
             return ("removed".into(), None);
         };
         let status: String = row.get(0);
         if status != "pending" && status != "sending" {
             return (status, row.get(1));
         }
-        assert!(std::time::Instant::now() < deadline, "{table} local_id={local} still {status}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{table} local_id={local} still {status}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
@@ -217,7 +226,10 @@ async fn assert_all_errors(env: &Env, queued: &[(String, i64, String)]) {
             // A refresh or delete of a record QuickBooks does not have removes the mirror row, as
             // when QuickBooks deleted it; the result log must say so.
             let entity = what.split(' ').next().unwrap_or_default();
-            assert!(what.contains("refresh") || what.contains("delete"), "{what}: row removed");
+            assert!(
+                what.contains("refresh") || what.contains("delete"),
+                "{what}: row removed"
+            );
             let logged: i64 = env
                 .db
                 .query_one(
@@ -479,7 +491,11 @@ async fn hostile_strings_round_trip_exactly() {
             name.as_str(),
             "{what}: QuickBooks has exactly that name"
         );
-        assert_eq!(record["CompanyName"], s.as_str(), "{what}: and that company name");
+        assert_eq!(
+            record["CompanyName"],
+            s.as_str(),
+            "{what}: and that company name"
+        );
         // Read back by refresh: the same string.
         env.exec(&format!(
             "UPDATE qbo.customer SET operation = 'refresh' WHERE local_id = {local}"
@@ -638,7 +654,12 @@ async fn invalid_utf8_from_quickbooks_online_is_refused_then_the_next_run_succee
         row.status, row.message
     );
     assert_eq!(row.status, "ok", "{:?}", row.message);
-    assert_eq!(env.qb().find("Customer", "DisplayName", "Garbled Answer").len(), 1);
+    assert_eq!(
+        env.qb()
+            .find("Customer", "DisplayName", "Garbled Answer")
+            .len(),
+        1
+    );
     assert_eq!(
         env.text(&format!(
             "SELECT display_name FROM qbo.customer WHERE local_id = {local}"

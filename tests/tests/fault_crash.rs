@@ -11,6 +11,7 @@
 
 use qbsync_sandbox::{Admin, FailRule, RunningSandbox, SandboxConfig, SeedSize};
 use qbsync_tests::agent_process::{wait_until, AgentOptions, AgentProcess};
+use qbsync_tests::fault_tally::Tally;
 use qbsync_tests::{Env, Options};
 use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
@@ -35,47 +36,6 @@ fn answer_held(path: &str) -> FailRule {
         after_execute: true,
         hold_ms: 20_000,
         ..FailRule::new(path, 1, 503)
-    }
-}
-
-/// Counts of one scenario, for its summary line.
-struct Tally {
-    scenario: &'static str,
-    faults: u32,
-    pushed: u32,
-    duplicates: u32,
-    lost: u32,
-}
-
-impl Tally {
-    fn new(scenario: &'static str) -> Self {
-        Tally {
-            scenario,
-            faults: 0,
-            pushed: 0,
-            duplicates: 0,
-            lost: 0,
-        }
-    }
-
-    /// Prints the summary line and fails the test on any duplicate or lost change.
-    fn finish(self) {
-        let line = format!(
-            "fault-matrix: scenario={} faults={} pushed={} duplicates={} lost={}\n",
-            self.scenario, self.faults, self.pushed, self.duplicates, self.lost
-        );
-        // Written to the stream itself, not through eprintln!, so that a passing test shows it.
-        let _ = std::io::stderr().write_all(line.as_bytes());
-        assert_eq!(
-            self.duplicates, 0,
-            "{}: duplicates in QuickBooks",
-            self.scenario
-        );
-        assert_eq!(
-            self.lost, 0,
-            "{}: changes lost or with a wrong status",
-            self.scenario
-        );
     }
 }
 

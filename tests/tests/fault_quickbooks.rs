@@ -12,50 +12,10 @@
 use qbsync_qbxml::Element;
 use qbsync_sandbox::qbwc::SessionEnd;
 use qbsync_sandbox::{FailRule, SandboxConfig};
+use qbsync_tests::fault_tally::Tally;
 use qbsync_tests::{desktop, Desktop, Env, DESKTOP_PASSWORD};
 use serde_json::{json, Value};
-use std::io::Write;
 use std::time::{Duration, Instant};
-
-/// Counts of one scenario, for its summary line.
-struct Tally {
-    scenario: &'static str,
-    faults: u64,
-    pushed: u32,
-    duplicates: u32,
-    lost: u32,
-}
-
-impl Tally {
-    fn new(scenario: &'static str) -> Self {
-        Tally {
-            scenario,
-            faults: 0,
-            pushed: 0,
-            duplicates: 0,
-            lost: 0,
-        }
-    }
-
-    /// Prints the summary line and fails the test on any duplicate or lost change.
-    fn finish(self) {
-        let line = format!(
-            "fault-matrix: scenario={} faults={} pushed={} duplicates={} lost={}\n",
-            self.scenario, self.faults, self.pushed, self.duplicates, self.lost
-        );
-        let _ = std::io::stderr().write_all(line.as_bytes());
-        assert_eq!(
-            self.duplicates, 0,
-            "{}: duplicates in QuickBooks",
-            self.scenario
-        );
-        assert_eq!(
-            self.lost, 0,
-            "{}: changes lost or with a wrong status",
-            self.scenario
-        );
-    }
-}
 
 /// Inserts customers to add (in one statement, so that they go as one batch when the agent is
 /// stopped); returns their local_ids.

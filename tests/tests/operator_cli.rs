@@ -50,7 +50,10 @@ async fn status_lists_the_company_as_a_table() {
     let text = String::from_utf8(out).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].starts_with("COMPANY"), "{text}");
-    assert!(lines[0].contains("REQUESTED BY") && lines[0].contains("NEXT SYNC"), "{text}");
+    assert!(
+        lines[0].contains("REQUESTED BY") && lines[0].contains("NEXT SYNC"),
+        "{text}"
+    );
     let acme = lines
         .iter()
         .find(|l| l.starts_with("acme "))

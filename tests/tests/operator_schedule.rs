@@ -40,7 +40,10 @@ async fn qb_schedule_creates_lists_runs_and_removes_pg_cron_jobs() {
     assert!(status.get::<_, bool>(0) && status.get::<_, bool>(1));
     assert_eq!(status.get::<_, i32>(2), 0);
     let state: String = status.get(3);
-    assert!(state.starts_with("Last sync ") && state.contains(", next "), "{state}");
+    assert!(
+        state.starts_with("Last sync ") && state.contains(", next "),
+        "{state}"
+    );
 
     // Calling again changes the same job instead of adding one.
     let n: i64 = env
@@ -71,7 +74,10 @@ async fn qb_schedule_creates_lists_runs_and_removes_pg_cron_jobs() {
         if let Some(row) = row {
             break row.get(0);
         }
-        assert!(Instant::now() < deadline, "pg_cron did not queue the refresh within 190 s");
+        assert!(
+            Instant::now() < deadline,
+            "pg_cron did not queue the refresh within 190 s"
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
     assert_eq!(env.wait_task(task).await, "done");
@@ -84,25 +90,44 @@ async fn qb_schedule_creates_lists_runs_and_removes_pg_cron_jobs() {
         if last.as_deref() == Some("succeeded") {
             break;
         }
-        assert!(Instant::now() < deadline, "job run not recorded as succeeded: {last:?}");
+        assert!(
+            Instant::now() < deadline,
+            "job run not recorded as succeeded: {last:?}"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 
     // A job does not queue a second task of a kind still queued (a slow refresh cannot pile up).
     env.stop_agent().await;
-    let first: i64 = env.one("SELECT qbsync._run_schedule('acme', 'refresh')").await.get(0);
-    let second: i64 = env.one("SELECT qbsync._run_schedule('acme', 'refresh')").await.get(0);
+    let first: i64 = env
+        .one("SELECT qbsync._run_schedule('acme', 'refresh')")
+        .await
+        .get(0);
+    let second: i64 = env
+        .one("SELECT qbsync._run_schedule('acme', 'refresh')")
+        .await
+        .get(0);
     assert_eq!(first, second);
-    env.exec("SELECT qbsync.qb_unschedule('acme', 'refresh')").await;
+    env.exec("SELECT qbsync.qb_unschedule('acme', 'refresh')")
+        .await;
     env.start_agent();
     assert_eq!(env.wait_task(first).await, "done");
 
     // Refusals name the reason.
-    let bad = env.error_of("SELECT * FROM qbsync.qb_schedule('acme', 'refresh', 'every hour')").await;
-    assert!(bad.contains("\"every hour\" is not a cron schedule") && bad.contains("minute hour"), "{bad}");
-    let kind = env.error_of("SELECT * FROM qbsync.qb_schedule('acme', 'report', '0 * * * *')").await;
+    let bad = env
+        .error_of("SELECT * FROM qbsync.qb_schedule('acme', 'refresh', 'every hour')")
+        .await;
+    assert!(
+        bad.contains("\"every hour\" is not a cron schedule") && bad.contains("minute hour"),
+        "{bad}"
+    );
+    let kind = env
+        .error_of("SELECT * FROM qbsync.qb_schedule('acme', 'report', '0 * * * *')")
+        .await;
     assert!(kind.contains("cannot schedule \"report\""), "{kind}");
-    let company = env.error_of("SELECT * FROM qbsync.qb_schedule('nobody')").await;
+    let company = env
+        .error_of("SELECT * FROM qbsync.qb_schedule('nobody')")
+        .await;
     assert!(company.contains("nobody"), "{company}");
     let table = env
         .error_of("SELECT * FROM qbsync.qb_schedule('acme', 'refresh', '0 * * * *', ARRAY['qbo.no_such_table'])")
@@ -112,7 +137,10 @@ async fn qb_schedule_creates_lists_runs_and_removes_pg_cron_jobs() {
     // Unschedule removes the pg_cron job; the status has no next sync any more.
     let none: i64 = env.one("SELECT count(*) FROM cron.job").await.get(0);
     assert_eq!(none, 0, "qb_unschedule removed the job");
-    assert!(!env.one("SELECT qbsync.qb_unschedule('acme', 'refresh')").await.get::<_, bool>(0));
+    assert!(!env
+        .one("SELECT qbsync.qb_unschedule('acme', 'refresh')")
+        .await
+        .get::<_, bool>(0));
     let next: Option<chrono::DateTime<chrono::Utc>> = env
         .one("SELECT next_sync_at FROM qbsync.status WHERE company = 'acme'")
         .await
@@ -120,9 +148,14 @@ async fn qb_schedule_creates_lists_runs_and_removes_pg_cron_jobs() {
     assert_eq!(next, None);
 
     // Two kinds at once; the earliest is the next sync. Deleting the company removes its jobs.
-    env.exec("SELECT count(*) FROM qbsync.qb_schedule('acme', 'update', '*/5 * * * *')").await;
-    env.exec("SELECT count(*) FROM qbsync.qb_schedule('acme', 'populate', '0 3 * * 0')").await;
-    let listed: i64 = env.one("SELECT count(*) FROM qbsync.qb_schedules()").await.get(0);
+    env.exec("SELECT count(*) FROM qbsync.qb_schedule('acme', 'update', '*/5 * * * *')")
+        .await;
+    env.exec("SELECT count(*) FROM qbsync.qb_schedule('acme', 'populate', '0 3 * * 0')")
+        .await;
+    let listed: i64 = env
+        .one("SELECT count(*) FROM qbsync.qb_schedules()")
+        .await
+        .get(0);
     assert_eq!(listed, 2);
     let earliest: bool = env
         .one("SELECT next_sync_at = qbsync.cron_next('*/5 * * * *') FROM qbsync.status WHERE company = 'acme'")
@@ -130,7 +163,8 @@ async fn qb_schedule_creates_lists_runs_and_removes_pg_cron_jobs() {
         .get(0);
     assert!(earliest);
     env.stop_agent().await;
-    env.exec("DELETE FROM qbsync.company WHERE name = 'acme'").await;
+    env.exec("DELETE FROM qbsync.company WHERE name = 'acme'")
+        .await;
     let left: i64 = env.one("SELECT count(*) FROM cron.job").await.get(0);
     assert_eq!(left, 0, "a deleted company's jobs are unscheduled");
     env.finish().await;
@@ -139,10 +173,21 @@ async fn qb_schedule_creates_lists_runs_and_removes_pg_cron_jobs() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn qb_schedule_outside_pg_crons_database_says_where_it_must_run() {
     let env = Env::start().await;
-    let err = env.error_of("SELECT * FROM qbsync.qb_schedule('acme')").await;
-    assert!(err.contains("pg_cron is not installed in database"), "{err}");
-    assert!(err.contains("cron.database_name") && err.contains("qbsync"), "{err}");
-    let listed: i64 = env.one("SELECT count(*) FROM qbsync.qb_schedules()").await.get(0);
+    let err = env
+        .error_of("SELECT * FROM qbsync.qb_schedule('acme')")
+        .await;
+    assert!(
+        err.contains("pg_cron is not installed in database"),
+        "{err}"
+    );
+    assert!(
+        err.contains("cron.database_name") && err.contains("qbsync"),
+        "{err}"
+    );
+    let listed: i64 = env
+        .one("SELECT count(*) FROM qbsync.qb_schedules()")
+        .await
+        .get(0);
     assert_eq!(listed, 0);
     let next: Option<chrono::DateTime<chrono::Utc>> = env
         .one("SELECT next_sync_at FROM qbsync.status WHERE company = 'acme'")

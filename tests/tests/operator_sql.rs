@@ -99,7 +99,11 @@ async fn activity_results_and_retention() {
 
     // What is pending: rows flagged while no agent runs, in any table, until pushed.
     let local = env
-        .insert("qbo.customer", "display_name, operation", "'Pending Pelican', 'add'")
+        .insert(
+            "qbo.customer",
+            "display_name, operation",
+            "'Pending Pelican', 'add'",
+        )
         .await;
     let update_id = env.active_id("qbo.vendor", "", 0).await;
     env.exec(&format!("UPDATE qbo.vendor SET operation = 'update', company_name = 'Pending Co' WHERE id = '{update_id}'"))
@@ -115,11 +119,22 @@ async fn activity_results_and_retention() {
     assert_eq!(
         pending,
         [
-            ("qbo.customer".to_string(), "add".to_string(), None, "pending".to_string()),
-            ("qbo.vendor".to_string(), "update".to_string(), Some(update_id), "pending".to_string()),
+            (
+                "qbo.customer".to_string(),
+                "add".to_string(),
+                None,
+                "pending".to_string()
+            ),
+            (
+                "qbo.vendor".to_string(),
+                "update".to_string(),
+                Some(update_id),
+                "pending".to_string()
+            ),
         ]
     );
-    env.exec("DELETE FROM qbsync.task WHERE status = 'queued'").await;
+    env.exec("DELETE FROM qbsync.task WHERE status = 'queued'")
+        .await;
     env.start_agent();
     assert_eq!(env.wait_row("qbo.customer", local).await.status, "ok");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);

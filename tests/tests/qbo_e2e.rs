@@ -816,7 +816,8 @@ async fn expired_access_token_is_refreshed_and_the_rotated_refresh_token_kept() 
     let r = env
         .one("SELECT refresh_token_sealed, refresh_count FROM qbsync.company_secret")
         .await;
-    let second = qbsync_secret::open(env.secret_key(), r.get(0)).expect("sealed to the agent's key");
+    let second =
+        qbsync_secret::open(env.secret_key(), r.get(0)).expect("sealed to the agent's key");
     assert_ne!(second, first);
     assert_eq!(Some(second), env.qb().current_refresh_token());
     assert_eq!(r.get::<_, i64>(1), 2);

@@ -31,7 +31,14 @@ pub async fn run<W: Write>(db: &Client, out: &mut W) -> anyhow::Result<()> {
         .collect();
     out.write_all(
         aligned_table(
-            &["COMPANY", "STATE", "FLAG", "ERRORS", "REQUESTED BY", "NEXT SYNC"],
+            &[
+                "COMPANY",
+                "STATE",
+                "FLAG",
+                "ERRORS",
+                "REQUESTED BY",
+                "NEXT SYNC",
+            ],
             &cells,
         )
         .as_bytes(),
