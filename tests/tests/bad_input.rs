@@ -669,3 +669,75 @@ async fn invalid_utf8_from_quickbooks_online_is_refused_then_the_next_run_succee
     );
     env.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_nested_too_deep_after_the_operation_errors_its_row_only() {
+    let mut env = Env::start().await;
+    env.populate().await;
+    env.stop_agent().await;
+    let deep = env
+        .insert(
+            "qbo.customer",
+            "display_name, operation",
+            "'Deep Data', 'add'",
+        )
+        .await;
+    let fine = env
+        .insert(
+            "qbo.customer",
+            "display_name, operation",
+            "'Fine Neighbour', 'add'",
+        )
+        .await;
+    // Changed after `operation` was set: 200 levels, past what the agent's JSON reader takes.
+    let changed = env
+        .db
+        .execute(
+            &format!(
+                "UPDATE qbo.customer SET data = (repeat('{{\"a\":', 200) || '1' || repeat('}}', 200))::jsonb WHERE local_id = {deep}"
+            ),
+            &[],
+        )
+        .await;
+    if let Err(e) = changed {
+        // The trigger checking every change of a flagged row is just as good: nothing to send.
+        let e = e
+            .as_db_error()
+            .map(|d| d.message().to_string())
+            .unwrap_or_default();
+        assert!(
+            e.contains("nested") && e.contains(&format!("local_id={deep}")),
+            "{e}"
+        );
+        env.finish().await;
+        return;
+    }
+    env.start_agent();
+    let row = env.wait_row("qbo.customer", deep).await;
+    assert_eq!(row.status, "error", "{:?}", row.message);
+    let message = row.message.unwrap_or_default();
+    assert!(
+        message.contains(&format!("local_id={deep}")) && message.contains("nested too deeply"),
+        "{message}"
+    );
+    assert_eq!(
+        env.qb().find("Customer", "DisplayName", "Deep Data").len(),
+        0,
+        "nothing sent"
+    );
+    assert_eq!(
+        env.wait_row("qbo.customer", fine).await.status,
+        "ok",
+        "the other row lands"
+    );
+    let logged: i64 = env
+        .one(&format!(
+            "SELECT count(*) FROM qbsync.messages WHERE local_id = {deep} AND code = 'qbsync'"
+        ))
+        .await
+        .get(0);
+    assert_eq!(logged, 1, "in qbsync.messages");
+    // The agent keeps working.
+    env.add_customer("After Deep Data").await;
+    env.finish().await;
+}

@@ -29,6 +29,10 @@ pub(super) async fn claim(
         return Ok(Vec::new());
     }
     let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+    // A row whose JSON cannot be decoded (serde_json stops at 128 levels of nesting, which `data`
+    // can exceed when changed after `operation` was set, or a line's `data`) gets a row error
+    // instead of stopping the push of every other row.
+    let mut unreadable: HashMap<i64, String> = HashMap::new();
     let rids: HashMap<i64, String> = tx
         .query(
             &format!(
@@ -54,17 +58,51 @@ pub(super) async fn claim(
             )
             .await?
         {
-            if let Value::Object(m) = r.get::<_, Value>(1) {
-                let per_child = children.entry(r.get(0)).or_insert_with(|| vec![Vec::new(); entity.children.len()]);
-                per_child[i].push(m);
+            let parent: i64 = r.get(0);
+            match r.try_get::<_, Value>(1) {
+                Ok(Value::Object(m)) => {
+                    let per_child = children.entry(parent).or_insert_with(|| vec![Vec::new(); entity.children.len()]);
+                    per_child[i].push(m);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    unreadable.insert(parent, format!("a line in {QBO_SCHEMA}.{}: {e}", child.table));
+                }
             }
         }
+    }
+    for r in &rows {
+        if let Err(e) = r.try_get::<_, Value>(1) {
+            unreadable.insert(r.get(0), format!("the row: {e}"));
+        }
+    }
+    for (local_id, why) in &unreadable {
+        let message = format!(
+            "row local_id={local_id} cannot be read to be sent ({why}); is its data nested too deeply? \
+             Nothing was sent: fix the row and set operation again"
+        );
+        tx.execute(
+            &format!(
+                "INSERT INTO qbsync.sync_result (company_id, entity, local_id, qb_id, direction, operation, outcome, code, message) \
+                 SELECT $2, $3, t.local_id, t.id, 'outgoing', t.operation, 'error', 'qbsync', $4 FROM {t} t WHERE t.local_id = $1"
+            ),
+            &[local_id, &ctx.company.id, &entity.name, &message],
+        )
+        .await?;
+        tx.execute(
+            &format!("UPDATE {t} SET sync_status = 'error', sync_message = $2, request_id = NULL WHERE local_id = $1"),
+            &[local_id, &message],
+        )
+        .await?;
     }
     tx.commit().await?;
     let mut claimed = Vec::new();
     for r in rows {
         let local_id: i64 = r.get(0);
-        let Value::Object(row) = r.get::<_, Value>(1) else {
+        if unreadable.contains_key(&local_id) {
+            continue;
+        }
+        let Ok(Value::Object(row)) = r.try_get::<_, Value>(1) else {
             continue;
         };
         let op_text = row
