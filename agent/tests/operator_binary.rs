@@ -2,23 +2,13 @@
 //! `sync` (stdout a pipe, so plain progress lines) exits 0 when the populate is done, and
 //! `status` lists the company.
 
-use qbsync_agent::database_config;
-use qbsync_sandbox::{SandboxConfig, SeedSize};
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio_postgres::{Client, NoTls};
 
-async fn connect(cfg: &tokio_postgres::Config) -> Client {
-    let (client, conn) = cfg
-        .connect(NoTls)
-        .await
-        .expect("PostgreSQL (run scripts/setup.sh)");
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    client
-}
+mod common;
+
+const COMPANY: &str = "opbin";
 
 async fn http_get(addr: &str, path: &str) -> Option<String> {
     let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
@@ -35,55 +25,14 @@ async fn http_get(addr: &str, path: &str) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_status_and_metrics_through_the_binary() {
-    let mut base = database_config(None).unwrap();
-    base.dbname("postgres");
-    let admin = connect(&base).await;
-    let dbname = format!("qbsync_opbin_{}", std::process::id());
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"))
-        .await
-        .unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {dbname}"))
-        .await
-        .unwrap();
-    let mut cfg = base.clone();
-    cfg.dbname(&dbname);
-    let db = connect(&cfg).await;
-    db.batch_execute("CREATE EXTENSION qbsync CASCADE")
-        .await
-        .unwrap();
-    let sandbox = qbsync_sandbox::start(SandboxConfig {
-        seed: SeedSize::small(),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    // The agent's key: the secret half in a file for the agent process, the public half registered.
-    let key = qbsync_secret::generate();
-    let key_file = std::env::temp_dir().join(format!("{dbname}.key"));
-    let _ = std::fs::remove_file(&key_file);
-    qbsync_secret::write_new_secret_key(&key_file, &key).unwrap();
-    db.execute(
-        "SELECT qbsync.qb_set_agent_key($1)",
-        &[&key.public_key().to_base64()],
-    )
-    .await
-    .unwrap();
-    let d = SandboxConfig::default();
-    db.execute(
-        "SELECT qbsync.qb_add_company('opbin', $1, $2, $3, $4, api_base => $5, token_url => $6)",
-        &[
-            &sandbox.realm_id(),
-            &d.client_id,
-            &d.client_secret,
-            &d.refresh_token,
-            &sandbox.api_base(),
-            &sandbox.token_url(),
-        ],
-    )
-    .await
-    .unwrap();
+    let common::BinaryEnv {
+        base,
+        admin,
+        db,
+        dbname,
+        sandbox,
+        key_file,
+    } = common::setup(COMPANY).await;
 
     let host = std::env::var("PGHOST").unwrap_or_else(|_| "/var/run/postgresql".into());
     let user = base.get_user().unwrap_or("postgres").to_string();
