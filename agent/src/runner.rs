@@ -358,7 +358,12 @@ async fn execute(ctx: &mut CompanyCtx, task: &Task) -> Result<bool, AgentError> 
             Ok(true)
         }
         TaskKind::Populate => {
+            // A task re-run after a crash skips the entities it completed before.
+            let completed = tasks::populated_entities(&ctx.db, task.id).await?;
             for e in allowed(ctx, &entities, "outgoing").await? {
+                if completed.iter().any(|c| c == e.name) {
+                    continue;
+                }
                 if !tasks::begin_entity(&ctx.db, task.id, e.name).await? {
                     return Ok(false);
                 }

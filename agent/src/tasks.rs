@@ -61,6 +61,63 @@ pub async fn claim(
     }))
 }
 
+/// Records where a populate of `entity` got to (the last Id written, when the load began and
+/// QuickBooks' time on its first page), in
+/// the transaction that wrote those rows.
+pub async fn checkpoint(
+    db: &Transaction<'_>,
+    task: Option<i64>,
+    entity: &str,
+    after: u64,
+    began: chrono::DateTime<chrono::Utc>,
+    cursor: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<(), tokio_postgres::Error> {
+    if let Some(task) = task {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        db.execute(
+            "UPDATE qbsync.task SET checkpoint = checkpoint || jsonb_build_object($2::text, \
+             jsonb_build_object('after', $3::int8, 'began', $4::timestamptz, 'cursor', $5::timestamptz)) WHERE id = $1",
+            &[&task, &entity, &after, &began, &cursor],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Records that the populate of `entity` is complete, in the transaction that completed it.
+pub async fn checkpoint_done(
+    db: &Transaction<'_>,
+    task: Option<i64>,
+    entity: &str,
+) -> Result<(), tokio_postgres::Error> {
+    if let Some(task) = task {
+        db.execute(
+            "UPDATE qbsync.task SET checkpoint = checkpoint || jsonb_build_object($2::text, '{\"done\": true}'::jsonb) WHERE id = $1",
+            &[&task, &entity],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The entities an earlier run of this populate task completed (empty on a first run); sets
+/// `entities_done` to their number, which an interrupted run may have left one short.
+pub async fn populated_entities(
+    db: &Client,
+    task: i64,
+) -> Result<Vec<String>, tokio_postgres::Error> {
+    let row = db
+        .query_one(
+            "WITH done AS (SELECT coalesce(array_agg(e.key), '{}') AS entities FROM qbsync.task t, \
+                 jsonb_each(t.checkpoint) e WHERE t.id = $1 AND e.value ? 'done') \
+             UPDATE qbsync.task t SET entities_done = cardinality(done.entities) FROM done \
+             WHERE t.id = $1 RETURNING done.entities",
+            &[&task],
+        )
+        .await?;
+    Ok(row.get(0))
+}
+
 /// Marks the start of an entity; returns false when a stop was requested (the entity boundary
 /// is where a task stops).
 pub async fn begin_entity(

@@ -131,6 +131,48 @@ END
 $$;
 COMMENT ON FUNCTION qbsync.qb_add_company IS 'Adds a QuickBooks Online company with its OAuth2 credentials; returns the id of the task that checks them';
 
+-- After QuickBooks refused the refresh token (invalid_grant: consent revoked, or the token lost),
+-- the company is reconnected in QuickBooks and the new token stored here.
+CREATE FUNCTION qbsync.qb_set_refresh_token(company text, refresh_token text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+#variable_conflict use_variable
+DECLARE
+    c qbsync.company;
+BEGIN
+    SELECT * INTO c FROM qbsync.company co WHERE co.name = company FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'qbsync: company "%" does not exist', company
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'SELECT name FROM qbsync.company lists the companies.';
+    END IF;
+    IF c.kind <> 'qbo' THEN
+        RAISE EXCEPTION 'qbsync: company "%" is a QuickBooks Desktop company, which has no refresh token', company
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'qbsync.qb_set_qbwc_password() changes its Web Connector password.';
+    END IF;
+    IF coalesce(btrim(refresh_token), '') = '' THEN
+        RAISE EXCEPTION 'qbsync: an empty refresh token for company "%"', company
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use the refresh token QuickBooks gave when the company was reconnected.';
+    END IF;
+    PERFORM qbsync._require_agent_key();
+    -- The access token belongs to the old consent: drop it, so the next request uses the new one.
+    UPDATE qbsync.company_secret s
+    SET refresh_token_sealed = qbsync._seal(btrim(refresh_token)), refresh_token_expires_at = NULL,
+        access_token_sealed = NULL, access_token_expires_at = NULL
+    WHERE s.company_id = c.id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'qbsync: company "%" has no stored credentials', company
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Remove it and add it again with qbsync.qb_add_company().';
+    END IF;
+    UPDATE qbsync.company co SET error = NULL WHERE co.id = c.id RETURNING * INTO c;
+    -- Like a new company: a connect task checks the token at once (and flags it again if wrong).
+    RETURN qbsync._enqueue(c, 'connect', '{}');
+END
+$$;
+COMMENT ON FUNCTION qbsync.qb_set_refresh_token IS 'Stores, sealed, the refresh token of a QuickBooks Online company reconnected after QuickBooks refused the old one, clears the company''s error and returns the id of the task that checks it';
+
 CREATE FUNCTION qbsync.qb_enable_table(company text, table_name text, enabled boolean DEFAULT true,
                                         direction text DEFAULT NULL, payment_match text DEFAULT NULL)
 RETURNS void

@@ -150,7 +150,8 @@ CREATE TABLE qbsync.task (
     heartbeat_at timestamptz,
     finished_at timestamptz,
     locked_by text,
-    error text
+    error text,
+    checkpoint jsonb NOT NULL DEFAULT '{}'::jsonb
 );
 CREATE INDEX task_queued ON qbsync.task (id) WHERE status = 'queued';
 CREATE INDEX task_company ON qbsync.task (company_id, id DESC);
@@ -160,6 +161,7 @@ COMMENT ON COLUMN qbsync.task.current_entity IS 'Entity being worked on now';
 COMMENT ON COLUMN qbsync.task.rows_done IS 'Records read or pushed so far';
 COMMENT ON COLUMN qbsync.task.errors IS 'Records that failed (see qbsync.messages)';
 COMMENT ON COLUMN qbsync.task.stop_requested IS 'Set by qb_stop(); the agent stops at the next entity boundary, never mid-record';
+COMMENT ON COLUMN qbsync.task.checkpoint IS 'Per entity, where a load got to ({"after": last Id written, "began": ...}) or {"done": true}; a task re-run after a crash resumes from it';
 COMMENT ON COLUMN qbsync.task.heartbeat_at IS 'Last sign of life from the agent running the task; a running task without one for long is re-queued';
 
 CREATE TABLE qbsync.sync_result (
@@ -232,8 +234,10 @@ DECLARE
     -- Every refusal names the row, so a multi-row statement says which row stopped it.
     row_ref text;
 BEGIN
-    -- The agent's own write-back (it sets this for its transaction) is not an application request.
-    IF current_setting('qbsync.agent', true) = 'on' OR NEW.operation IS NULL THEN
+    -- The agent's own write-back (its sessions set qbsync.agent) is not an application request.
+    -- Any role can set the setting, so it counts only for the agent's role.
+    IF NEW.operation IS NULL
+       OR (current_setting('qbsync.agent', true) = 'on' AND pg_catalog.pg_has_role(current_user, 'qbsync_agent', 'MEMBER')) THEN
         RETURN NEW;
     END IF;
     NEW.operation := lower(btrim(NEW.operation));

@@ -157,13 +157,15 @@ CREATE TRIGGER schedule_unschedule_job AFTER DELETE ON qbsync.schedule
     FOR EACH ROW EXECUTE FUNCTION qbsync._unschedule_job();
 
 -- The next time any active job of the company fires.
-CREATE FUNCTION qbsync._next_scheduled(company_id bigint) RETURNS timestamptz
+-- `who` defaults to the caller (evaluated by the caller): a company that role may not see has no
+-- answer, although the function itself (SECURITY DEFINER) sees every schedule.
+CREATE FUNCTION qbsync._next_scheduled(company_id bigint, who name DEFAULT current_user) RETURNS timestamptz
 LANGUAGE plpgsql STABLE AS $$
 #variable_conflict use_variable
 DECLARE
     next_at timestamptz;
 BEGIN
-    IF to_regclass('cron.job') IS NULL THEN
+    IF to_regclass('cron.job') IS NULL OR NOT company_id = ANY (qbsync._visible_companies(who)) THEN
         RETURN NULL;
     END IF;
     SELECT min(qbsync.cron_next(j.schedule)) INTO next_at

@@ -109,9 +109,12 @@ SELECT pg_catalog.pg_extension_config_dump('qbsync.company_access', '');
 
 -- The companies `who` may see, for the policies. The default argument is evaluated by the caller,
 -- so the policies pass the querying role. SECURITY DEFINER: it reads company_access and every
--- company, which the querying role may not.
+-- company, which the querying role may not. A caller can only ask about a role its login could
+-- SET ROLE to (session_user a member of it): for any other role the answer is no company, so
+-- nobody learns another role's companies.
 CREATE FUNCTION qbsync._visible_companies(who name DEFAULT current_user) RETURNS bigint[]
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, qbsync, pg_temp AS $$
+    SELECT CASE WHEN NOT pg_catalog.pg_has_role(session_user, who, 'MEMBER') THEN '{}'::bigint[] ELSE (
     WITH limits AS (
         SELECT a.company_id FROM qbsync.company_access a JOIN pg_catalog.pg_roles r ON r.rolname = a.role_name
         WHERE pg_catalog.pg_has_role(who, r.oid, 'MEMBER'))
@@ -120,7 +123,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, qbsync, pg_te
              OR NOT EXISTS (SELECT 1 FROM limits)
         THEN (SELECT coalesce(array_agg(c.id), '{}') FROM qbsync.company c)
         ELSE (SELECT coalesce(array_agg(DISTINCT l.company_id), '{}') FROM limits l)
-    END
+    END) END
 $$;
 COMMENT ON FUNCTION qbsync._visible_companies IS 'Ids of the companies a role may see under row-level security (all, unless qbsync.company_access limits it)';
 
@@ -177,6 +180,8 @@ ALTER FUNCTION qbsync.qb_add_qbd_company(text, text, text, text)
     SECURITY DEFINER SET search_path = pg_catalog, qbsync, pg_temp;
 ALTER FUNCTION qbsync.qb_set_qbwc_password(text, text)
     SECURITY DEFINER SET search_path = pg_catalog, qbsync, pg_temp;
+ALTER FUNCTION qbsync.qb_set_refresh_token(text, text)
+    SECURITY DEFINER SET search_path = pg_catalog, qbsync, pg_temp;
 ALTER FUNCTION qbsync.qb_set_agent_key(text, boolean)
     SECURITY DEFINER SET search_path = pg_catalog, qbsync, pg_temp;
 ALTER FUNCTION qbsync.qb_schedule(text, text, text, text[])
@@ -185,7 +190,7 @@ ALTER FUNCTION qbsync.qb_unschedule(text, text)
     SECURITY DEFINER SET search_path = pg_catalog, qbsync, pg_temp;
 ALTER FUNCTION qbsync._unschedule_job()
     SECURITY DEFINER SET search_path = pg_catalog, qbsync, pg_temp;
-ALTER FUNCTION qbsync._next_scheduled(bigint)
+ALTER FUNCTION qbsync._next_scheduled(bigint, name)
     SECURITY DEFINER SET search_path = pg_catalog, qbsync, pg_temp;
 ALTER FUNCTION qbsync._cron_jobs(bigint[])
     SECURITY DEFINER SET search_path = pg_catalog, qbsync, pg_temp;
@@ -195,6 +200,7 @@ REVOKE EXECUTE ON FUNCTION
     qbsync.qb_add_company(text, text, text, text, text, text, text, boolean),
     qbsync.qb_add_qbd_company(text, text, text, text),
     qbsync.qb_set_qbwc_password(text, text),
+    qbsync.qb_set_refresh_token(text, text),
     qbsync.qb_set_agent_key(text, boolean),
     qbsync.qb_limit_role(name, text[]),
     qbsync.qb_enable_table(text, text, boolean, text, text),
@@ -256,6 +262,7 @@ BEGIN
     EXECUTE 'GRANT SELECT ON qbsync.agent_key TO qbsync_admin';
     EXECUTE 'GRANT EXECUTE ON FUNCTION qbsync.qb_add_company(text, text, text, text, text, text, text, boolean), '
             'qbsync.qb_add_qbd_company(text, text, text, text), qbsync.qb_set_qbwc_password(text, text), '
+            'qbsync.qb_set_refresh_token(text, text), '
             'qbsync.qb_set_agent_key(text, boolean), qbsync.qb_limit_role(name, text[]), '
             'qbsync.qb_enable_table(text, text, boolean, text, text), qbsync.qb_set_conflict_policy(text, text), '
             'qbsync.qb_schedule(text, text, text, text[]), '

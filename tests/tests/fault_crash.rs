@@ -417,10 +417,50 @@ async fn populate_killed_between_pages_completes_without_duplicates() {
     );
     agent.kill().await;
     t.faults += 1;
+    let r = env
+        .db
+        .query_one(
+            "SELECT (checkpoint->'Customer'->>'after')::int8, rows_done FROM qbsync.task WHERE id = $1",
+            &[&task],
+        )
+        .await
+        .unwrap();
+    let (after, done_before): (Option<i64>, i64) = (r.get(0), r.get(1));
+    let max_id: i64 = env
+        .one("SELECT max(id::int8) FROM qbo.customer")
+        .await
+        .get(0);
+    assert_eq!(
+        after,
+        Some(max_id),
+        "the checkpoint is the last Id staged, committed with the rows"
+    );
+    assert_eq!(done_before, 1000);
 
-    // The task of the dead agent is queued again (after 1 s here, 5 min by default) and rerun.
+    // The task of the dead agent is queued again (after 1 s here, 5 min by default) and rerun:
+    // it goes on after the checkpoint instead of loading the 1000 staged rows again.
     let agent = spawn(&env, AgentOptions::named("fault-populate-2"));
     assert_eq!(env.wait_task(task).await, "done");
+    let r = env
+        .db
+        .query_one(
+            "SELECT rows_done, entities_done, entities_total, checkpoint->'Customer' FROM qbsync.task WHERE id = $1",
+            &[&task],
+        )
+        .await
+        .unwrap();
+    let (rows_done, entities_done, entities_total): (i64, i32, i32) =
+        (r.get(0), r.get(1), r.get(2));
+    assert_eq!(
+        rows_done,
+        env.qb().count("Customer") as i64,
+        "each record read once across the two runs"
+    );
+    assert_eq!(entities_done, entities_total);
+    assert_eq!(
+        r.get::<_, serde_json::Value>(3),
+        serde_json::json!({"done": true})
+    );
     let r = env
         .one("SELECT count(*), count(DISTINCT id), count(*) FILTER (WHERE sync_status = 'ok') FROM qbo.customer")
         .await;

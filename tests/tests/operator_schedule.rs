@@ -45,6 +45,27 @@ async fn qb_schedule_creates_lists_runs_and_removes_pg_cron_jobs() {
         "{state}"
     );
 
+    // A role limited to another company does not learn when acme is scheduled.
+    let role = format!("qbsync_sched_{}", std::process::id());
+    env.exec(&format!(
+        "CREATE ROLE {role} NOLOGIN IN ROLE qbsync_reader; \
+         INSERT INTO qbsync.company (name, kind, realm_id) VALUES ('other', 'qbo', '1'); \
+         SELECT qbsync.qb_limit_role('{role}', '{{other}}')"
+    ))
+    .await;
+    let seen = env
+        .one(&format!(
+            "SELECT qbsync._next_scheduled(id) IS NOT NULL, qbsync._next_scheduled(id, '{role}') IS NULL \
+             FROM qbsync.company WHERE name = 'acme'"
+        ))
+        .await;
+    env.exec(&format!(
+        "DELETE FROM qbsync.company WHERE name = 'other'; DROP OWNED BY {role}; DROP ROLE {role}"
+    ))
+    .await;
+    assert!(seen.get::<_, bool>(0), "the caller sees acme's next run");
+    assert!(seen.get::<_, bool>(1), "the limited role does not");
+
     // Calling again changes the same job instead of adding one.
     let n: i64 = env
         .one("SELECT count(*) FROM qbsync.qb_schedule('acme', 'refresh', '* * * * *')")

@@ -235,6 +235,30 @@ async fn writer_sets_operation_and_the_agent_pushes_but_cannot_add_companies() {
     assert!(e.contains("permission denied"), "{e}");
     let e = refused(&writer, "UPDATE qbsync.company SET settings = '{}'").await;
     assert!(e.contains("permission denied"), "{e}");
+    let e = refused(
+        &writer,
+        "SELECT qbsync.qb_set_refresh_token('acme', 'stolen-consent')",
+    )
+    .await;
+    assert!(e.contains("permission denied"), "{e}");
+
+    // The agent's marker setting does not let a writer past the mirror trigger: the row is
+    // still checked (void of a name-list row is refused) and nothing is queued unchecked.
+    let e = refused(
+        &writer,
+        &format!("SET qbsync.agent = 'on'; UPDATE qbo.customer SET operation = 'void' WHERE local_id = {local}"),
+    )
+    .await;
+    assert!(e.contains(&format!("local_id={local}")), "{e}");
+    writer.batch_execute("RESET qbsync.agent").await.unwrap();
+    assert_eq!(
+        count(
+            &env.db,
+            &format!("SELECT count(*) FROM qbo.customer WHERE local_id = {local} AND operation IS NOT NULL")
+        )
+        .await,
+        0
+    );
 
     drop(writer);
     env.finish().await;
@@ -282,6 +306,48 @@ async fn admin_adds_companies_and_schedules_but_reads_no_secrets() {
         )
         .await
         .unwrap();
+
+    // Storing a re-consented refresh token is the admin's, sealed by the function (the admin
+    // cannot read company_secret); wrong calls say why.
+    let before: i64 = count(
+        &env.db,
+        "SELECT count(*) FROM qbsync.task WHERE kind = 'connect'",
+    )
+    .await;
+    let connect: i64 = admin
+        .query_one(
+            "SELECT qbsync.qb_set_refresh_token('beta', $1)",
+            &[&env.qb().current_refresh_token().unwrap_or_default()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(env.wait_task(connect).await, "done");
+    assert_eq!(
+        count(
+            &env.db,
+            "SELECT count(*) FROM qbsync.task WHERE kind = 'connect'"
+        )
+        .await,
+        before + 1
+    );
+    for (sql, expected) in [
+        (
+            "SELECT qbsync.qb_set_refresh_token('nobody', 'x')",
+            "company \"nobody\" does not exist",
+        ),
+        (
+            "SELECT qbsync.qb_set_refresh_token('beta', '  ')",
+            "an empty refresh token for company \"beta\"",
+        ),
+        (
+            "SELECT qbsync.qb_set_refresh_token('shop', 'x')",
+            "is a QuickBooks Desktop company",
+        ),
+    ] {
+        let e = refused(&admin, sql).await;
+        assert!(e.contains(expected), "{sql}: {e}");
+    }
 
     // Scheduling goes through pg_cron, which the admin cannot reach itself.
     let job = admin
@@ -480,6 +546,26 @@ async fn row_level_security_limits_a_role_to_its_companies() {
             .unwrap(),
         1
     );
+
+    // Nor can the limited roles learn which companies another role sees (beta's schedule
+    // likewise: tests/tests/operator_schedule.rs, where pg_cron is).
+    for (who, db) in [("reader", &reader), ("writer", &writer)] {
+        let other: Vec<i64> = db
+            .query_one("SELECT qbsync._visible_companies('qbsync_admin')", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert!(
+            other.is_empty(),
+            "{who} asked about qbsync_admin: {other:?}"
+        );
+        let own: Vec<i64> = db
+            .query_one("SELECT qbsync._visible_companies()", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(own, vec![env.company_id], "{who}");
+    }
 
     // Lifting the limit shows everything again.
     admin
