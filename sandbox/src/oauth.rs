@@ -101,7 +101,15 @@ impl OAuth {
         token
     }
 
-    fn client_ok(&self, authorization: Option<&str>) -> bool {
+    /// Client authentication: the Basic header (`client_secret_basic`), or, as Intuit's
+    /// discovery document also lists and requests-oauthlib clients send, `client_id` and
+    /// `client_secret` in the form body (`client_secret_post`, RFC 6749 §2.3.1).
+    fn client_ok(&self, authorization: Option<&str>, form: &HashMap<String, String>) -> bool {
+        if authorization.is_none() {
+            return form.get("client_id").map(String::as_str) == Some(self.client_id.as_str())
+                && form.get("client_secret").map(String::as_str)
+                    == Some(self.client_secret.as_str());
+        }
         let Some(h) = authorization else { return false };
         let Some(b64) = h
             .strip_prefix("Basic ")
@@ -155,7 +163,7 @@ impl OAuth {
         ttl: i64,
         rotate_every: i64,
     ) -> TokenReply {
-        if !self.client_ok(authorization) {
+        if !self.client_ok(authorization, form) {
             return error(401, "invalid_client", None);
         }
         match form.get("grant_type").map(String::as_str) {
@@ -269,6 +277,14 @@ mod tests {
             o.token(Some(&bad), &refresh_form("r0"), 1, 3600, 0).status,
             401
         );
+        // Credentials in the form body instead of the header (client_secret_post).
+        let mut post = refresh_form("r0");
+        post.insert("client_id".into(), "id".into());
+        post.insert("client_secret".into(), "nope".into());
+        assert_eq!(o.token(None, &post, 1, 3600, 0).status, 401);
+        post.insert("client_secret".into(), "secret".into());
+        assert_eq!(o.token(None, &post, 1, 3600, 0).status, 200);
+        let mut o = OAuth::new("id", "secret", "r0", 0);
         // An unused refresh token dies after 101 days.
         assert_eq!(
             o.token(
