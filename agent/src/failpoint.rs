@@ -20,6 +20,9 @@
 //! | `push.after_response` | every answer of a round in; write-back transaction open, not committed |
 //! | `push.batch_between` | one round of up to 30 rows committed, before the next is claimed |
 //! | `populate.between_pages` | a batch of pages staged and committed, before the next |
+//! | `qbd.push.before_request` | Desktop: a message set claimed (rows `sending` with its message set ID committed) and its XML built, not yet handed to the Web Connector (in `sendRequestXML` for a push's first set, in the `receiveResponseXML` of the previous set's clear for the next ones) |
+//! | `qbd.push.after_response` | Desktop: QuickBooks' answer to a message set (a sent set, or the stored answers of a status check) in `receiveResponseXML`, its outcomes decided; write-back transaction open, not committed |
+//! | `qbd.push.batch_between` | Desktop: one message set written back and forgotten by QuickBooks (its clear answered), rows counted at the push's start still to go, before the next set is claimed |
 
 /// Keeps the fail points configured for the life of the process (drop it last).
 #[must_use = "the fail points are configured for as long as the guard lives"]

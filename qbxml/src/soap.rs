@@ -270,6 +270,10 @@ pub enum SoapError {
     Fault { code: String, message: String },
     #[error("{0:?} is not a response element (expected <operationResponse>)")]
     NotAResponse(String),
+    /// A request envelope whose bytes are not UTF-8 where text is needed (only the qbXML
+    /// `response` of `receiveResponseXML` may be, see [`parse_call_bytes`]).
+    #[error("{place} is not valid UTF-8 (byte offset {offset})")]
+    InvalidUtf8 { place: String, offset: u64 },
 }
 
 /// Server side: decodes a request envelope into its [`Call`], dispatching on the body element's
@@ -336,6 +340,283 @@ pub fn parse_call(body: &str) -> Result<Call, SoapError> {
         },
     };
     Ok(call)
+}
+
+/// Where the qbXML `response` of a `receiveResponseXML` stops being UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidUtf8 {
+    /// Offset, in the qbXML document (the element's text with the SOAP escapes resolved), of
+    /// the first byte that is not part of a UTF-8 character.
+    pub offset: usize,
+    /// Length of the qbXML document in bytes.
+    pub len: usize,
+}
+
+/// A request envelope read from bytes by [`parse_call_bytes`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParsedCall {
+    /// Every string of the call is UTF-8.
+    Call(Call),
+    /// `receiveResponseXML` whose qbXML `response` is not UTF-8: the envelope, ticket, hresult
+    /// and message are readable, the answer is not. Its bytes are not kept: whatever QuickBooks
+    /// meant by them is unknown, and decoding them with replacement characters would store
+    /// something QuickBooks never said.
+    UnreadableResponse {
+        ticket: String,
+        hresult: String,
+        message: String,
+        invalid: InvalidUtf8,
+    },
+}
+
+/// Server side, from the raw HTTP body: like [`parse_call`], but an envelope that is not UTF-8
+/// is still read when only the qbXML of a `receiveResponseXML` is affected (a company file with
+/// Latin-1 text, a corrupted answer), so the session and the request it answers can be named.
+/// Invalid bytes anywhere else (markup, ticket, another operation's strings) are
+/// [`SoapError::InvalidUtf8`]; a `message` that is not UTF-8 is kept with `\xNN` escapes (it
+/// is only shown). Nothing is ever decoded with replacement characters.
+pub fn parse_call_bytes(body: &[u8]) -> Result<ParsedCall, SoapError> {
+    if let Ok(text) = std::str::from_utf8(body) {
+        return parse_call(text).map(ParsedCall::Call);
+    }
+    let raw = RawCall::read(body)?;
+    let Some(op) = OPERATIONS
+        .iter()
+        .find(|o| o.as_bytes().eq_ignore_ascii_case(&raw.operation))
+        .copied()
+    else {
+        return Err(SoapError::UnknownOperation(escape_bytes(&raw.operation)));
+    };
+    if let Some(position) = raw.invalid_markup {
+        return Err(SoapError::InvalidUtf8 {
+            place: format!("the {op} envelope's markup"),
+            offset: position,
+        });
+    }
+    let utf8 = |name: &str| -> Result<String, SoapError> {
+        let bytes = raw.child(name);
+        String::from_utf8(bytes.to_vec()).map_err(|e| SoapError::InvalidUtf8 {
+            place: format!("{op} <{name}>"),
+            offset: e.utf8_error().valid_up_to() as u64,
+        })
+    };
+    if op != "receiveResponseXML" {
+        // The invalid bytes are in one of its strings: name the first.
+        for (name, text) in &raw.children {
+            if let Err(e) = std::str::from_utf8(text) {
+                return Err(SoapError::InvalidUtf8 {
+                    place: format!("{op} <{}>", escape_bytes(name)),
+                    offset: e.valid_up_to() as u64,
+                });
+            }
+        }
+        return Err(SoapError::InvalidUtf8 {
+            place: format!("the {op} envelope"),
+            offset: std::str::from_utf8(body)
+                .err()
+                .map_or(0, |e| e.valid_up_to() as u64),
+        });
+    }
+    let ticket = utf8("ticket")?;
+    let hresult = utf8("hresult")?;
+    let message = escape_bytes(raw.child("message"));
+    let response = raw.child("response");
+    Ok(match std::str::from_utf8(response) {
+        Ok(text) => ParsedCall::Call(Call::ReceiveResponseXml {
+            ticket,
+            response: text.to_string(),
+            hresult,
+            message,
+        }),
+        Err(e) => ParsedCall::UnreadableResponse {
+            ticket,
+            hresult,
+            message,
+            invalid: InvalidUtf8 {
+                offset: e.valid_up_to(),
+                len: response.len(),
+            },
+        },
+    })
+}
+
+/// `bytes` as text, each byte that is not part of a UTF-8 character written `\xNN`.
+fn escape_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02X}");
+        }
+    }
+    out
+}
+
+/// A request envelope read as bytes: the operation element and the raw text of its children.
+struct RawCall {
+    /// Local name of the first element in `Envelope/Body`.
+    operation: Vec<u8>,
+    /// (local name, text with entities resolved, as bytes) of the operation's child elements.
+    children: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Position of the first byte that is not UTF-8 outside the children's text.
+    invalid_markup: Option<u64>,
+}
+
+impl RawCall {
+    /// The text of the first child called `name` (ASCII case-insensitive); empty when missing
+    /// (a null, as in [`parse_call`]).
+    fn child(&self, name: &str) -> &[u8] {
+        self.children
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
+            .map_or(&[][..], |(_, t)| t.as_slice())
+    }
+
+    /// Walks the envelope with quick-xml's byte reader (it checks well-formedness but never
+    /// decodes), keeping the text of `Envelope/Body/{operation}/{child}` as bytes. The same
+    /// documents are accepted as by [`parse_call`]: the same depth limit, end tags matching,
+    /// only the predefined entities.
+    fn read(body: &[u8]) -> Result<RawCall, SoapError> {
+        use quick_xml::events::Event;
+        let mut reader = quick_xml::Reader::from_reader(body);
+        let malformed = |reader: &quick_xml::Reader<&[u8]>, message: String| {
+            SoapError::Xml(XmlError::Malformed {
+                position: reader.buffer_position(),
+                message,
+            })
+        };
+        // Open elements; `Envelope/Body/{operation}/{child}` is depth 4 once the first Body
+        // and its first element are open.
+        let mut depth = 0usize;
+        let mut root: Option<Vec<u8>> = None;
+        let mut body_seen = false;
+        let mut body_open = false;
+        let mut operation: Option<Vec<u8>> = None;
+        let mut operation_open = false;
+        let mut children: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+        let mut invalid_markup: Option<u64> = None;
+        loop {
+            let at = reader.buffer_position();
+            let event = reader
+                .read_event()
+                .map_err(|e| malformed(&reader, e.to_string()))?;
+            // Text directly inside a child of the operation: kept as bytes.
+            let in_child = depth == 4 && operation_open;
+            let markup: &[u8] = match &event {
+                Event::Start(start) | Event::Empty(start) => {
+                    if depth >= crate::tree::MAX_DEPTH {
+                        return Err(SoapError::Xml(XmlError::TooDeep {
+                            position: reader.buffer_position(),
+                        }));
+                    }
+                    for a in start.attributes() {
+                        a.map_err(|e| malformed(&reader, e.to_string()))?;
+                    }
+                    let open = matches!(event, Event::Start(_));
+                    let local = local_name_bytes(start.name().as_ref()).to_vec();
+                    match depth {
+                        0 => root = Some(local),
+                        1 if !body_seen && local == b"Body" => {
+                            body_seen = true;
+                            body_open = open;
+                        }
+                        2 if body_open && operation.is_none() => {
+                            operation = Some(local);
+                            operation_open = open;
+                        }
+                        3 if operation_open => children.push((local, Vec::new())),
+                        _ => {}
+                    }
+                    if !open && depth == 0 {
+                        break;
+                    }
+                    depth += usize::from(open);
+                    start
+                }
+                Event::End(end) => {
+                    depth = depth.saturating_sub(1);
+                    match depth {
+                        0 => break,
+                        1 => body_open = false,
+                        2 => operation_open = false,
+                        _ => {}
+                    }
+                    end
+                }
+                Event::Text(t) if in_child => {
+                    if let Some((_, text)) = children.last_mut() {
+                        text.extend_from_slice(t);
+                    }
+                    continue;
+                }
+                Event::CData(c) if in_child => {
+                    if let Some((_, text)) = children.last_mut() {
+                        text.extend_from_slice(c);
+                    }
+                    continue;
+                }
+                Event::GeneralRef(r) => {
+                    let resolved = match r
+                        .resolve_char_ref()
+                        .map_err(|e| malformed(&reader, e.to_string()))?
+                    {
+                        Some(ch) => ch.to_string(),
+                        None => {
+                            let name = std::str::from_utf8(r).map_err(|_| {
+                                malformed(&reader, "an entity name is not UTF-8".into())
+                            })?;
+                            quick_xml::escape::resolve_predefined_entity(name)
+                                .ok_or_else(|| {
+                                    malformed(&reader, format!("unknown entity &{name};"))
+                                })?
+                                .to_string()
+                        }
+                    };
+                    if let Some((_, text)) = children.last_mut().filter(|_| in_child) {
+                        text.extend_from_slice(resolved.as_bytes());
+                    }
+                    continue;
+                }
+                Event::Eof => {
+                    return Err(if root.is_none() {
+                        SoapError::Xml(XmlError::NoRoot)
+                    } else {
+                        malformed(&reader, "document ends inside an element".into())
+                    });
+                }
+                Event::Text(t) => t,
+                Event::CData(c) => c,
+                Event::Decl(d) => d,
+                Event::PI(p) => p,
+                Event::Comment(c) => c,
+                Event::DocType(d) => d,
+            };
+            if invalid_markup.is_none() && std::str::from_utf8(markup).is_err() {
+                invalid_markup = Some(at);
+            }
+        }
+        let root = root.unwrap_or_default();
+        if root != b"Envelope" {
+            return Err(SoapError::NotAnEnvelope(escape_bytes(&root)));
+        }
+        if !body_seen {
+            return Err(SoapError::NoBody);
+        }
+        let operation = operation.ok_or(SoapError::EmptyBody)?;
+        Ok(RawCall {
+            operation,
+            children,
+            invalid_markup,
+        })
+    }
+}
+
+/// `soap:Body` → `Body`.
+fn local_name_bytes(name: &[u8]) -> &[u8] {
+    match name.iter().rposition(|&b| b == b':') {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
 }
 
 /// Client side: the request envelope exactly as QBWC sends it.
@@ -884,5 +1165,202 @@ mod tests {
         for b in bad_replies {
             assert!(parse_reply(b).is_err(), "{b:?} parsed as reply");
         }
+    }
+
+    /// Text escaped as QBWC escapes it, byte by byte (what is not ASCII is left as it is).
+    fn escape_raw(raw: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for &b in raw {
+            match b {
+                b'<' => out.extend_from_slice(b"&lt;"),
+                b'>' => out.extend_from_slice(b"&gt;"),
+                b'&' => out.extend_from_slice(b"&amp;"),
+                b'\r' => out.extend_from_slice(b"&#xD;"),
+                b => out.push(b),
+            }
+        }
+        out
+    }
+
+    /// A receiveResponseXML envelope as QBWC sends it, with raw bytes as response and message.
+    fn receive_envelope(ticket: &[u8], response: &[u8], message: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(XML_DECLARATION.as_bytes());
+        out.extend_from_slice(ENVELOPE_OPEN.as_bytes());
+        out.extend_from_slice(
+            b"<receiveResponseXML xmlns=\"http://developer.intuit.com/\"><ticket>",
+        );
+        out.extend_from_slice(ticket);
+        out.extend_from_slice(b"</ticket><response>");
+        out.extend_from_slice(&escape_raw(response));
+        out.extend_from_slice(b"</response><hresult />");
+        if message.is_empty() {
+            out.extend_from_slice(b"<message />");
+        } else {
+            out.extend_from_slice(b"<message>");
+            out.extend_from_slice(&escape_raw(message));
+            out.extend_from_slice(b"</message>");
+        }
+        out.extend_from_slice(b"</receiveResponseXML>");
+        out.extend_from_slice(ENVELOPE_CLOSE.as_bytes());
+        out
+    }
+
+    /// A qbXML answer naming a customer in Latin-1 (`Café René`: 0xE9 is not UTF-8 there).
+    const LATIN1_ANSWER: &[u8] = b"<?xml version=\"1.0\" ?>\r\n<QBXML>\n<QBXMLMsgsRs>\n<CustomerQueryRs requestID=\"1\" statusCode=\"0\" statusSeverity=\"Info\" statusMessage=\"Status OK\"><CustomerRet><ListID>80000001-1</ListID><Name>Smith &amp; Caf\xE9 Ren\xE9</Name></CustomerRet></CustomerQueryRs>\n</QBXMLMsgsRs>\n</QBXML>\n";
+
+    #[test]
+    fn bytes_that_are_utf8_read_as_parse_call_reads_them() {
+        for call in all_calls() {
+            let xml = call_envelope(&call);
+            assert_eq!(
+                parse_call_bytes(xml.as_bytes()).expect("parses"),
+                ParsedCall::Call(call),
+                "{xml}"
+            );
+        }
+        let bytes = receive_envelope(b"T", "<QBXML>Café</QBXML>".as_bytes(), b"");
+        match parse_call_bytes(&bytes).expect("parses") {
+            ParsedCall::Call(Call::ReceiveResponseXml { response, .. }) => {
+                assert_eq!(response, "<QBXML>Café</QBXML>")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_response_that_is_not_utf8_is_named_by_ticket_and_offset_never_decoded() {
+        let bytes = receive_envelope(b"ea0bf596-1", LATIN1_ANSWER, b"");
+        assert!(std::str::from_utf8(&bytes).is_err());
+        // What the agent's endpoint did before: a String body cannot even be had.
+        assert!(String::from_utf8(bytes.clone()).is_err());
+        let first_bad = LATIN1_ANSWER
+            .iter()
+            .position(|&b| b == 0xE9)
+            .expect("a Latin-1 byte");
+        assert_eq!(
+            parse_call_bytes(&bytes).expect("the envelope is readable"),
+            ParsedCall::UnreadableResponse {
+                ticket: "ea0bf596-1".into(),
+                hresult: String::new(),
+                message: String::new(),
+                invalid: InvalidUtf8 {
+                    // In the qbXML itself: `&amp;`, `&lt;`, `&#xD;` of the envelope are resolved.
+                    offset: first_bad,
+                    len: LATIN1_ANSWER.len(),
+                },
+            }
+        );
+        // Prefixes, other case, a Header, CDATA and text split by entities: the same reading.
+        let mut lenient = b"<env:Envelope xmlns:env=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:q=\"http://developer.intuit.com/\"><env:Header/><env:Body><q:ReceiveResponseXml><q:TICKET>T-2</q:TICKET><q:response><![CDATA[<QBXML><Name>".to_vec();
+        lenient.extend_from_slice(b"a\xE9]]>&lt;/Name&gt;&lt;/QBXML&gt;</q:response><q:hresult/><q:message/></q:ReceiveResponseXml></env:Body></env:Envelope>");
+        assert_eq!(
+            parse_call_bytes(&lenient).expect("lenient"),
+            ParsedCall::UnreadableResponse {
+                ticket: "T-2".into(),
+                hresult: String::new(),
+                message: String::new(),
+                invalid: InvalidUtf8 {
+                    offset: "<QBXML><Name>a".len(),
+                    len: "<QBXML><Name>a\u{1}</Name></QBXML>".len(),
+                },
+            }
+        );
+    }
+
+    #[test]
+    fn a_message_that_is_not_utf8_is_kept_with_escapes() {
+        let bytes = receive_envelope(b"T", b"", b"QuickBooks a trouv\xE9 une erreur");
+        assert_eq!(
+            parse_call_bytes(&bytes).expect("parses"),
+            ParsedCall::Call(Call::ReceiveResponseXml {
+                ticket: "T".into(),
+                response: String::new(),
+                hresult: String::new(),
+                message: "QuickBooks a trouv\\xE9 une erreur".into(),
+            })
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_anywhere_else_is_an_error_naming_the_place() {
+        let place = |bytes: &[u8]| match parse_call_bytes(bytes) {
+            Err(SoapError::InvalidUtf8 { place, offset }) => (place, offset),
+            other => panic!("{other:?}"),
+        };
+        // The ticket: the session cannot be named.
+        assert_eq!(
+            place(&receive_envelope(b"T\xFF", b"<QBXML/>", b"")),
+            ("receiveResponseXML <ticket>".to_string(), 1)
+        );
+        // Another operation's string (the company information of the first sendRequestXML).
+        let send = call_envelope(&Call::SendRequestXml {
+            ticket: "T".into(),
+            hcp_response: "<QBXML>@@</QBXML>".into(),
+            company_file_name: "C:\\a.QBW".into(),
+            country: "US".into(),
+            major_version: 13,
+            minor_version: 0,
+        })
+        .replace("@@", "\u{1}")
+        .into_bytes();
+        let send: Vec<u8> = send
+            .into_iter()
+            .map(|b| if b == 1 { 0xC3 } else { b })
+            .collect();
+        assert_eq!(
+            place(&send),
+            ("sendRequestXML <strHCPResponse>".to_string(), 7)
+        );
+        // Markup: an element name, a comment.
+        let insert = |what: &[u8], before: &[u8]| {
+            let mut b = receive_envelope(b"T", b"<QBXML/>", b"");
+            let at = b
+                .windows(before.len())
+                .position(|w| w == before)
+                .expect("anchor");
+            b.splice(at..at, what.iter().copied());
+            b
+        };
+        for bytes in [
+            insert(b"<h\xE9/>", b"<hresult"),
+            insert(b"<!-- \xE9 -->", b"<soap:Body"),
+        ] {
+            assert_eq!(
+                place(&bytes).0,
+                "the receiveResponseXML envelope's markup",
+                "{bytes:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_bytes_are_an_error_not_a_panic() {
+        let bad: [&[u8]; 12] = [
+            b"\xFF",
+            b"<a>\xE9",
+            b"<a><b>\xE9</a>",
+            b"<Envelope>\xE9</Envelope>",
+            b"<Envelope><Header/>\xE9</Envelope>",
+            b"<Envelope><Body>\xE9</Body></Envelope>",
+            b"<Body><receiveResponseXML><response>\xE9</response></receiveResponseXML></Body>",
+            b"<Envelope><Body><frob\xE9/></Body></Envelope>",
+            b"<Envelope><Body><receiveResponseXML><response>\xE9&bogus;</response></receiveResponseXML></Body></Envelope>",
+            b"<Envelope><Body><receiveResponseXML><response>\xE9</response>",
+            b"<Envelope><Body><receiveResponseXML><response a=\"\xE9>x</response></receiveResponseXML></Body></Envelope>",
+            b"<Envelope><Body><receiveResponseXML><response>\xE9&#0;</response></receiveResponseXML></Body></Envelope>",
+        ];
+        for b in bad {
+            assert!(parse_call_bytes(b).is_err(), "{b:?} parsed");
+        }
+        let deep = [
+            &b"<Envelope><Body><receiveResponseXML><response>\xE9"[..],
+            &b"<a>".repeat(crate::tree::MAX_DEPTH)[..],
+        ]
+        .concat();
+        assert!(matches!(
+            parse_call_bytes(&deep),
+            Err(SoapError::Xml(XmlError::TooDeep { .. }))
+        ));
     }
 }

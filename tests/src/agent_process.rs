@@ -26,6 +26,8 @@ pub struct AgentOptions {
     pub stale_task_after_secs: u64,
     /// Records per populate COPY batch (production: 5000).
     pub populate_write_batch: usize,
+    /// `--qbwc-bind`: where the Web Connector endpoint listens (Desktop tests); None is off.
+    pub qbwc_bind: Option<String>,
 }
 
 impl AgentOptions {
@@ -36,11 +38,18 @@ impl AgentOptions {
             sweep_interval_ms: 200,
             stale_task_after_secs: 1,
             populate_write_batch: 5000,
+            qbwc_bind: None,
         }
     }
 
     pub fn failpoints(mut self, spec: &str) -> Self {
         self.failpoints = Some(spec.to_string());
+        self
+    }
+
+    /// Serves the Web Connector endpoint on `addr` (e.g. `127.0.0.1:41234`).
+    pub fn qbwc_bind(mut self, addr: &str) -> Self {
+        self.qbwc_bind = Some(addr.to_string());
         self
     }
 }
@@ -93,7 +102,7 @@ fn command(bin: &str, env: &Env, opts: &AgentOptions) -> Command {
         // Several agents run at once: no fixed ports.
         .args([
             "--qbwc-bind",
-            "off",
+            opts.qbwc_bind.as_deref().unwrap_or("off"),
             "--metrics-bind",
             "off",
             "--web-bind",

@@ -9,7 +9,7 @@ pub mod fault_tally;
 use qbsync_agent::qbwc::{self, qwc::QwcSettings, QbwcService};
 use qbsync_agent::{database_config, runner, AgentConfig};
 use qbsync_sandbox::qbd::{QbdCompany, QbdConfig};
-use qbsync_sandbox::qbwc::{WebConnector, WebConnectorConfig};
+use qbsync_sandbox::qbwc::{QuickBooksHost, WebConnector, WebConnectorConfig};
 use qbsync_sandbox::{Admin, RunningSandbox, SandboxConfig, SeedSize};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -547,10 +547,21 @@ pub async fn desktop(env: &Env, customers: usize) -> Desktop {
 impl Desktop {
     /// A Web Connector set up from the .QWC file the agent writes, with `password` typed in.
     pub fn connector(&self, password: &str) -> WebConnector {
+        self.connector_to(&self.url, Arc::new(self.company.clone()), password)
+    }
+
+    /// The same for the endpoint at `app_url` (e.g. an agent process's), reaching QuickBooks
+    /// through `host` (e.g. a wrapper of [`Desktop::company`] that holds answers).
+    pub fn connector_to(
+        &self,
+        app_url: &str,
+        host: Arc<dyn QuickBooksHost>,
+        password: &str,
+    ) -> WebConnector {
         let qwc = QwcSettings {
             app_name: "qbsync shop".into(),
-            app_url: self.url.clone(),
-            support_url: self.url.replace(qbwc::DEFAULT_PATH, "/"),
+            app_url: app_url.to_string(),
+            support_url: app_url.replace(qbwc::DEFAULT_PATH, "/"),
             user_name: "qbwc-shop".into(),
             owner_id: self.owner_id.clone(),
             file_id: self.file_id.clone(),
@@ -560,6 +571,6 @@ impl Desktop {
         .expect("qwc");
         let mut cfg = WebConnectorConfig::from_qwc(&qwc, password).expect("the .QWC parses");
         cfg.noop_wait = std::time::Duration::from_millis(10);
-        WebConnector::new(cfg, Arc::new(self.company.clone())).expect("web connector")
+        WebConnector::new(cfg, host).expect("web connector")
     }
 }

@@ -10,11 +10,14 @@
 //! `fault-matrix: scenario=<name> faults=<n> pushed=<n> duplicates=<n> lost=<n>`.
 
 use qbsync_qbxml::Element;
-use qbsync_sandbox::qbwc::SessionEnd;
+use qbsync_sandbox::qbd::QbdCompany;
+use qbsync_sandbox::qbwc::{Hresult, QuickBooksHost, SessionEnd};
 use qbsync_sandbox::{FailRule, SandboxConfig};
 use qbsync_tests::fault_tally::Tally;
 use qbsync_tests::{desktop, Desktop, Env, DESKTOP_PASSWORD};
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Inserts customers to add (in one statement, so that they go as one batch when the agent is
@@ -403,17 +406,29 @@ async fn a_revoked_refresh_token_stops_the_company_and_pending_rows_go_after_rec
     assert_eq!(refused, 0, "no row was marked as refused by QuickBooks");
     assert_eq!(env.qb().api_creates("Customer"), 0);
 
-    // The operator reconnects: stores the new refresh token sealed, then clears the error.
+    // The operator reconnects and stores the new refresh token: sealed, the error cleared, and a
+    // connect task checks it.
     let token = env.qb().reconnect();
-    env.db
-        .execute(
-            "UPDATE qbsync.company_secret SET refresh_token_sealed = qbsync._seal($1) WHERE company_id = $2",
-            &[&token, &env.company_id],
+    let connect: i64 = env
+        .db
+        .query_one("SELECT qbsync.qb_set_refresh_token('acme', $1)", &[&token])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(env.wait_task(connect).await, "done");
+    let sealed: Vec<u8> = env
+        .db
+        .query_one(
+            "SELECT refresh_token_sealed FROM qbsync.company_secret WHERE company_id = $1",
+            &[&env.company_id],
         )
         .await
-        .unwrap();
-    env.exec("UPDATE qbsync.company SET error = NULL WHERE name = 'acme'")
-        .await;
+        .unwrap()
+        .get(0);
+    assert!(
+        !sealed.windows(token.len()).any(|w| w == token.as_bytes()),
+        "stored sealed, not in clear"
+    );
     check_all(&env, &names, &locals, &mut t).await;
     assert_eq!(
         env.text("SELECT flag FROM qbsync.status WHERE company = 'acme'")
@@ -601,6 +616,50 @@ async fn session(d: &Desktop) {
     );
 }
 
+/// The company file, where a QuickBooks user edits customer `id` again right after the agent
+/// read it for a `postgres_wins` resend (its `.pw` query), so the resend is stale too.
+struct EditsAfterReread {
+    company: QbdCompany,
+    id: String,
+    done: AtomicBool,
+}
+
+impl QuickBooksHost for EditsAfterReread {
+    fn company_file_name(&self) -> String {
+        self.company.company_file_name()
+    }
+    fn supported_versions(&self) -> Vec<String> {
+        self.company.supported_versions()
+    }
+    fn hcp_response(&self, owner_id: &str, file_id: &str) -> String {
+        self.company.hcp_response(owner_id, file_id)
+    }
+    fn open(&self, company_file: &str) -> Result<(), Hresult> {
+        self.company.open(company_file)
+    }
+    fn process(&self, request: &str) -> Result<String, Hresult> {
+        let answer = self.company.process(request);
+        if request.contains(".pw\"") && !self.done.swap(true, Ordering::SeqCst) {
+            let admin = self.company.admin();
+            admin.advance_clock(60);
+            admin
+                .modify(
+                    "Customer",
+                    &self.id,
+                    Element::new("Mod").leaf("CompanyName", "Edited Again In QuickBooks"),
+                )
+                .expect("the QuickBooks user's second edit");
+        }
+        answer
+    }
+    fn end_session(&self) {
+        self.company.end_session()
+    }
+    fn take_drop_response(&self) -> bool {
+        self.company.take_drop_response()
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_quickbooks_desktop_user_editing_the_record_first_is_settled_by_the_conflict_policy() {
     let env = Env::start().await;
@@ -612,7 +671,16 @@ async fn a_quickbooks_desktop_user_editing_the_record_first_is_settled_by_the_co
         .await
         .get(0);
     let seeded = admin.count("Customer").unwrap();
-    for (n, policy) in ["report", "quickbooks_wins"].into_iter().enumerate() {
+    // The last race: under postgres_wins, the QuickBooks user edits once more between the
+    // agent's read of the record and its resend.
+    let races = [
+        "report",
+        "quickbooks_wins",
+        "postgres_wins",
+        "postgres_wins",
+    ];
+    for (n, policy) in races.into_iter().enumerate() {
+        let again = n == 3;
         let name = format!("Desktop Race {n}");
         let local: i64 = env
             .one(&format!(
@@ -643,11 +711,38 @@ async fn a_quickbooks_desktop_user_editing_the_record_first_is_settled_by_the_co
                 Element::new("Mod").leaf("CompanyName", "Edited In QuickBooks"),
             )
             .unwrap();
+        let theirs = admin.edit_sequence(&list_id).expect("EditSequence");
         env.exec(&format!(
             "UPDATE qbd.customer SET company_name = 'Edited In Postgres', operation = 'update' WHERE local_id = {local}"
         ))
         .await;
-        session(&d).await;
+        let mods = |a: &qbsync_sandbox::qbd::QbdAdmin| {
+            a.stats()
+                .requests
+                .get("CustomerModRq")
+                .copied()
+                .unwrap_or(0)
+        };
+        let mods_before = mods(&admin);
+        let host: Arc<dyn QuickBooksHost> = if again {
+            Arc::new(EditsAfterReread {
+                company: d.company.clone(),
+                id: list_id.clone(),
+                done: AtomicBool::new(false),
+            })
+        } else {
+            Arc::new(d.company.clone())
+        };
+        let report = d
+            .connector_to(&d.url, host, DESKTOP_PASSWORD)
+            .run_session()
+            .await;
+        assert!(
+            matches!(report.end, SessionEnd::Closed { .. }),
+            "{:?}: {:?}",
+            report.end,
+            report.last_error()
+        );
         let r = env
             .one(&format!(
                 "SELECT sync_status, sync_message, company_name, operation, edit_sequence FROM qbd.customer WHERE local_id = {local}"
@@ -659,57 +754,137 @@ async fn a_quickbooks_desktop_user_editing_the_record_first_is_settled_by_the_co
             .get(&list_id)
             .and_then(|e| e.child_text("CompanyName").map(str::to_string));
         assert_eq!(
-            in_qb.as_deref(),
-            Some("Edited In QuickBooks"),
-            "nothing overwritten"
-        );
-        assert_eq!(
             admin.count("Customer").unwrap(),
             seeded + n + 1,
             "no duplicate"
         );
-        if policy == "report" {
-            assert_eq!(status, "error");
-            assert!(
-                message.contains("3200")
-                    && message.contains("conflict: a QuickBooks user changed this record")
-                    && message.contains(&format!("row EditSequence {before}")),
-                "{message}"
-            );
-            assert_eq!(
-                r.get::<_, Option<String>>(2).as_deref(),
-                Some("Edited In Postgres")
-            );
-            assert_eq!(r.get::<_, Option<String>>(3).as_deref(), Some("update"));
-        } else {
-            // Settled within the same session: the row is QuickBooks' version.
-            assert_eq!(status, "ok", "{message}");
-            assert_eq!(
-                r.get::<_, Option<String>>(2).as_deref(),
-                Some("Edited In QuickBooks")
-            );
-            assert_eq!(r.get::<_, Option<String>>(3), None);
-            assert_eq!(Some(r.get::<_, String>(4)), admin.edit_sequence(&list_id));
-            let res = env
-                .one(&format!(
-                    "SELECT outcome, message, detail FROM qbsync.sync_result WHERE direction = 'outgoing' \
-                     AND local_id = {local} AND operation = 'update' ORDER BY id DESC LIMIT 1"
-                ))
-                .await;
-            assert_eq!(res.get::<_, String>(0), "ok");
-            assert!(res
-                .get::<_, String>(1)
-                .starts_with("conflict: QuickBooks version kept"));
-            let detail: Value = res.get(2);
-            assert_eq!(
-                detail["discarded"]["company_name"],
-                json!("Edited In Postgres"),
-                "{detail}"
-            );
+        let res = env
+            .one(&format!(
+                "SELECT outcome, message, detail, code,                  (SELECT count(*) FROM qbsync.sync_result WHERE direction = 'outgoing' AND local_id = {local} AND operation = 'update')                  FROM qbsync.sync_result WHERE direction = 'outgoing'                  AND local_id = {local} AND operation = 'update' ORDER BY id DESC LIMIT 1"
+            ))
+            .await;
+        assert_eq!(res.get::<_, i64>(4), 1, "one result per race");
+        let result_message: Option<String> = res.get(1);
+        let result_message = result_message.unwrap_or_default();
+        let detail: Option<Value> = res.get(2);
+        let detail = detail.unwrap_or(Value::Null);
+        match policy {
+            "report" => {
+                assert_eq!(
+                    in_qb.as_deref(),
+                    Some("Edited In QuickBooks"),
+                    "nothing overwritten"
+                );
+                assert_eq!(status, "error");
+                assert!(
+                    message.contains("3200")
+                        && message.contains("conflict: a QuickBooks user changed this record")
+                        && message.contains(&format!("row EditSequence {before}")),
+                    "{message}"
+                );
+                assert_eq!(
+                    r.get::<_, Option<String>>(2).as_deref(),
+                    Some("Edited In Postgres")
+                );
+                assert_eq!(r.get::<_, Option<String>>(3).as_deref(), Some("update"));
+                assert_eq!(mods(&admin) - mods_before, 1, "not sent again");
+            }
+            "quickbooks_wins" => {
+                assert_eq!(
+                    in_qb.as_deref(),
+                    Some("Edited In QuickBooks"),
+                    "nothing overwritten"
+                );
+                // Settled within the same session: the row is QuickBooks' version.
+                assert_eq!(status, "ok", "{message}");
+                assert_eq!(
+                    r.get::<_, Option<String>>(2).as_deref(),
+                    Some("Edited In QuickBooks")
+                );
+                assert_eq!(r.get::<_, Option<String>>(3), None);
+                assert_eq!(Some(r.get::<_, String>(4)), admin.edit_sequence(&list_id));
+                assert_eq!(res.get::<_, String>(0), "ok");
+                assert!(result_message.starts_with("conflict: QuickBooks version kept"));
+                assert_eq!(
+                    detail["discarded"]["company_name"],
+                    json!("Edited In Postgres"),
+                    "{detail}"
+                );
+                assert_eq!(mods(&admin) - mods_before, 1, "not sent again");
+            }
+            _ if !again => {
+                // postgres_wins, settled within the same session: QuickBooks' EditSequence is
+                // read and the change sent once more over the QuickBooks user's.
+                assert_eq!(status, "ok", "{message}");
+                assert_eq!(in_qb.as_deref(), Some("Edited In Postgres"));
+                assert_eq!(
+                    r.get::<_, Option<String>>(2).as_deref(),
+                    Some("Edited In Postgres")
+                );
+                assert_eq!(r.get::<_, Option<String>>(3), None);
+                let edit: String = r.get(4);
+                assert_eq!(Some(edit.clone()), admin.edit_sequence(&list_id));
+                assert_ne!(edit, theirs, "a new EditSequence, after the resend");
+                assert_eq!(
+                    mods(&admin) - mods_before,
+                    2,
+                    "the stale Mod and one resend"
+                );
+                let sent = report.sent_requests();
+                assert!(
+                    sent.iter().any(|x| x.contains("CustomerQueryRq")
+                        && x.contains(&format!("requestID=\"customer.{local}.pw\""))),
+                    "QuickBooks' copy read in the session: {sent:?}"
+                );
+                assert_eq!(res.get::<_, String>(0), "ok");
+                assert!(
+                    result_message
+                        .starts_with("conflict: Postgres version written over QuickBooks change")
+                        && message == result_message,
+                    "{result_message} / {message}"
+                );
+                assert_eq!(detail["policy"], json!("postgres_wins"));
+                assert_eq!(
+                    detail["overwritten"]["CompanyName"],
+                    json!("Edited In QuickBooks"),
+                    "{detail}"
+                );
+                assert_eq!(detail["row_edit_sequence"], json!(before));
+                assert_eq!(detail["quickbooks_edit_sequence"], json!(theirs));
+            }
+            _ => {
+                // postgres_wins, stale again: reported, never a third send.
+                assert_eq!(status, "error", "{message}");
+                assert!(
+                    message.contains("3200")
+                        && message.contains("postgres_wins sent the change once more"),
+                    "{message}"
+                );
+                assert_eq!(in_qb.as_deref(), Some("Edited Again In QuickBooks"));
+                assert_eq!(
+                    r.get::<_, Option<String>>(2).as_deref(),
+                    Some("Edited In Postgres"),
+                    "the row keeps the change"
+                );
+                assert_eq!(r.get::<_, Option<String>>(3).as_deref(), Some("update"));
+                assert_eq!(
+                    mods(&admin) - mods_before,
+                    2,
+                    "the stale Mod and one resend"
+                );
+                assert_eq!(res.get::<_, String>(0), "error");
+                assert_eq!(res.get::<_, Option<String>>(3).as_deref(), Some("3200"));
+                assert_eq!(
+                    detail["quickbooks_edit_sequence"],
+                    json!(theirs),
+                    "{detail}"
+                );
+            }
         }
         t.faults += 1;
         t.pushed += 1;
     }
+    assert_eq!(admin.stats().parse_errors, 0, "every request valid");
     env.finish().await;
     t.finish();
 }

@@ -44,6 +44,11 @@ pub struct Populate {
     iterator: Option<String>,
     page_size: u32,
     rows: i64,
+    /// Records of the current entity written so far (taken off `rows` when it is read again).
+    entity_rows: i64,
+    /// Unreadable answers while reading the current entity. Counted per entity, not "in a
+    /// row": reading it again brings readable pages before the bad one again.
+    unreadable: u32,
     deleted: i64,
 }
 
@@ -60,6 +65,8 @@ impl Populate {
             iterator: None,
             page_size,
             rows: 0,
+            entity_rows: 0,
+            unreadable: 0,
             deleted: 0,
         }
     }
@@ -85,6 +92,38 @@ impl Populate {
 
     fn entity(&self) -> Option<&'static QbdEntity> {
         self.entities.get(self.index).copied()
+    }
+
+    /// The entity being read (its QuickBooks name); None once every entity is read.
+    pub fn entity_name(&self) -> Option<&'static str> {
+        self.entity().map(|e| e.name)
+    }
+
+    /// Counts an unreadable answer for the current entity; returns how many there were.
+    pub fn note_unreadable(&mut self) -> u32 {
+        self.unreadable += 1;
+        self.unreadable
+    }
+
+    /// The answer to the last request could not be read: asks for it again. An iterator cannot
+    /// go back a page, so a page of the current entity is asked for by reading the entity again
+    /// from its start (its records are upserted by key: nothing is duplicated) and the records
+    /// counted for it come off the task's count; the deleted-records query is simply sent again.
+    pub async fn read_again(&mut self, db: &Client) -> Result<(), AgentError> {
+        if self.phase == Phase::Deleted {
+            return Ok(());
+        }
+        self.iterator = None;
+        if self.entity_rows > 0 {
+            db.execute(
+                "UPDATE qbsync.task SET rows_done = greatest(rows_done - $2, 0), heartbeat_at = now() WHERE id = $1",
+                &[&self.task, &self.entity_rows],
+            )
+            .await?;
+            self.rows -= self.entity_rows;
+            self.entity_rows = 0;
+        }
+        Ok(())
     }
 
     pub fn request(&self) -> Result<String, AgentError> {
@@ -176,6 +215,7 @@ impl Populate {
             stage::upsert_with(&tx, company, &sql, &e.sql_name(), &texts, log).await?;
         }
         self.rows += texts.len() as i64;
+        self.entity_rows += texts.len() as i64;
         let company_name = crate::metrics::company_name(company);
         crate::metrics::records_synced(
             &company_name,
@@ -269,6 +309,8 @@ impl Populate {
         );
         self.index += 1;
         self.phase = Phase::Modified;
+        self.entity_rows = 0;
+        self.unreadable = 0;
         Ok(())
     }
 

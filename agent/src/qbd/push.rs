@@ -21,10 +21,26 @@
 //! `refresh` mean the record is gone from QuickBooks; 3170/3175/3176/3180 (locks) and 1000
 //! leave the row `pending` for the next session, which is not an error; 3120 on a delete means
 //! it was already deleted; every other error is a row error with the code, QuickBooks' message
-//! and what to do. A stale EditSequence (3200) is not retried over the QuickBooks user's change:
-//! the row error says to take QuickBooks' version (`operation = 'refresh'`) and reapply.
+//! and what to do.
+//!
+//! A stale EditSequence (3200: a QuickBooks user changed the record after the row was read) goes
+//! to the company's `conflict_policy`: `report` leaves a row error saying to take QuickBooks'
+//! version (`operation = 'refresh'`) and reapply; `quickbooks_wins` re-reads the row in the same
+//! session; `postgres_wins` asks QuickBooks for the record in the same session (its current
+//! EditSequence and the values about to be overwritten, `{table}.{local_id}.pw`), then sends the
+//! Mod once more in a new message set with that EditSequence, recording the overwritten values
+//! in `sync_result.detail`; refused as stale again, it is reported. Until the resend is claimed
+//! the row is `pending` with its old EditSequence, so an agent dying in between sends the
+//! update again, meets the 3200 again and settles it the same way. The resend's message set ID
+//! starts with `qbp-`: when its answer is recovered by a status check after a crash, the result
+//! still says the change was written over a QuickBooks user's (their values, read by the agent
+//! that died, are not recorded then).
+//!
+//! Crash tests stop the agent at the fail points `qbd.push.before_request`,
+//! `qbd.push.after_response` and `qbd.push.batch_between` (see `crate::failpoint`).
 
 use crate::error::AgentError;
+use crate::failpoint;
 use qbsync_catalog::{
     qbd_entity, qbd_upsert_sql, qbd_writeback_sql, QbdEntity, QBD_ENTITIES, QBD_SCHEMA,
     UPSERTED_TABLE,
@@ -46,8 +62,16 @@ pub const BATCH_MAX: usize = 20;
 /// Prefix of the message set IDs a push uses (`qbs-` + 19 hex digits: 23 characters).
 const SET_PREFIX: &str = "qbs-";
 
+/// Prefix of the message set of a `postgres_wins` resend, so that a status check after a crash
+/// still knows the answer is an overwrite (same length as [`SET_PREFIX`]).
+const OVERWRITE_PREFIX: &str = "qbp-";
+
 /// Suffix of the requestID of the query that re-reads a voided transaction.
 const FOLLOW_UP: &str = ".q";
+
+/// Suffix of the requestID of the query that reads QuickBooks' copy before a `postgres_wins`
+/// resend.
+const REREAD: &str = ".pw";
 
 /// Lock and transient codes: the write was not applied and may work later.
 const RETRY_LATER: &[i64] = &[1000, 3170, 3175, 3176, 3180];
@@ -100,7 +124,7 @@ impl Op {
 }
 
 /// A claimed row.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Row {
     entity: &'static QbdEntity,
     local_id: i64,
@@ -110,6 +134,44 @@ struct Row {
     row: Map<String, Value>,
     /// Left in `sync_message` when the write succeeds (what was not sent).
     note: Option<String>,
+    /// Set on the `postgres_wins` resend of a Mod QuickBooks refused as stale.
+    conflict: Option<Conflict>,
+}
+
+/// What a `postgres_wins` resend overwrites: QuickBooks' copy as read after the 3200.
+#[derive(Debug, Clone)]
+struct Conflict {
+    /// The EditSequence QuickBooks refused (the row's).
+    row_edit_sequence: String,
+    /// QuickBooks' EditSequence, sent with the resend.
+    quickbooks_edit_sequence: String,
+    /// QuickBooks' TimeModified: when the QuickBooks user changed it.
+    changed_at: String,
+    /// The refusal (status detail of the 3200).
+    refusal: Value,
+    /// QuickBooks' record before the resend (`*Ret` as JSON).
+    current: Value,
+}
+
+impl Conflict {
+    fn message(&self) -> String {
+        format!(
+            "conflict: Postgres version written over QuickBooks change (a QuickBooks user changed it at {}, EditSequence {}; their values are in sync_result.detail)",
+            self.changed_at, self.quickbooks_edit_sequence
+        )
+    }
+
+    fn detail(&self, operation: &str) -> Value {
+        json!({
+            "policy": "postgres_wins",
+            "operation": operation,
+            "row_edit_sequence": self.row_edit_sequence,
+            "quickbooks_edit_sequence": self.quickbooks_edit_sequence,
+            "quickbooks_changed_at": self.changed_at,
+            "quickbooks": self.refusal,
+            "overwritten": self.current,
+        })
+    }
 }
 
 impl Row {
@@ -130,7 +192,16 @@ impl Row {
             operation,
             row,
             note: None,
+            conflict: None,
         }
+    }
+
+    /// The EditSequence the row was read with.
+    fn edit_sequence(&self) -> &str {
+        self.row
+            .get("edit_sequence")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
     }
 
     /// The requestID of its write.
@@ -158,11 +229,12 @@ impl Row {
 #[derive(Debug)]
 enum Outcome {
     /// Written: `object` is the `*Ret` as JSON; `whole` when it is the complete record (else
-    /// only its keys are trusted).
+    /// only its keys are trusted); `detail` goes to the `sync_result`.
     Done {
         object: Value,
         whole: bool,
         message: Option<String>,
+        detail: Option<Value>,
     },
     /// No longer in QuickBooks.
     Deleted { message: Option<String> },
@@ -181,6 +253,10 @@ enum Outcome {
     /// A stale write (3200) settled as `quickbooks_wins`: the row's change is discarded (kept in
     /// the `sync_result` detail) and the row is re-read from QuickBooks in this push.
     Reread { message: String, detail: Value },
+    /// A stale Mod (3200) settled as `postgres_wins`: pending again; QuickBooks' copy is read
+    /// in this push and the Mod sent once more with its EditSequence. `refusal` is the 3200's
+    /// status detail.
+    Overwrite { message: String, refusal: Value },
 }
 
 fn failed(code: impl Into<String>, message: impl Into<String>) -> Outcome {
@@ -202,6 +278,12 @@ enum Step {
     Send {
         set: String,
         rows: Vec<Row>,
+        xml: String,
+    },
+    /// Reads QuickBooks' copy of rows whose Mod was stale (with their refusals), before the
+    /// `postgres_wins` resend (queries only: nothing for QuickBooks to remember).
+    Reread {
+        rows: Vec<(Row, Value)>,
         xml: String,
     },
 }
@@ -227,6 +309,9 @@ pub struct Push {
     step: Option<Step>,
     /// Rows left pending for a later session (locks), by table: not claimed again by this push.
     deferred: HashMap<&'static str, Vec<i64>>,
+    /// Rows whose Mod was stale under `postgres_wins`, to re-read and send again, with the
+    /// refusal's status detail.
+    overwrite: Vec<(Row, Value)>,
     /// Rows expected and rows answered, for progress.
     total: i64,
     answered: i64,
@@ -272,12 +357,12 @@ pub async fn has_pending(db: &Client, company: i64) -> Result<bool, tokio_postgr
         .get(0))
 }
 
-fn new_set_id() -> String {
+fn new_set_id(prefix: &str) -> String {
     let hex = uuid::Uuid::new_v4().simple().to_string();
-    format!(
-        "{SET_PREFIX}{}",
-        &hex[..MAX_MESSAGE_SET_ID - SET_PREFIX.len()]
-    )
+    let keep = MAX_MESSAGE_SET_ID
+        .saturating_sub(prefix.len())
+        .min(hex.len());
+    format!("{prefix}{}", &hex[..keep])
 }
 
 fn is_set_id(id: &str) -> bool {
@@ -365,6 +450,7 @@ impl Push {
             recover: sets.into(),
             step: None,
             deferred: HashMap::new(),
+            overwrite: Vec::new(),
             total: total.max(1),
             answered: 0,
             tally: Tally::default(),
@@ -374,6 +460,7 @@ impl Push {
             push.finish_task(db).await?;
             return Ok(None);
         }
+        push.before_request().await;
         Ok(Some(push))
     }
 
@@ -387,7 +474,7 @@ impl Push {
             |e: qbsync_qbxml::request::RequestError| AgentError::Invalid(format!("push: {e}"));
         match &self.step {
             None => Err(AgentError::Invalid("push has nothing left to send".into())),
-            Some(Step::Send { xml, .. }) => Ok(xml.clone()),
+            Some(Step::Send { xml, .. } | Step::Reread { xml, .. }) => Ok(xml.clone()),
             Some(Step::Check { set, .. }) => Ok(MessageSet::new(OnError::ContinueOnError)
                 .with_old_message_set_id(set)
                 .and_then(|m| m.with_new_message_set_id(set))
@@ -425,6 +512,7 @@ impl Push {
             .iter()
             .filter_map(|r| r.request_id.as_deref().map(|id| (id, r)))
             .collect();
+        let cleared = matches!(step, Step::Clear { .. });
         match step {
             Step::Clear { set } => {
                 if code.is_some_and(|c| c != "0") {
@@ -446,6 +534,7 @@ impl Push {
                         answers = parsed.responses.len(),
                         "QuickBooks kept the answers of a message set whose response was lost; applying them"
                     );
+                    let overwrite = set.starts_with(OVERWRITE_PREFIX);
                     rows.into_iter()
                         .map(|r| {
                             let o = match by_id.get(r.key().as_str()) {
@@ -453,6 +542,7 @@ impl Push {
                                 // Not part of what QuickBooks received: send it again.
                                 None => Outcome::Resend,
                             };
+                            let o = if overwrite { recovered_overwrite(o) } else { o };
                             (r, o)
                         })
                         .collect()
@@ -473,7 +563,7 @@ impl Push {
                         .collect()
                 };
                 let resend_only = outcomes.iter().all(|(_, o)| matches!(o, Outcome::Resend));
-                self.write_all(db, company, &outcomes).await?;
+                self.write_answers(db, company, outcomes).await?;
                 if !resend_only {
                     self.step = Some(Step::Clear { set });
                 }
@@ -500,15 +590,19 @@ impl Push {
                 let all_answered = outcomes
                     .iter()
                     .all(|(_, o)| !matches!(o, Outcome::Unanswered | Outcome::Resend));
-                self.write_all(db, company, &outcomes).await?;
+                self.write_answers(db, company, outcomes).await?;
                 // Forgotten only once every answer is written back; otherwise the next session
                 // asks for it.
                 if all_answered {
                     self.step = Some(Step::Clear { set });
                 }
             }
+            Step::Reread { rows, .. } => self.resend_stale(db, company, rows, &by_id).await?,
         }
         if self.step.is_none() {
+            if cleared && self.answered < self.total {
+                failpoint::hit("qbd.push.batch_between").await;
+            }
             self.prepare(&*db).await?;
         }
         if self.step.is_none() {
@@ -522,7 +616,111 @@ impl Push {
             );
             return Ok(true);
         }
+        self.before_request().await;
         Ok(false)
+    }
+
+    /// The fail point of a message set claimed (its rows `sending` with its ID committed) and
+    /// built, before the Web Connector is given it.
+    async fn before_request(&self) {
+        if matches!(self.step, Some(Step::Send { .. })) {
+            failpoint::hit("qbd.push.before_request").await;
+        }
+    }
+
+    /// `postgres_wins`, after QuickBooks' copies of stale rows were read: each row still
+    /// waiting to be updated is claimed into a new message set and its Mod built again with
+    /// QuickBooks' EditSequence (the values are the row's, read now). A row whose copy could
+    /// not be read is reported as under `report`.
+    async fn resend_stale(
+        &mut self,
+        db: &mut Client,
+        company: i64,
+        rows: Vec<(Row, Value)>,
+        by_id: &HashMap<&str, &Response>,
+    ) -> Result<(), AgentError> {
+        let set = new_set_id(OVERWRITE_PREFIX);
+        let mut ms = MessageSet::new(OnError::ContinueOnError)
+            .with_new_message_set_id(&set)
+            .map_err(|e| AgentError::Invalid(format!("push: {e}")))?;
+        let mut sendable = Vec::new();
+        let mut refused = Vec::new();
+        for (stale, refusal) in rows {
+            // Changed by the application meanwhile: its new operation goes its own way.
+            let Some(mut r) = claim_stale(&*db, company, &stale, &set).await? else {
+                continue;
+            };
+            let answer = by_id.get(format!("{}{REREAD}", r.key()).as_str()).copied();
+            let current = answer
+                .filter(|rs| !rs.is_error())
+                .and_then(Response::ret)
+                .map(ret_to_json);
+            let sequence = current
+                .as_ref()
+                .and_then(|c| c.get("EditSequence"))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let (Some(current), Some(sequence)) = (current, sequence) else {
+                let why = match answer {
+                    Some(rs) => format!(
+                        "{}: {}",
+                        rs.status_code.unwrap_or(-1),
+                        rs.status_message.trim_end()
+                    ),
+                    None => "no answer".into(),
+                };
+                let message = format!(
+                    "QuickBooks error 3200: the row's EditSequence {} is out-of-date; conflict: a QuickBooks user changed this record after the row was read, and postgres_wins could not read QuickBooks' copy to send the change again ({why}); nothing was overwritten and the row keeps your change (set operation = 'refresh' to take QuickBooks' version)",
+                    stale.edit_sequence()
+                );
+                refused.push((
+                    r,
+                    Outcome::Failed {
+                        code: "3200".into(),
+                        message,
+                        detail: refusal,
+                    },
+                ));
+                continue;
+            };
+            r.row
+                .insert("edit_sequence".into(), Value::String(sequence.clone()));
+            r.conflict = Some(Conflict {
+                row_edit_sequence: stale.edit_sequence().to_string(),
+                quickbooks_edit_sequence: sequence,
+                changed_at: current
+                    .get("TimeModified")
+                    .and_then(Value::as_str)
+                    .unwrap_or("unknown time")
+                    .to_string(),
+                refusal,
+                current,
+            });
+            match build(&*db, &mut r).await? {
+                Ok(requests) => {
+                    for q in requests {
+                        ms.push(q);
+                    }
+                    sendable.push(r);
+                }
+                Err(message) => refused.push((r, failed("qbsync", message))),
+            }
+        }
+        self.write_all(db, company, &refused).await?;
+        if !sendable.is_empty() {
+            info!(
+                company,
+                set,
+                rows = sendable.len(),
+                "Desktop push: sending stale updates again over QuickBooks' version (postgres_wins)"
+            );
+            self.step = Some(Step::Send {
+                set,
+                rows: sendable,
+                xml: ms.to_xml(),
+            });
+        }
+        Ok(())
     }
 
     /// QuickBooks could not process the last message set (`hresult` in receiveResponseXML).
@@ -578,7 +776,49 @@ impl Push {
                 self.step = Some(Step::Check { set, rows });
                 return Ok(());
             }
-            let set = new_set_id();
+            if !self.overwrite.is_empty() {
+                let stale = std::mem::take(&mut self.overwrite);
+                let mut ms = MessageSet::new(OnError::ContinueOnError);
+                let mut rows = Vec::new();
+                let mut refused = Vec::new();
+                for (r, refusal) in stale {
+                    let id = r.qb_id().unwrap_or_default().to_string();
+                    match lookup_rq(
+                        r.entity,
+                        &format!("{}{REREAD}", r.key()),
+                        Lookup::Ids(&[id.as_str()]),
+                    ) {
+                        Ok(q) => {
+                            ms.push(q);
+                            rows.push((r, refusal));
+                        }
+                        Err(e) => {
+                            let message = format!(
+                                "QuickBooks error 3200: the row's EditSequence {} is out-of-date; conflict: a QuickBooks user changed this record after the row was read, and postgres_wins cannot ask QuickBooks for its copy ({e}); nothing was overwritten and the row keeps your change",
+                                r.edit_sequence()
+                            );
+                            refused.push((
+                                r,
+                                Outcome::Failed {
+                                    code: "3200".into(),
+                                    message,
+                                    detail: refusal,
+                                },
+                            ));
+                        }
+                    }
+                }
+                self.write_all_with(db, self.company, &refused).await?;
+                if !rows.is_empty() {
+                    self.step = Some(Step::Reread {
+                        rows,
+                        xml: ms.to_xml(),
+                    });
+                    return Ok(());
+                }
+                continue;
+            }
+            let set = new_set_id(SET_PREFIX);
             let claimed = self.claim(db, &set).await?;
             if claimed.is_empty() {
                 self.step = None;
@@ -672,6 +912,30 @@ impl Push {
         Ok(())
     }
 
+    /// [`Self::write_all`] for QuickBooks' answers to a message set (sent, or kept for a status
+    /// check): stale writes settled by the conflict policy first (only QuickBooks' own answers,
+    /// so a refusal qbsync words itself is never settled again), and the fail point of an
+    /// answer in with its write-back not committed.
+    async fn write_answers(
+        &mut self,
+        db: &mut Client,
+        company: i64,
+        outcomes: Vec<(Row, Outcome)>,
+    ) -> Result<(), AgentError> {
+        let outcomes: Vec<(Row, Outcome)> = outcomes
+            .into_iter()
+            .map(|(r, o)| {
+                let o = settle(&self.conflict_policy, &r, &o).unwrap_or(o);
+                (r, o)
+            })
+            .collect();
+        let tx = db.transaction().await?;
+        self.write_all_with(&tx, company, &outcomes).await?;
+        failpoint::hit("qbd.push.after_response").await;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn write_all_with<C: GenericClient + Sync>(
         &mut self,
         db: &C,
@@ -684,8 +948,6 @@ impl Push {
         let mut round = Tally::default();
         let company_name = crate::metrics::company_name(company);
         for (r, o) in outcomes {
-            let settled = settle(&self.conflict_policy, r, o);
-            let o = settled.as_ref().unwrap_or(o);
             match o {
                 Outcome::Failed { .. } => crate::metrics::records_failed(
                     &company_name,
@@ -711,6 +973,9 @@ impl Push {
                 }
                 Outcome::Failed { .. } => round.failed += 1,
                 Outcome::Done { .. } | Outcome::Deleted { .. } => round.ok += 1,
+                Outcome::Overwrite { refusal, .. } => {
+                    self.overwrite.push((r.clone(), refusal.clone()))
+                }
                 Outcome::Resend | Outcome::Unanswered | Outcome::Reread { .. } => {}
             }
             write_back(db, company, self.operation_result, r, o, self.task).await?;
@@ -798,6 +1063,29 @@ async fn set_rows<C: GenericClient + Sync>(
         }
     }
     Ok(rows)
+}
+
+/// Claims the row of `stale` into message set `set` when it is still waiting for that update
+/// (pending, not in another set): the row as it is now, None when the application changed it.
+async fn claim_stale<C: GenericClient + Sync>(
+    db: &C,
+    company: i64,
+    stale: &Row,
+    set: &str,
+) -> Result<Option<Row>, AgentError> {
+    let t = stale.entity.qualified_table();
+    let row = db
+        .query_opt(
+            &format!(
+                "UPDATE {t} t SET sync_status = 'sending', request_id = $3 \
+                 WHERE t.company_id = $1 AND t.local_id = $2 AND t.linked AND t.sync_status = 'pending' \
+                   AND t.request_id IS NULL AND t.operation = 'update' \
+                 RETURNING to_jsonb(t)"
+            ),
+            &[&company, &stale.local_id, &set],
+        )
+        .await?;
+    Ok(row.map(|r| Row::new(stale.entity, stale.local_id, r.get(0))))
 }
 
 /// The line rows of `r`, per line table of its entity, in line order.
@@ -970,6 +1258,7 @@ fn outcome(r: &Row, rs: &Response, follow: Option<&Response>) -> Outcome {
         object: ret_to_json(ret),
         whole: true,
         message,
+        detail: None,
     };
     match r.op {
         Some(Op::Add) | Some(Op::Update) => match rs.ret() {
@@ -978,6 +1267,7 @@ fn outcome(r: &Row, rs: &Response, follow: Option<&Response>) -> Outcome {
                 object: keys_of(r, rs),
                 whole: false,
                 message,
+                detail: None,
             },
         },
         // 1 (no match) or 500 (the named record could not be found): gone from QuickBooks.
@@ -993,6 +1283,7 @@ fn outcome(r: &Row, rs: &Response, follow: Option<&Response>) -> Outcome {
                 object: keys_of(r, rs),
                 whole: false,
                 message: Some("voided; QuickBooks' voided copy could not be read back: set operation = 'refresh' to read it".into()),
+                detail: None,
             },
         },
         Some(Op::Delete) => Outcome::Deleted { message },
@@ -1036,9 +1327,31 @@ fn refusal(r: &Row, rs: &Response) -> Outcome {
 
 /// A stale EditSequence (3200): a QuickBooks user changed the record after the row was read.
 /// `quickbooks_wins` re-reads it (the change is discarded, kept in the result's detail);
-/// `report` leaves a row error naming the conflict and both versions. `postgres_wins` is not
-/// done for Desktop (the record's current EditSequence is not in the answer): it reports too.
+/// `postgres_wins` has QuickBooks' copy read and the Mod sent once more with its EditSequence
+/// (reported when that is stale again); `report` leaves a row error naming the conflict. Also
+/// turns the answer to a `postgres_wins` resend into the result naming what was overwritten.
 fn settle(policy: &str, r: &Row, o: &Outcome) -> Option<Outcome> {
+    if let (
+        Some(c),
+        Outcome::Done {
+            object,
+            whole,
+            message,
+            ..
+        },
+    ) = (&r.conflict, o)
+    {
+        let text = match message {
+            Some(m) => format!("{}; {m}", c.message()),
+            None => c.message(),
+        };
+        return Some(Outcome::Done {
+            object: object.clone(),
+            whole: *whole,
+            message: Some(text),
+            detail: Some(c.detail(r.op_name())),
+        });
+    }
     let Outcome::Failed {
         code,
         message,
@@ -1050,11 +1363,7 @@ fn settle(policy: &str, r: &Row, o: &Outcome) -> Option<Outcome> {
     if code != "3200" || !matches!(r.op, Some(Op::Update | Op::Void | Op::Delete)) {
         return None;
     }
-    let sequence = r
-        .row
-        .get("edit_sequence")
-        .and_then(Value::as_str)
-        .unwrap_or("?");
+    let sequence = r.edit_sequence();
     if policy == "quickbooks_wins" {
         let mut discarded = r.row.clone();
         for k in [
@@ -1080,18 +1389,69 @@ fn settle(policy: &str, r: &Row, o: &Outcome) -> Option<Outcome> {
             }),
         });
     }
-    let note = if policy == "postgres_wins" {
-        "; postgres_wins is not available for QuickBooks Desktop, so it is reported"
-    } else {
-        ""
-    };
+    // Only a Mod carries an EditSequence to renew (void and delete send none).
+    if policy == "postgres_wins" && r.op == Some(Op::Update) {
+        let Some(c) = &r.conflict else {
+            return Some(Outcome::Overwrite {
+                message: format!(
+                    "conflict: a QuickBooks user changed this record after the row was read (row EditSequence {sequence}); postgres_wins: QuickBooks' EditSequence is read and the change sent again"
+                ),
+                refusal: detail.clone(),
+            });
+        };
+        // Sent once more already: a QuickBooks user changed it again meanwhile.
+        return Some(Outcome::Failed {
+            code: code.clone(),
+            message: format!(
+                "{message}; conflict: a QuickBooks user changed this record after the row was read (row EditSequence {}); postgres_wins sent the change once more with QuickBooks' EditSequence {} and QuickBooks changed again meanwhile; nothing was overwritten and the row keeps your change (set operation again to retry)",
+                c.row_edit_sequence, c.quickbooks_edit_sequence
+            ),
+            detail: json!({
+                "policy": "postgres_wins",
+                "operation": r.op_name(),
+                "row_edit_sequence": c.row_edit_sequence,
+                "quickbooks_edit_sequence": c.quickbooks_edit_sequence,
+                "quickbooks": detail,
+                "first_refusal": c.refusal,
+            }),
+        });
+    }
     Some(Outcome::Failed {
         code: code.clone(),
         message: format!(
-            "{message}; conflict: a QuickBooks user changed this record after the row was read (row EditSequence {sequence}, QuickBooks holds a newer one); nothing was overwritten and the row keeps your change{note}"
+            "{message}; conflict: a QuickBooks user changed this record after the row was read (row EditSequence {sequence}, QuickBooks holds a newer one); nothing was overwritten and the row keeps your change"
         ),
         detail: detail.clone(),
     })
+}
+
+/// The stored answer of a `postgres_wins` resend, recovered by a status check after the agent
+/// stopped: what QuickBooks held before died with the agent, so the result says the change was
+/// written over a QuickBooks user's without their values.
+fn recovered_overwrite(o: Outcome) -> Outcome {
+    match o {
+        Outcome::Done {
+            object,
+            whole,
+            message,
+            detail,
+        } => {
+            let text = "conflict: Postgres version written over QuickBooks change (postgres_wins; its answer was recovered after the agent stopped, so the QuickBooks values it replaced were not recorded)";
+            Outcome::Done {
+                object,
+                whole,
+                message: Some(match message {
+                    Some(m) => format!("{text}; {m}"),
+                    None => text.to_string(),
+                }),
+                detail: Some(
+                    detail
+                        .unwrap_or_else(|| json!({"policy": "postgres_wins", "overwritten": null})),
+                ),
+            }
+        }
+        other => other,
+    }
 }
 
 /// Rewrites the line tables of row `local_id` from its `data`.
@@ -1155,6 +1515,7 @@ async fn write_back<C: GenericClient + Sync>(
             object,
             whole,
             message,
+            detail,
         } => {
             let qb_id = object
                 .get(e.key_element())
@@ -1200,7 +1561,7 @@ async fn write_back<C: GenericClient + Sync>(
                 "ok",
                 None,
                 message.as_deref(),
-                None,
+                detail.as_ref(),
                 task,
             )
             .await?;
@@ -1309,6 +1670,22 @@ async fn write_back<C: GenericClient + Sync>(
             )
             .await?;
         }
+        Outcome::Overwrite { message, .. } => {
+            info!(
+                table = e.table,
+                local_id = r.local_id,
+                "stale update: postgres_wins; reading QuickBooks' EditSequence to send it again"
+            );
+            // Pending with its old EditSequence until the resend is claimed: a crash before
+            // then sends the update again and settles the same way.
+            db.execute(
+                &format!(
+                    "UPDATE {t} SET sync_status = 'pending', request_id = NULL, sync_message = $2 WHERE local_id = $1"
+                ),
+                &[&r.local_id, message],
+            )
+            .await?;
+        }
         Outcome::Unanswered => {
             db.execute(
                 &format!("UPDATE {t} SET sync_message = $2 WHERE local_id = $1"),
@@ -1345,10 +1722,12 @@ mod tests {
 
     #[test]
     fn set_ids_fit_the_limit_and_differ() {
-        let a = new_set_id();
+        let a = new_set_id(SET_PREFIX);
         assert_eq!(a.chars().count(), MAX_MESSAGE_SET_ID);
         assert!(a.starts_with(SET_PREFIX) && is_set_id(&a));
-        assert_ne!(a, new_set_id());
+        assert_ne!(a, new_set_id(SET_PREFIX));
+        let b = new_set_id(OVERWRITE_PREFIX);
+        assert!(b.starts_with(OVERWRITE_PREFIX) && b.chars().count() == MAX_MESSAGE_SET_ID);
         assert!(!is_set_id(&"x".repeat(36)));
     }
 
@@ -1378,6 +1757,7 @@ mod tests {
                 object,
                 whole,
                 message,
+                ..
             } => {
                 assert!(whole && message.is_none());
                 assert_eq!(object["EditSequence"], json!("9"));
@@ -1418,6 +1798,71 @@ mod tests {
                 assert!(!whole);
                 assert_eq!(object["ListID"], json!("80000009-2"));
                 assert_eq!(object["EditSequence"], json!("5"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn postgres_wins_rereads_then_resends_once() {
+        let stale = rs(
+            r#"<CustomerModRs requestID="customer.7" statusCode="3200" statusSeverity="Error" statusMessage="The provided edit sequence &quot;1&quot; is out-of-date. " />"#,
+        );
+        let mut r = row("update", json!({}));
+        r.row.insert("edit_sequence".into(), json!("1"));
+        let refused = outcome(&r, &stale, None);
+        // First refusal: read QuickBooks' copy and send again.
+        match settle("postgres_wins", &r, &refused) {
+            Some(Outcome::Overwrite { message, refusal }) => {
+                assert!(message.contains("row EditSequence 1"), "{message}");
+                assert_eq!(refusal["statusCode"], json!(3200));
+            }
+            other => panic!("{other:?}"),
+        }
+        // report and other operations are untouched by the policy.
+        assert!(matches!(
+            settle("report", &r, &refused),
+            Some(Outcome::Failed { .. })
+        ));
+        let void = row("void", json!({}));
+        assert!(matches!(
+            settle("postgres_wins", &void, &outcome(&void, &stale, None)),
+            Some(Outcome::Failed { .. })
+        ));
+        // The resend carries what it overwrites.
+        r.conflict = Some(Conflict {
+            row_edit_sequence: "1".into(),
+            quickbooks_edit_sequence: "5".into(),
+            changed_at: "2024-07-19T07:21:56-05:00".into(),
+            refusal: json!({"statusCode": 3200}),
+            current: json!({"ListID": "80000001-1", "CompanyName": "Theirs"}),
+        });
+        r.row.insert("edit_sequence".into(), json!("5"));
+        let ok = rs(
+            r#"<CustomerModRs requestID="customer.7" statusCode="0" statusSeverity="Info" statusMessage="Status OK"><CustomerRet><ListID>80000001-1</ListID><EditSequence>6</EditSequence><Name>Acme</Name></CustomerRet></CustomerModRs>"#,
+        );
+        match settle("postgres_wins", &r, &outcome(&r, &ok, None)) {
+            Some(Outcome::Done {
+                message, detail, ..
+            }) => {
+                assert!(message
+                    .unwrap_or_default()
+                    .starts_with("conflict: Postgres version written over QuickBooks change"));
+                let detail = detail.expect("detail");
+                assert_eq!(detail["overwritten"]["CompanyName"], json!("Theirs"));
+                assert_eq!(detail["quickbooks_edit_sequence"], json!("5"));
+                assert_eq!(detail["row_edit_sequence"], json!("1"));
+            }
+            other => panic!("{other:?}"),
+        }
+        // Stale again: reported, never a third send.
+        match settle("postgres_wins", &r, &outcome(&r, &stale, None)) {
+            Some(Outcome::Failed { code, message, .. }) => {
+                assert_eq!(code, "3200");
+                assert!(
+                    message.contains("postgres_wins sent the change once more"),
+                    "{message}"
+                );
             }
             other => panic!("{other:?}"),
         }

@@ -12,13 +12,14 @@ use crate::qbd::populate::Populate;
 use crate::qbd::push::{self, Push};
 use crate::qbd::Work;
 use crate::tasks::{self, TaskKind};
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use qbsync_catalog::qbd_entity;
-use qbsync_qbxml::soap::{self, Call, Reply};
+use qbsync_catalog::{qbd_entity, QBD_ENTITIES, QBD_SCHEMA};
+use qbsync_qbxml::soap::{self, Call, InvalidUtf8, ParsedCall, Reply};
 use session::Sessions;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,6 +32,19 @@ pub const DEFAULT_PATH: &str = "/qbwc";
 
 /// What `receiveResponseXML` returns when QuickBooks could not process a request (Intuit's sample).
 const RECEIVE_FAILED: i32 = -101;
+
+/// Unreadable (not UTF-8) answers before the session gives up on a request: in a row for a
+/// push or report, while reading one entity for a populate or refresh. A company file that
+/// always answers so (a record stored in Latin-1) ends the work with an error instead of looping.
+const UNREADABLE_ASKS: u32 = 3;
+
+/// Why an answer could not be read; the wording of task errors and row messages.
+fn unreadable_reason(invalid: InvalidUtf8) -> String {
+    format!(
+        "QuickBooks Desktop sent a response that is not valid UTF-8 (byte offset {})",
+        invalid.offset
+    )
+}
 
 pub struct QbwcService {
     database: tokio_postgres::Config,
@@ -449,6 +463,7 @@ impl QbwcService {
     ) -> Result<i32, ServiceError> {
         let Some(company_id) = self.sessions.with(ticket, |s| {
             s.exchanges += 1;
+            s.unreadable_in_a_row = 0;
             crate::metrics::remember_company(s.company_id, &s.company);
             s.company_id
         }) else {
@@ -499,16 +514,7 @@ impl QbwcService {
             Ok(true) => {
                 finish(&db, &work, "done", None).await?;
                 info!(task = work.task(), "Desktop task done");
-                let pushed = self.sessions.with(ticket, |s| s.pushed).unwrap_or(true);
-                let more: bool = db
-                    .query_one(
-                        "SELECT EXISTS (SELECT 1 FROM qbsync.task WHERE company_id = $1 AND status = 'queued')",
-                        &[&company_id],
-                    )
-                    .await?
-                    .get(0)
-                    || (!pushed && push::has_pending(&db, company_id).await?);
-                Ok(if more { 50 } else { 100 })
+                self.after_work(ticket, company_id).await
             }
             Err(e) => {
                 warn!(task = work.task(), error = %e, "Desktop task failed");
@@ -517,6 +523,197 @@ impl QbwcService {
                 Ok(RECEIVE_FAILED)
             }
         }
+    }
+}
+
+impl QbwcService {
+    /// What `receiveResponseXML` returns once the session's work is finished: 50 (ask for the
+    /// next request) when more is queued or rows wait to be pushed, else 100.
+    async fn after_work(&self, ticket: &str, company_id: i64) -> Result<i32, ServiceError> {
+        let db = self.db().await?;
+        let pushed = self.sessions.with(ticket, |s| s.pushed).unwrap_or(true);
+        let more: bool = db
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM qbsync.task WHERE company_id = $1 AND status = 'queued')",
+                &[&company_id],
+            )
+            .await?
+            .get(0)
+            || (!pushed && push::has_pending(&db, company_id).await?);
+        Ok(if more { 50 } else { 100 })
+    }
+
+    /// `receiveResponseXML` whose qbXML is not UTF-8 (e.g. a company file with Latin-1 text).
+    /// The answer is never decoded: what it says is unknown. A read asks for the page again
+    /// (the entity from its start); a push's message set may have been applied, so its rows
+    /// stay `sending` and go through message-set error recovery, which asks QuickBooks for its
+    /// stored answers before anything is sent again (each change lands once). After
+    /// [`UNREADABLE_ASKS`] such answers a read or report fails naming the request and the
+    /// reason, and a push is left for the next session's recovery.
+    async fn receive_unreadable(
+        &self,
+        ticket: &str,
+        hresult: &str,
+        message: &str,
+        invalid: InvalidUtf8,
+    ) -> Result<i32, ServiceError> {
+        if !hresult.trim().is_empty() {
+            // QuickBooks failed the request: the response carries nothing to read anyway.
+            return self.receive_response(ticket, "", hresult, message).await;
+        }
+        let Some((company_id, in_a_row)) = self.sessions.with(ticket, |s| {
+            s.exchanges += 1;
+            s.unreadable_in_a_row += 1;
+            crate::metrics::remember_company(s.company_id, &s.company);
+            (s.company_id, s.unreadable_in_a_row)
+        }) else {
+            return Ok(RECEIVE_FAILED);
+        };
+        let Some(mut work) = self.take_work(ticket) else {
+            return Ok(100);
+        };
+        let db = self.db().await?;
+        let reason = unreadable_reason(invalid);
+        let request = work.last_request();
+        let unreadable = match &mut work {
+            Work::Populate(read) => read.note_unreadable(),
+            Work::Report(_) | Work::Push(_) => in_a_row,
+        };
+        let again = unreadable < UNREADABLE_ASKS;
+        warn!(
+            task = work.task(),
+            request = %request.text,
+            %reason,
+            unreadable,
+            bytes = invalid.len,
+            "Desktop answer is not UTF-8"
+        );
+        let subject = match &work {
+            Work::Populate(read) => read.entity_name().unwrap_or("read").to_string(),
+            Work::Report(_) => "report".to_string(),
+            Work::Push(_) => "push".to_string(),
+        };
+        let give_up = format!(
+            "{subject}: {reason} to {}; {unreadable} unreadable answers, nothing of them was written (the company file may hold text that is not UTF-8)",
+            request.text
+        );
+        match work {
+            Work::Populate(mut read) => {
+                if again {
+                    match read.read_again(&db).await {
+                        Ok(()) => {
+                            let progress = read.progress();
+                            self.put_work(ticket, Work::Populate(read));
+                            return Ok(progress);
+                        }
+                        Err(e) => {
+                            let error =
+                                format!("{subject}: {reason}; reading it again failed: {e}");
+                            return self.fail(ticket, &Work::Populate(read), &error).await;
+                        }
+                    }
+                }
+                self.fail(ticket, &Work::Populate(read), &give_up).await
+            }
+            // One request per report, unchanged until its answer is absorbed: ask it again.
+            Work::Report(run) => {
+                if again {
+                    self.put_work(ticket, Work::Report(run));
+                    return Ok(50);
+                }
+                self.fail(ticket, &Work::Report(run), &give_up).await
+            }
+            Work::Push(sent) => {
+                let task = sent.task();
+                if let Some(set) = &request.message_set {
+                    self.mark_unknown_outcome(&db, company_id, set, &reason, &request.text)
+                        .await?;
+                }
+                if !again {
+                    // As after a lost answer: the next session asks QuickBooks about the set.
+                    self.requeue(&Work::Push(sent)).await?;
+                    self.record_error(
+                        ticket,
+                        format!("qbsync: {give_up}; QuickBooks is asked for its stored answers at the next session"),
+                    )
+                    .await?;
+                    return Ok(RECEIVE_FAILED);
+                }
+                // The same recovery as after a lost answer, in this session: the new push asks
+                // QuickBooks for the set's stored answers first.
+                drop(sent);
+                match Push::start(&db, company_id, task).await {
+                    Ok(Some(recovery)) => {
+                        info!(
+                            task,
+                            "Desktop push: recovering a message set whose answer was unreadable"
+                        );
+                        let progress = recovery.progress();
+                        self.put_work(ticket, Work::Push(recovery));
+                        Ok(progress)
+                    }
+                    Ok(None) => {
+                        if let Some(t) = task {
+                            tasks::finish(&db, t, "done", None).await?;
+                        }
+                        self.after_work(ticket, company_id).await
+                    }
+                    Err(e) => {
+                        warn!(error = %e, "Desktop push recovery could not start");
+                        if let Some(t) = task {
+                            tasks::finish(
+                                &db,
+                                t,
+                                "failed",
+                                Some(&format!(
+                                    "{reason} to {}; recovery could not start: {e}",
+                                    request.text
+                                )),
+                            )
+                            .await?;
+                        }
+                        self.record_error(ticket, format!("qbsync: {e}")).await?;
+                        Ok(RECEIVE_FAILED)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Ends the work's task as failed with `error`, which getLastError shows.
+    async fn fail(&self, ticket: &str, work: &Work, error: &str) -> Result<i32, ServiceError> {
+        let db = self.db().await?;
+        warn!(task = work.task(), %error, "Desktop task failed");
+        finish(&db, work, "failed", Some(error)).await?;
+        self.record_error(ticket, format!("qbsync: {error}"))
+            .await?;
+        Ok(RECEIVE_FAILED)
+    }
+
+    /// Says on the rows of message set `set` why their outcome is not known yet.
+    async fn mark_unknown_outcome(
+        &self,
+        db: &Client,
+        company_id: i64,
+        set: &str,
+        reason: &str,
+        request: &str,
+    ) -> Result<(), ServiceError> {
+        let message = format!(
+            "sent in message set {set}; {reason} to {request}, so whether QuickBooks applied it is unknown: QuickBooks is asked for its stored answer (message set error recovery) before anything is sent again"
+        );
+        for e in QBD_ENTITIES {
+            db.execute(
+                &format!(
+                    "UPDATE {QBD_SCHEMA}.{} SET sync_message = $3 \
+                     WHERE company_id = $1 AND request_id = $2 AND sync_status = 'sending'",
+                    e.table
+                ),
+                &[&company_id, &set, &message],
+            )
+            .await?;
+        }
+        Ok(())
     }
 }
 
@@ -544,8 +741,10 @@ fn desktop_entities(task: &tasks::Task, what: &str) -> Vec<&'static qbsync_catal
     entities
 }
 
-async fn handle(State(service): State<Arc<QbwcService>>, body: String) -> Response {
-    let call = match soap::parse_call(&body) {
+/// The body is taken as bytes, not as a String: a qbXML answer that is not UTF-8 must still
+/// reach the session it belongs to, which names the request and the reason.
+async fn handle(State(service): State<Arc<QbwcService>>, body: Bytes) -> Response {
+    let parsed = match soap::parse_call_bytes(&body) {
         Ok(c) => c,
         Err(e) => {
             warn!(error = %e, "undecodable SOAP request");
@@ -555,9 +754,29 @@ async fn handle(State(service): State<Arc<QbwcService>>, body: String) -> Respon
             );
         }
     };
-    let op = call.operation();
-    let span = info_span!("qbwc", op);
-    match service.answer(call).instrument(span).await {
+    let (op, reply) = match parsed {
+        ParsedCall::Call(call) => {
+            let op = call.operation();
+            let span = info_span!("qbwc", op);
+            (op, service.answer(call).instrument(span).await)
+        }
+        ParsedCall::UnreadableResponse {
+            ticket,
+            hresult,
+            message,
+            invalid,
+        } => {
+            let op = "receiveResponseXML";
+            let span = info_span!("qbwc", op);
+            let reply = service
+                .receive_unreadable(&ticket, &hresult, &message, invalid)
+                .instrument(span)
+                .await
+                .map(Reply::Int);
+            (op, reply)
+        }
+    };
+    match reply {
         Ok(reply) => xml(StatusCode::OK, soap::reply_envelope(op, &reply)),
         Err(e) => {
             warn!(error = %e, op, "Web Connector call failed");

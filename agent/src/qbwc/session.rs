@@ -22,6 +22,9 @@ pub struct Session {
     /// Whether the session already started a push of its own (once per session: rows a lock
     /// kept back wait for the next one).
     pub pushed: bool,
+    /// Answers in a row that could not be read because they were not UTF-8 (reset by any
+    /// readable answer); bounds how often one request is asked again.
+    pub unreadable_in_a_row: u32,
 }
 
 #[derive(Default)]
@@ -44,6 +47,7 @@ impl Sessions {
                 last_error: None,
                 exchanges: 0,
                 pushed: false,
+                unreadable_in_a_row: 0,
             },
         );
         ticket

@@ -1,8 +1,8 @@
 //! The test/demo control surface of the company file: act as a QuickBooks user behind the
 //! agent's back (add, modify, deactivate, void, delete — each issuing a new `EditSequence` and
 //! `TimeModified`), read and count records, arm faults (lock/permission codes on the next
-//! write, a lost response, a failing open, values outside the XSD), move the clock, and read
-//! statistics.
+//! write, a lost response, garbled (non-UTF-8) responses, a failing open, values outside the
+//! XSD), move the clock, and read statistics.
 
 use super::kinds::Kind;
 use super::ret::{render, RenderOpts};
@@ -199,6 +199,34 @@ impl QbdAdmin {
         self.company.lock().faults.lose_next_response = true;
     }
 
+    /// The next `count` responses (reads and writes alike) are processed as usual, writes
+    /// applied and remembered for error recovery, then reach the agent with a byte that is not
+    /// UTF-8 (0xE9, `é` in Latin-1, inside the first `Name`), as answers from a company file
+    /// holding Latin-1 text would ([`QbdCompany::take_garble`]). Answers to error recovery
+    /// status checks count as responses too.
+    pub fn garble_next_responses(&self, count: u32) {
+        self.garble_responses_after(0, count);
+    }
+
+    /// Like [`garble_next_responses`](Self::garble_next_responses), after `after` more
+    /// responses delivered intact (e.g. the second page of an iterator).
+    pub fn garble_responses_after(&self, after: u32, count: u32) {
+        let f = &mut self.company.lock().faults;
+        f.garble_after = after;
+        f.garble_responses = count;
+        f.garble_containing = None;
+    }
+
+    /// The next `count` responses that hold `text` (e.g. `<Name>Café René</Name>`) get the
+    /// Latin-1 byte inside it, as every answer naming a record stored in Latin-1 would; other
+    /// responses are not affected and do not count. `u32::MAX` is "always".
+    pub fn garble_responses_containing(&self, text: &str, count: u32) {
+        let f = &mut self.company.lock().faults;
+        f.garble_after = 0;
+        f.garble_responses = count;
+        f.garble_containing = Some(text.to_string());
+    }
+
     /// The next `open` fails with `hresult` (e.g. `0x80040401`).
     pub fn fail_next_open(&self, hresult: Hresult) {
         self.company.lock().faults.next_open = Some(hresult);
@@ -259,5 +287,35 @@ impl QbdAdmin {
             iterators: st.iterators.len(),
             recovery_sets: st.recovery.len(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::qbd::{QbdCompany, QbdConfig};
+
+    #[test]
+    fn garbled_responses_come_after_the_ones_left_intact() {
+        let qb = QbdCompany::seeded(QbdConfig {
+            customers: 0,
+            ..Default::default()
+        });
+        let named = "<QBXML><Name>Acme</Name></QBXML>";
+        assert_eq!(qb.take_garble(named), None, "nothing armed");
+        qb.admin().garble_responses_after(1, 2);
+        let taken: Vec<Option<usize>> = (0..5).map(|_| qb.take_garble(named)).collect();
+        assert_eq!(taken, [None, Some(13), Some(13), None, None]);
+        qb.admin().garble_next_responses(1);
+        assert_eq!(qb.take_garble("<QBXML/>"), Some(0));
+        assert_eq!(qb.take_garble("<QBXML/>"), None);
+        // Only answers naming the record count; the byte goes inside its name.
+        qb.admin()
+            .garble_responses_containing("<Name>Café</Name>", 2);
+        assert_eq!(qb.take_garble(named), None);
+        let cafe = "<QBXML><Name>Acme</Name><Name>Café</Name></QBXML>";
+        assert_eq!(qb.take_garble(cafe), Some(25));
+        assert_eq!(qb.take_garble(named), None);
+        assert_eq!(qb.take_garble(cafe), Some(25));
+        assert_eq!(qb.take_garble(cafe), None, "used up");
     }
 }

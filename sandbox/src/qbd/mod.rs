@@ -129,6 +129,12 @@ pub(crate) struct Faults {
     pub next_write: Option<u32>,
     /// The next message set's response is "lost" after QuickBooks applied it.
     pub lose_next_response: bool,
+    /// Responses still delivered intact before `garble_responses` take effect.
+    pub garble_after: u32,
+    /// This many responses (after `garble_after`) reach the agent with a byte that is not UTF-8.
+    pub garble_responses: u32,
+    /// Only responses holding this text count (and it gets the byte); None = every response.
+    pub garble_containing: Option<String>,
     /// The next `open` fails with this.
     pub next_open: Option<Hresult>,
     /// Emit values outside the XSD (`PreferredDeliveryMethod` `Mail`, `ColType`
@@ -235,6 +241,32 @@ impl QbdCompany {
         std::mem::take(&mut self.lock().drop_response)
     }
 
+    /// Whether `response`, just produced, is to reach the agent garbled (an armed fault,
+    /// [`QbdAdmin::garble_next_responses`]), and where the Web Connector simulation puts the
+    /// Latin-1 byte: inside the armed text, else inside the first `Name`. Each garbled (or
+    /// skipped) response uses up one of the armed ones; responses without the armed text do
+    /// not count.
+    pub fn take_garble(&self, response: &str) -> Option<usize> {
+        let f = &mut self.lock().faults;
+        if f.garble_responses == 0 {
+            return None;
+        }
+        let offset = match &f.garble_containing {
+            // Just after the text's first character: inside it.
+            Some(text) => {
+                let at = response.find(text.as_str())?;
+                at + text.chars().next().map_or(0, char::len_utf8)
+            }
+            None => crate::qbwc::session::garble_offset(response),
+        };
+        if f.garble_after > 0 {
+            f.garble_after -= 1;
+            return None;
+        }
+        f.garble_responses -= 1;
+        Some(offset)
+    }
+
     /// The test/demo control surface.
     pub fn admin(&self) -> QbdAdmin {
         QbdAdmin::new(self.clone())
@@ -305,5 +337,9 @@ impl QuickBooksHost for QbdCompany {
 
     fn take_drop_response(&self) -> bool {
         QbdCompany::take_drop_response(self)
+    }
+
+    fn take_garble(&self, response: &str) -> Option<usize> {
+        QbdCompany::take_garble(self, response)
     }
 }

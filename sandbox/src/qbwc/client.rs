@@ -94,11 +94,18 @@ impl SoapClient {
 
     /// Sends `call` and reads its reply.
     pub async fn call(&self, call: &Call) -> Result<Reply, ClientError> {
+        self.call_with_body(call, soap::call_envelope(call).into_bytes())
+            .await
+    }
+
+    /// Sends `body` as the envelope of `call` (e.g. one with bytes that are not UTF-8) and
+    /// reads the reply to `call`.
+    pub async fn call_with_body(&self, call: &Call, body: Vec<u8>) -> Result<Reply, ClientError> {
         let response = self
             .http
             .post(&self.url)
             .header("SOAPAction", call.soap_action())
-            .body(soap::call_envelope(call))
+            .body(body)
             .send()
             .await
             .map_err(|e| ClientError::Http(error_chain(&e)))?;

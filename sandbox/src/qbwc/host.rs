@@ -41,4 +41,11 @@ pub trait QuickBooksHost: Send + Sync {
     fn take_drop_response(&self) -> bool {
         false
     }
+    /// Whether the answer to the request just processed (`response`) reaches the agent with a
+    /// byte that is not UTF-8 (a company file with Latin-1 text; the request was applied), and
+    /// where: a byte offset in `response`, on a character boundary. Asked once after each
+    /// request QuickBooks answered with a response.
+    fn take_garble(&self, _response: &str) -> Option<usize> {
+        None
+    }
 }

@@ -133,6 +133,7 @@ impl WebConnectorConfig {
 struct KnobState {
     drop_next_response: bool,
     fail_opens: u32,
+    garble_responses: u32,
 }
 
 /// Fault injection, shared (clones are the same knobs): a test, or the simulated company file
@@ -162,6 +163,13 @@ impl Knobs {
         self.state().fail_opens = times;
     }
 
+    /// The next `count` qbXML answers are applied by QuickBooks as usual, then sent to the
+    /// agent in `receiveResponseXML` with a byte that is not UTF-8 inside the first `Name`
+    /// (see [`session::garble_offset`], [`session::garbled_envelope`]).
+    pub fn garble_next_responses(&self, count: u32) {
+        self.state().garble_responses = count;
+    }
+
     /// Disarms everything.
     pub fn clear(&self) {
         *self.state() = KnobState::default();
@@ -169,6 +177,13 @@ impl Knobs {
 
     pub(crate) fn take_drop(&self) -> bool {
         std::mem::take(&mut self.state().drop_next_response)
+    }
+
+    pub(crate) fn take_garble(&self) -> bool {
+        let mut s = self.state();
+        let armed = s.garble_responses > 0;
+        s.garble_responses = s.garble_responses.saturating_sub(1);
+        armed
     }
 
     pub(crate) fn take_open_failure(&self) -> bool {

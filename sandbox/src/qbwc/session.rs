@@ -114,6 +114,10 @@ pub struct SessionReport {
     pub min_run_every_seconds: Option<u64>,
     /// `getInteractiveURL`'s answer.
     pub interactive_url: Option<String>,
+    /// One entry per answer sent garbled (the fault knob or the host asked for it): the byte
+    /// offset in the qbXML response where the byte that is not UTF-8 was put. The recorded
+    /// `receiveResponseXML` call holds the response as QuickBooks wrote it.
+    pub garbled: Vec<usize>,
 }
 
 impl SessionReport {
@@ -129,6 +133,7 @@ impl SessionReport {
             wait_seconds: None,
             min_run_every_seconds: None,
             interactive_url: None,
+            garbled: Vec::new(),
         }
     }
 
@@ -215,6 +220,17 @@ impl Session<'_> {
             result: result.clone(),
         });
         result
+    }
+
+    /// One recorded SOAP call sent with `body` as its envelope.
+    async fn raw_with_body(&mut self, call: Call, body: Vec<u8>) -> Result<Reply, SessionEnd> {
+        let result = self.client.call_with_body(&call, body).await;
+        let operation = call.operation();
+        self.report.calls.push(CallRecord {
+            call,
+            result: result.clone(),
+        });
+        result.map_err(|error| SessionEnd::Failed { operation, error })
     }
 
     async fn call(&mut self, call: Call) -> Result<Reply, SessionEnd> {
@@ -425,19 +441,34 @@ impl Session<'_> {
                     after_requests: self.report.requests,
                 });
             }
+            // Garbled after QuickBooks processed (and applied) the request: the answer that
+            // reaches the agent is not UTF-8.
+            let garble = match &processed {
+                Ok(response) if wc.knobs.take_garble() => Some(garble_offset(response)),
+                Ok(response) => {
+                    let response = response.clone();
+                    self.host(move |h| h.take_garble(&response)).await?
+                }
+                Err(_) => None,
+            };
             let (response, hresult, message) = match processed {
                 Ok(response) => (response, String::new(), String::new()),
                 Err(h) => (String::new(), h.code, h.message),
             };
-            let percent = match self
-                .call(Call::ReceiveResponseXml {
-                    ticket: ticket.clone(),
-                    response,
-                    hresult,
-                    message,
-                })
-                .await?
-            {
+            let call = Call::ReceiveResponseXml {
+                ticket: ticket.clone(),
+                response,
+                hresult,
+                message,
+            };
+            let reply = if let Some(offset) = garble {
+                let body = garbled_envelope(&call, offset);
+                self.report.garbled.push(offset);
+                self.raw_with_body(call, body).await?
+            } else {
+                self.call(call).await?
+            };
+            let percent = match reply {
                 Reply::Int(i) => i,
                 other => return Err(unexpected("receiveResponseXML", &other)),
             };
@@ -508,6 +539,59 @@ impl Session<'_> {
     }
 }
 
+/// The byte a Latin-1 company file writes for `é`; never valid UTF-8 before ASCII.
+pub const LATIN1_E_ACUTE: u8 = 0xE9;
+
+/// Where a garbled answer gets its stray byte: inside the text of the first `<Name>` (a name
+/// in Latin-1), else inside the first `statusMessage`, else at the start.
+pub fn garble_offset(response: &str) -> usize {
+    const NAME: &str = "<Name>";
+    const STATUS: &str = "statusMessage=\"";
+    response
+        .find(NAME)
+        .map(|p| p + NAME.len())
+        .or_else(|| response.find(STATUS).map(|p| p + STATUS.len()))
+        .unwrap_or(0)
+}
+
+/// The envelope of `call` (a `receiveResponseXML`) with [`LATIN1_E_ACUTE`] put into its qbXML
+/// response at byte `offset` (e.g. [`garble_offset`]; moved back to a character boundary if
+/// needed). Other calls are written as they are.
+pub fn garbled_envelope(call: &Call, offset: usize) -> Vec<u8> {
+    let Call::ReceiveResponseXml {
+        ticket,
+        response,
+        hresult,
+        message,
+    } = call
+    else {
+        return qbsync_qbxml::soap::call_envelope(call).into_bytes();
+    };
+    let mut offset = offset.min(response.len());
+    while !response.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    // An ASCII marker the escaping leaves alone, replaced by the byte once written.
+    let mut marker = String::from("qbsync-garble-7f3a9c");
+    while response.contains(&marker) || ticket.contains(&marker) || message.contains(&marker) {
+        marker.push('x');
+    }
+    let marked = Call::ReceiveResponseXml {
+        ticket: ticket.clone(),
+        response: format!("{}{marker}{}", &response[..offset], &response[offset..]),
+        hresult: hresult.clone(),
+        message: message.clone(),
+    };
+    let mut body = qbsync_qbxml::soap::call_envelope(&marked).into_bytes();
+    if let Some(at) = body
+        .windows(marker.len())
+        .position(|w| w == marker.as_bytes())
+    {
+        body.splice(at..at + marker.len(), [LATIN1_E_ACUTE]);
+    }
+    body
+}
+
 fn unexpected(operation: &'static str, reply: &Reply) -> SessionEnd {
     SessionEnd::Failed {
         operation,
@@ -533,6 +617,36 @@ fn highest_version(versions: &[String]) -> (i32, i32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_garbled_answer_has_one_latin1_byte_inside_the_first_name() {
+        let response = "<?xml version=\"1.0\" ?>\r\n<QBXML><QBXMLMsgsRs><CustomerAddRs requestID=\"customer.1\" statusCode=\"0\" statusSeverity=\"Info\" statusMessage=\"Status OK\"><CustomerRet><ListID>80000001-1</ListID><Name>A &amp; B</Name></CustomerRet></CustomerAddRs></QBXMLMsgsRs></QBXML>";
+        let call = Call::ReceiveResponseXml {
+            ticket: "T".into(),
+            response: response.into(),
+            hresult: String::new(),
+            message: String::new(),
+        };
+        let offset = garble_offset(response);
+        assert_eq!(&response[offset - 6..offset], "<Name>");
+        let body = garbled_envelope(&call, offset);
+        assert!(std::str::from_utf8(&body).is_err());
+        assert_eq!(body.iter().filter(|&&b| b == LATIN1_E_ACUTE).count(), 1);
+        // The agent's reading: the envelope and ticket are fine, the response is not UTF-8
+        // exactly there.
+        match qbsync_qbxml::soap::parse_call_bytes(&body) {
+            Ok(qbsync_qbxml::soap::ParsedCall::UnreadableResponse {
+                ticket, invalid, ..
+            }) => {
+                assert_eq!(ticket, "T");
+                assert_eq!(invalid.offset, offset);
+                assert_eq!(invalid.len, response.len() + 1);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(garble_offset("<QBXML statusMessage=\"x\"/>"), 22);
+        assert_eq!(garble_offset("<QBXML/>"), 0);
+    }
 
     #[test]
     fn highest_version_is_numeric() {
