@@ -137,6 +137,12 @@ struct RunArgs {
     /// Request budget per QuickBooks realm per minute.
     #[arg(long, default_value_t = 500)]
     requests_per_minute: u32,
+    /// Batch calls per QuickBooks realm per minute.
+    #[arg(long, default_value_t = 40)]
+    batch_per_minute: u32,
+    /// Requests in flight per QuickBooks realm at once.
+    #[arg(long, default_value_t = 10)]
+    max_in_flight: usize,
     /// Seconds without a heartbeat after which a running task whose company no agent holds is
     /// queued again (its agent died).
     #[arg(long, default_value_t = 300)]
@@ -255,6 +261,8 @@ fn main() -> anyhow::Result<ExitCode> {
                     .with_secret_key(key);
                 cfg.sweep_interval = Duration::from_millis(args.sweep_interval_ms.max(100));
                 cfg.requests_per_minute = args.requests_per_minute;
+                cfg.batch_per_minute = args.batch_per_minute;
+                cfg.max_in_flight = args.max_in_flight.max(1);
                 cfg.stale_task_after = Duration::from_secs(args.stale_task_after_secs);
                 cfg.write_batch = args.populate_write_batch.max(1);
                 // Checked before anything listens: an unprotected page must stop the start.

@@ -96,6 +96,8 @@ pub struct SeedSize {
     pub budgets: usize,
     /// Attachables (notes with file metadata) on invoices.
     pub attachables: usize,
+    /// Item lines on every invoice; 0 (the default) gives each invoice 1 to 4 at random.
+    pub invoice_lines: usize,
 }
 
 impl SeedSize {
@@ -132,6 +134,7 @@ impl SeedSize {
             currencies: 2,
             budgets: 2,
             attachables: 2,
+            invoice_lines: 0,
         }
     }
 
@@ -163,6 +166,7 @@ impl SeedSize {
             currencies: 0,
             budgets: 0,
             attachables: 0,
+            invoice_lines: 0,
         }
     }
 
@@ -197,6 +201,7 @@ impl SeedSize {
             currencies: f(small.currencies),
             budgets: f(small.budgets),
             attachables: f(small.attachables),
+            invoice_lines: 0,
         }
     }
 }
@@ -243,6 +248,7 @@ mod tests {
                 currencies: 8,
                 budgets: 8,
                 attachables: 8,
+                invoice_lines: 0,
             }
         );
         assert_eq!(SeedSize::scaled(25), SeedSize::small());

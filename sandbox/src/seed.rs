@@ -352,7 +352,10 @@ pub fn seed(store: &mut Store, size: &SeedSize, _realm: &str, now: i64) {
     }
 
     let sales_lines = |rng: &mut Rng| -> (Vec<Value>, f64) {
-        let n = 1 + rng.below(4);
+        let n = match size.invoice_lines {
+            0 => 1 + rng.below(4),
+            fixed => fixed,
+        };
         let mut lines = Vec::with_capacity(n + 1);
         let mut total = 0.0;
         for j in 0..n {

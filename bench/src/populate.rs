@@ -1,0 +1,179 @@
+//! Populate at a given size: the agent's end-to-end rate and peak memory, the rate of a bare
+//! COPY of the same customer rows into the same mirror table (the ceiling PostgreSQL sets), and
+//! the peer (tap-quickbooks) reading the same sandbox.
+
+use crate::agent::{Agent, Limits};
+use crate::peer::{self, PeerRun};
+use crate::setup::BenchDb;
+use anyhow::{Context, Result};
+use futures_util::{SinkExt, TryStreamExt};
+use qbsync_sandbox::{RunningSandbox, SandboxConfig, SeedSize};
+use serde::Serialize;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const WITHIN: Duration = Duration::from_secs(3600);
+
+/// `records` split as 40% customers, 10% items and 50% invoices of three item lines each.
+pub fn seed(records: usize) -> SeedSize {
+    SeedSize {
+        customers: records * 4 / 10,
+        items: (records / 10).max(1),
+        invoices: records / 2,
+        invoice_lines: 3,
+        ..SeedSize::empty()
+    }
+}
+
+/// A sandbox with `seed` and no throttling (so the client, not the budget, sets the pace).
+pub async fn unthrottled_sandbox(seed: SeedSize) -> Result<RunningSandbox> {
+    qbsync_sandbox::start(SandboxConfig {
+        seed,
+        requests_per_minute: 100_000_000,
+        batch_per_minute: 100_000_000,
+        max_in_flight: 64,
+        ..SandboxConfig::default()
+    })
+    .await
+    .context("starting the sandbox")
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PopulateResult {
+    pub records: usize,
+    pub seed_seconds: f64,
+    /// Customers, items and invoices (each a record; invoice lines counted apart).
+    pub loaded: i64,
+    pub invoice_lines: i64,
+    pub seconds: f64,
+    pub records_per_sec: f64,
+    pub agent_peak_rss_mib: f64,
+    /// Customers alone, into an empty mirror table.
+    pub customers: i64,
+    pub customer_seconds: f64,
+    pub customer_rows_per_sec: f64,
+    pub customer_agent_peak_rss_mib: f64,
+    /// A single binary COPY of the same customer rows into the same (emptied) mirror table.
+    pub copy_seconds: f64,
+    pub copy_rows_per_sec: f64,
+    /// customer_rows_per_sec / copy_rows_per_sec.
+    pub copy_ratio: f64,
+    pub peer: Option<PeerRun>,
+    /// records_per_sec / the peer's rows per second on the same data.
+    pub peer_ratio: Option<f64>,
+}
+
+pub async fn run(
+    agent_bin: &Path,
+    records: usize,
+    peer_python: Option<&Path>,
+) -> Result<PopulateResult> {
+    let began = Instant::now();
+    let sandbox = unthrottled_sandbox(seed(records)).await?;
+    let seed_seconds = began.elapsed().as_secs_f64();
+    eprintln!("populate {records}: sandbox seeded in {seed_seconds:.1} s");
+
+    // Customers, items and invoices in one task, by a fresh agent.
+    let db = BenchDb::create("qbsync_bench_populate").await?;
+    let (_, connect) = db.add_company("bench", &sandbox).await?;
+    let agent = Agent::spawn(agent_bin, &db, "bench-populate", Limits::OFF)?;
+    db.wait_task(connect, Duration::from_secs(60)).await?;
+    db.client.batch_execute("CHECKPOINT").await?;
+    let run = db
+        .run_task(
+            "SELECT qbsync.qb_populate('bench', '{customer,item,invoice}')",
+            WITHIN,
+        )
+        .await
+        .with_context(|| format!("agent log: {}", agent.log.display()))?;
+    let agent_peak_rss_mib = agent.peak_rss_mib()?;
+    agent.stop().await;
+    let loaded = db
+        .count("SELECT (SELECT count(*) FROM qbo.customer) + (SELECT count(*) FROM qbo.item) + (SELECT count(*) FROM qbo.invoice)")
+        .await?;
+    let invoice_lines = db.count("SELECT count(*) FROM qbo.invoice_line").await?;
+    db.drop_database().await?;
+    eprintln!(
+        "populate {records}: {loaded} records ({invoice_lines} invoice lines) in {:.2} s, peak RSS {agent_peak_rss_mib:.0} MiB",
+        run.seconds
+    );
+
+    // Customers alone, then the bare COPY of the same rows.
+    let db = BenchDb::create("qbsync_bench_customers").await?;
+    let (_, connect) = db.add_company("bench", &sandbox).await?;
+    let agent = Agent::spawn(agent_bin, &db, "bench-customers", Limits::OFF)?;
+    db.wait_task(connect, Duration::from_secs(60)).await?;
+    db.client.batch_execute("CHECKPOINT").await?;
+    let cust = db
+        .run_task("SELECT qbsync.qb_populate('bench', '{customer}')", WITHIN)
+        .await
+        .with_context(|| format!("agent log: {}", agent.log.display()))?;
+    let customer_agent_peak_rss_mib = agent.peak_rss_mib()?;
+    agent.stop().await;
+    let customers = db.count("SELECT count(*) FROM qbo.customer").await?;
+    let copy_seconds = copy_ceiling(&db).await?;
+    db.drop_database().await?;
+    let customer_rows_per_sec = customers as f64 / cust.seconds;
+    let copy_rows_per_sec = customers as f64 / copy_seconds;
+    eprintln!(
+        "populate {records}: {customers} customers in {:.2} s ({customer_rows_per_sec:.0}/s); bare COPY {copy_seconds:.2} s ({copy_rows_per_sec:.0}/s)",
+        cust.seconds
+    );
+
+    let peer = match peer_python {
+        Some(python) => Some(peer::run(python, &sandbox).await?),
+        None => None,
+    };
+    let records_per_sec = loaded as f64 / run.seconds;
+    let peer_ratio = peer.as_ref().map(|p| records_per_sec / p.rows_per_sec);
+    sandbox.shutdown().await;
+    Ok(PopulateResult {
+        records,
+        seed_seconds,
+        loaded,
+        invoice_lines,
+        seconds: run.seconds,
+        records_per_sec,
+        agent_peak_rss_mib,
+        customers,
+        customer_seconds: cust.seconds,
+        customer_rows_per_sec,
+        customer_agent_peak_rss_mib,
+        copy_seconds,
+        copy_rows_per_sec,
+        copy_ratio: customer_rows_per_sec / copy_rows_per_sec,
+        peer,
+        peer_ratio,
+    })
+}
+
+/// Seconds one binary COPY takes to write the rows of qbo.customer back into it, emptied: the
+/// same rows, columns, indexes and trigger as the agent wrote them, with nothing else around.
+async fn copy_ceiling(db: &BenchDb) -> Result<f64> {
+    let chunks: Vec<bytes::Bytes> = db
+        .client
+        .copy_out("COPY qbo.customer TO STDOUT (FORMAT binary)")
+        .await?
+        .try_collect()
+        .await
+        .context("exporting qbo.customer")?;
+    db.client
+        .batch_execute("TRUNCATE qbo.customer CASCADE")
+        .await?;
+    // A checkpoint first, as before the agent's run, so that neither pays for earlier writes.
+    db.client.batch_execute("CHECKPOINT").await?;
+    let began = Instant::now();
+    let sink = db
+        .client
+        .copy_in::<_, bytes::Bytes>("COPY qbo.customer FROM STDIN (FORMAT binary)")
+        .await?;
+    futures_util::pin_mut!(sink);
+    for chunk in chunks {
+        sink.send(chunk).await?;
+    }
+    sink.as_mut()
+        .finish()
+        .await
+        .context("COPY into qbo.customer")?;
+    Ok(began.elapsed().as_secs_f64())
+}
