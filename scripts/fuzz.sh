@@ -65,6 +65,7 @@ for t in "${targets[@]}"; do
   case "$t" in
   qbxml_response | soap_envelope) args+=(-dict="$fuzz/dict/xml.dict") ;;
   query_builder) args+=(-dict="$fuzz/dict/query_builder.dict") ;;
+  qbo_answer | qbo_report) args+=(-dict="$fuzz/dict/qbo_json.dict") ;;
   esac
   echo "== $t: ${secs}s"
   start=$(date +%s)

@@ -24,7 +24,7 @@ const MINOR_VERSION: &str = "75";
 const THROTTLE_BUDGET: Duration = Duration::from_secs(15 * 60);
 
 #[derive(Clone)]
-struct ApiRequest {
+pub(super) struct ApiRequest {
     method: Method,
     path: String,
     query: Vec<(&'static str, String)>,
@@ -113,6 +113,89 @@ pub fn entity_object(mut v: Value) -> Result<Value, QboError> {
     Err(QboError::Decode("entity response is not an object".into()))
 }
 
+/// The text of an HTTP answer, or the error it stands for. Bytes, not `text()`: `text()` would
+/// replace invalid UTF-8 with U+FFFD and the row would silently get garbage, so an invalid body
+/// is refused as a whole instead. A non-2xx answer becomes its fault, classified by status.
+pub(super) fn answer_text(
+    req: &ApiRequest,
+    status: u16,
+    retry_after: Option<Duration>,
+    body: Vec<u8>,
+) -> Result<String, QboError> {
+    let body = String::from_utf8(body).map_err(|e| {
+        // On a success status QuickBooks may have applied the request: an unknown outcome
+        // (retried, then recovered by requestid or natural key), like a body cut short.
+        let garbled = if (200..300).contains(&status) { QboError::Garbled } else { QboError::Decode };
+        garbled(format!(
+            "{} /{}{} answered HTTP {status} with a body that is not valid UTF-8 (at byte {}); nothing from it was stored",
+            req.method,
+            req.path,
+            // The query names the entity and page (STARTPOSITION) that could not be read.
+            req.query
+                .iter()
+                .find(|(k, _)| *k == "query")
+                .map(|(_, q)| format!(" ({q})"))
+                .unwrap_or_default(),
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    if (200..300).contains(&status) {
+        Ok(body)
+    } else {
+        Err(parse_fault(status, retry_after, &body))
+    }
+}
+
+/// A `/query` answer's text as a page (read lazily by [`QueryPage::objects`]).
+pub(super) fn read_query(body: String) -> QueryPage {
+    QueryPage { body }
+}
+
+/// The objects of `entity` on `page`, decoded (lookups; populate keeps them raw).
+pub(super) fn read_objects(page: &QueryPage, entity: &str) -> Result<Vec<Value>, QboError> {
+    let (objects, _) = page.objects(entity)?;
+    objects
+        .iter()
+        .map(|o| {
+            serde_json::from_str(o.get()).map_err(|e| QboError::Decode(format!("{entity}: {e}")))
+        })
+        .collect()
+}
+
+/// A `/cdc` answer.
+pub(super) fn read_cdc(body: &str) -> Result<Value, QboError> {
+    serde_json::from_str(body).map_err(|e| QboError::Decode(format!("cdc response: {e}")))
+}
+
+/// A `GET /{resource}/{id}` answer: the entity object.
+pub(super) fn read_entity(body: &str) -> Result<Value, QboError> {
+    entity_object(serde_json::from_str(body).map_err(|e| QboError::Decode(e.to_string()))?)
+}
+
+/// A `POST /{resource}` answer: the entity object. A 2xx body that does not parse was cut
+/// short, and the write may have been applied: its outcome is unknown (`Garbled`).
+pub(super) fn read_written(body: &str) -> Result<Value, QboError> {
+    entity_object(serde_json::from_str(body).map_err(|e| QboError::Garbled(e.to_string()))?)
+}
+
+/// A `POST /batch` answer: its `BatchItemResponse` items (a cut-short body is `Garbled`, as
+/// for a single write).
+pub(super) fn read_batch(body: &str) -> Result<Vec<Value>, QboError> {
+    let mut v: Value = serde_json::from_str(body)
+        .map_err(|e| QboError::Garbled(format!("batch response: {e}")))?;
+    match v.get_mut("BatchItemResponse").map(Value::take) {
+        Some(Value::Array(items)) => Ok(items),
+        _ => Err(QboError::Decode(
+            "batch response without BatchItemResponse".into(),
+        )),
+    }
+}
+
+/// A `GET /reports/{name}` answer (QuickBooks sends the report bare, no wrapper).
+pub(super) fn read_report(name: &str, body: &str) -> Result<Value, QboError> {
+    serde_json::from_str(body).map_err(|e| QboError::Decode(format!("report {name}: {e}")))
+}
+
 impl QboClient {
     pub fn new(
         http: reqwest::Client,
@@ -177,8 +260,7 @@ impl QboClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        // Bytes, not text(): text() would replace invalid UTF-8 with U+FFFD and the row would
-        // silently get garbage; an invalid body is refused as a whole instead.
+        // Bytes, not text(): see `answer_text`.
         let body = resp.bytes().await;
         metrics::quickbooks_request(
             req.endpoint(),
@@ -189,36 +271,17 @@ impl QboClient {
             },
             started.elapsed(),
         );
-        let body = String::from_utf8(body?.to_vec()).map_err(|e| {
-            // On a success status QuickBooks may have applied the request: an unknown outcome
-            // (retried, then recovered by requestid or natural key), like a body cut short.
-            let garbled = if (200..300).contains(&status) { QboError::Garbled } else { QboError::Decode };
-            garbled(format!(
-                "{} /{}{} answered HTTP {status} with a body that is not valid UTF-8 (at byte {}); nothing from it was stored",
-                req.method,
-                req.path,
-                // The query names the entity and page (STARTPOSITION) that could not be read.
-                req.query
-                    .iter()
-                    .find(|(k, _)| *k == "query")
-                    .map(|(_, q)| format!(" ({q})"))
-                    .unwrap_or_default(),
-                e.utf8_error().valid_up_to()
-            ))
-        })?;
+        let body = body?.to_vec();
         debug!(
             status,
             intuit_tid = tid.as_deref().unwrap_or(""),
             "response"
         );
-        if (200..300).contains(&status) {
-            return Ok(body);
-        }
-        let err = parse_fault(status, retry_after, &body);
-        if let QboError::Unauthorized { .. } = err {
+        let answer = answer_text(req, status, retry_after, body);
+        if let Err(QboError::Unauthorized { .. }) = answer {
             self.tokens.reject(&token).await;
         }
-        Err(err)
+        answer
     }
 
     async fn send(&self, req: ApiRequest) -> Result<String, QboError> {
@@ -262,7 +325,7 @@ impl QboClient {
         .await
     }
 
-    fn get(path: String, query: Vec<(&'static str, String)>) -> ApiRequest {
+    pub(super) fn get(path: String, query: Vec<(&'static str, String)>) -> ApiRequest {
         ApiRequest {
             method: Method::GET,
             path,
@@ -270,6 +333,23 @@ impl QboClient {
             body: None,
             batch: false,
             retry_unknown: true,
+        }
+    }
+
+    pub(super) fn post(
+        path: String,
+        query: Vec<(&'static str, String)>,
+        body: String,
+        batch: bool,
+        retry_unknown: bool,
+    ) -> ApiRequest {
+        ApiRequest {
+            method: Method::POST,
+            path,
+            query,
+            body: Some((body, "application/json")),
+            batch,
+            retry_unknown,
         }
     }
 
@@ -282,21 +362,14 @@ impl QboClient {
                 vec![("query", query.to_string())],
             ))
             .await?;
-        Ok(QueryPage { body })
+        Ok(read_query(body))
     }
 
     /// `GET /query` for objects of `entity`, decoded (for lookups: a page of populate is
     /// streamed as raw text instead, see [`QueryPage`]).
     pub async fn query_objects(&self, entity: &str, query: &str) -> Result<Vec<Value>, QboError> {
         let page = self.query(query).await?;
-        let (objects, _) = page.objects(entity)?;
-        objects
-            .iter()
-            .map(|o| {
-                serde_json::from_str(o.get())
-                    .map_err(|e| QboError::Decode(format!("{entity}: {e}")))
-            })
-            .collect()
+        read_objects(&page, entity)
     }
 
     /// `GET /cdc` for `entities` changed since `since`.
@@ -318,7 +391,7 @@ impl QboClient {
                 ],
             ))
             .await?;
-        serde_json::from_str(&body).map_err(|e| QboError::Decode(format!("cdc response: {e}")))
+        read_cdc(&body)
     }
 
     /// `GET /{resource}/{id}`: the entity object.
@@ -327,7 +400,7 @@ impl QboClient {
         let body = self
             .send(Self::get(format!("{resource}/{id}"), vec![]))
             .await?;
-        entity_object(serde_json::from_str(&body).map_err(|e| QboError::Decode(e.to_string()))?)
+        read_entity(&body)
     }
 
     /// `POST /{resource}` with `params` (operation=..., include=...), under `request_id`;
@@ -369,17 +442,14 @@ impl QboClient {
         let mut query: Vec<(&'static str, String)> =
             params.iter().map(|(k, v)| (*k, v.to_string())).collect();
         query.push(("requestid", request_id.to_string()));
-        let req = ApiRequest {
-            method: Method::POST,
-            path: resource.to_string(),
+        let req = Self::post(
+            resource.to_string(),
             query,
-            body: Some((body.to_string(), "application/json")),
-            batch: false,
+            body.to_string(),
+            false,
             retry_unknown,
-        };
-        let text = self.send(req).await?;
-        // A 2xx body that does not parse was cut short: the write may have been applied.
-        entity_object(serde_json::from_str(&text).map_err(|e| QboError::Garbled(e.to_string()))?)
+        );
+        read_written(&self.send(req).await?)
     }
 
     /// `POST /batch`: the `BatchItemResponse` array (HTTP 200 even when items fail). Not
@@ -387,23 +457,14 @@ impl QboClient {
     #[instrument(skip(self, items), fields(items = items.len()))]
     pub async fn batch(&self, items: Vec<Value>, request_id: &str) -> Result<Vec<Value>, QboError> {
         let body = serde_json::json!({ "BatchItemRequest": items }).to_string();
-        let req = ApiRequest {
-            method: Method::POST,
-            path: "batch".into(),
-            query: vec![("requestid", request_id.to_string())],
-            body: Some((body, "application/json")),
-            batch: true,
-            retry_unknown: false,
-        };
-        let text = self.send(req).await?;
-        let mut v: Value = serde_json::from_str(&text)
-            .map_err(|e| QboError::Garbled(format!("batch response: {e}")))?;
-        match v.get_mut("BatchItemResponse").map(Value::take) {
-            Some(Value::Array(items)) => Ok(items),
-            _ => Err(QboError::Decode(
-                "batch response without BatchItemResponse".into(),
-            )),
-        }
+        let req = Self::post(
+            "batch".into(),
+            vec![("requestid", request_id.to_string())],
+            body,
+            true,
+            false,
+        );
+        read_batch(&self.send(req).await?)
     }
 
     /// `GET /reports/{name}` with `params`: the report body (QuickBooks sends it bare, no wrapper).
@@ -416,11 +477,71 @@ impl QboClient {
         let body = self
             .send(Self::get(format!("reports/{name}"), params))
             .await?;
-        serde_json::from_str(&body).map_err(|e| QboError::Decode(format!("report {name}: {e}")))
+        read_report(name, &body)
     }
 
     /// `GET /companyinfo/{realm}`.
     pub async fn company_info(&self, realm: &str) -> Result<Value, QboError> {
         self.read("companyinfo", realm).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, body: &[u8]) -> Result<String, QboError> {
+        let req = QboClient::get(
+            "query".into(),
+            vec![("query", "SELECT * FROM Customer".into())],
+        );
+        answer_text(&req, status, None, body.to_vec())
+    }
+
+    #[test]
+    fn answers_are_read_by_status_and_utf8() {
+        assert_eq!(answer(200, b"{}").ok().as_deref(), Some("{}"));
+        // A success that cannot be read may have been applied: unknown, not refused.
+        match answer(200, b"{\"a\":\"\xff\"}") {
+            Err(QboError::Garbled(m)) => assert!(
+                m.contains("(SELECT * FROM Customer)") && m.contains("at byte 6"),
+                "{m}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(answer(400, b"\xff"), Err(QboError::Decode(_))));
+        assert!(matches!(
+            answer(401, b"{}"),
+            Err(QboError::Unauthorized { .. })
+        ));
+        assert!(matches!(
+            answer(404, b""),
+            Err(QboError::Fault { status: 404, .. })
+        ));
+    }
+
+    #[test]
+    fn readers_of_each_call() {
+        let page = read_query(
+            r#"{"QueryResponse":{"customer":[{"Id":"1"}]},"time":"2026-01-01T00:00:00Z"}"#.into(),
+        );
+        let objects = read_objects(&page, "Customer").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(objects, [serde_json::json!({"Id": "1"})]);
+        assert!(read_entity(r#"{"time":"x"}"#).is_err());
+        assert!(matches!(
+            read_written(r#"{"Customer":{"Id":"#),
+            Err(QboError::Garbled(_))
+        ));
+        assert!(matches!(
+            read_batch(r#"{"BatchItemResponse":{}}"#),
+            Err(QboError::Decode(_))
+        ));
+        assert_eq!(
+            read_batch(r#"{"BatchItemResponse":[{"bId":"b0"}]}"#)
+                .map(|v| v.len())
+                .ok(),
+            Some(1)
+        );
+        assert!(read_cdc("[").is_err() && read_report("X", "").is_err());
     }
 }

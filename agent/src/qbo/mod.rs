@@ -2,6 +2,8 @@
 
 mod client;
 mod fault;
+#[doc(hidden)]
+pub mod fuzzing;
 mod limits;
 mod oauth;
 

@@ -85,6 +85,25 @@ fn is_decimal(v: &str) -> bool {
     }
 }
 
+/// A plain decimal without sign, leading zeros in its whole part or trailing zeros in its
+/// fraction ("-012.50" → (true, "12.5")); zero is unsigned.
+fn canonical_decimal(v: &str) -> (bool, String) {
+    let (negative, unsigned) = match v.strip_prefix('-') {
+        Some(u) => (true, u),
+        None => (false, v),
+    };
+    let (whole, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let whole = whole.trim_start_matches('0');
+    let frac = frac.trim_end_matches('0');
+    let text = match (whole.is_empty(), frac.is_empty()) {
+        (true, true) => return (false, "0".into()),
+        (true, false) => format!("0.{frac}"),
+        (false, true) => whole.to_string(),
+        (false, false) => format!("{whole}.{frac}"),
+    };
+    (negative, text)
+}
+
 /// A cell as a JSON value for the wide form: numbers as numbers, empty cells left out.
 fn cell_value(v: &str) -> Option<Value> {
     if v.is_empty() {
@@ -92,13 +111,31 @@ fn cell_value(v: &str) -> Option<Value> {
     }
     if is_decimal(v) {
         if let Ok(n) = serde_json::from_str::<serde_json::Number>(v) {
-            return Some(Value::Number(n));
+            // Only when the number is exactly the text: past 15 significant digits an f64
+            // rounds, and `cells` would hold another amount than `values`. Rust prints an f64
+            // in plain decimal notation, with the shortest digits that read back the same.
+            let exact = n.is_i64()
+                || n.is_u64()
+                || n.as_f64()
+                    .is_some_and(|f| canonical_decimal(&f.to_string()) == canonical_decimal(v));
+            if exact {
+                return Some(Value::Number(n));
+            }
         }
     }
     Some(Value::String(v.to_string()))
 }
 
-fn row_json(no: usize, row: &ReportRow, columns: &[ReportColumn]) -> Value {
+/// A column as `store` inserts it into `qbsync.report_column`.
+pub(crate) fn column_json(no: usize, c: &ReportColumn) -> Value {
+    serde_json::json!({
+        "col_no": no + 1, "col_key": c.key, "title": c.title, "col_type": c.col_type,
+        "group_title": c.group_title, "start_date": c.start_date, "end_date": c.end_date,
+    })
+}
+
+/// A row as `store` inserts it into `qbsync.report_row` (`no` counts from 0).
+pub(crate) fn row_json(no: usize, row: &ReportRow, columns: &[ReportColumn]) -> Value {
     let mut cells = Map::new();
     for (c, v) in columns.iter().zip(&row.values) {
         if let Some(v) = cell_value(v) {
@@ -158,12 +195,7 @@ pub async fn store(
         .columns
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            serde_json::json!({
-                "col_no": i + 1, "col_key": c.key, "title": c.title, "col_type": c.col_type,
-                "group_title": c.group_title, "start_date": c.start_date, "end_date": c.end_date,
-            })
-        })
+        .map(|(i, c)| column_json(i, c))
         .collect();
     tx.execute(
         "INSERT INTO qbsync.report_column (run_id, col_no, col_key, title, col_type, group_title, start_date, end_date) \
@@ -211,5 +243,35 @@ mod tests {
         );
         assert_eq!(cell_value("-"), Some(serde_json::json!("-")));
         assert_eq!(cell_value("1."), Some(serde_json::json!("1.")));
+        assert_eq!(cell_value("-0.00"), Some(serde_json::json!(-0.0)));
+        assert_eq!(cell_value("0.1"), Some(serde_json::json!(0.1)));
+    }
+
+    #[test]
+    fn cells_too_precise_for_a_double_stay_text() {
+        // An f64 keeps 15 to 17 significant digits: these would have been stored rounded
+        // (12345678901234567.5 as 12345678901234568) while `values` kept the exact text.
+        for v in [
+            "12345678901234567.5",
+            "0.12345678901234567891",
+            "123456789012345678901234",
+        ] {
+            assert_eq!(cell_value(v), Some(serde_json::json!(v)), "{v}");
+        }
+        // Integers within 64 bits are exact; so is any decimal of up to 15 digits.
+        assert_eq!(
+            cell_value("18446744073709551615"),
+            Some(serde_json::json!(u64::MAX))
+        );
+        assert_eq!(
+            cell_value("-9223372036854775808"),
+            Some(serde_json::json!(i64::MIN))
+        );
+        assert_eq!(
+            cell_value("1234567890123.45"),
+            Some(serde_json::json!(1234567890123.45))
+        );
+        assert_eq!(canonical_decimal("-012.50"), (true, "12.5".into()));
+        assert_eq!(canonical_decimal("-0.0"), (false, "0".into()));
     }
 }

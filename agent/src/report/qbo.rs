@@ -5,6 +5,78 @@ use super::{FlatReport, ReportColumn, ReportHeader, ReportRow, RowType};
 use crate::error::AgentError;
 use chrono::{DateTime, NaiveDate};
 use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
+use std::mem::size_of;
+
+/// Memory the flattened form of one report may take. Flattening multiplies: every row is
+/// padded to the column count and carries the titles of all its sections, and every leaf
+/// column its group's title, so a body of a few megabytes (3 bytes per empty row or column)
+/// could otherwise ask for terabytes and abort the agent. Real reports stay far below.
+pub const MAX_FLAT_BYTES: usize = 256 << 20;
+
+/// What is left of the memory budget of one flattening.
+struct Budget(usize);
+
+/// The budget ran out.
+struct TooLarge;
+
+impl Budget {
+    fn charge(&mut self, bytes: usize) -> Result<(), TooLarge> {
+        self.0 = self.0.checked_sub(bytes).ok_or(TooLarge)?;
+        Ok(())
+    }
+}
+
+fn strings_len<'a>(it: impl IntoIterator<Item = &'a String>) -> usize {
+    it.into_iter().map(|s| size_of::<String>() + s.len()).sum()
+}
+
+fn column_cost(c: &ReportColumn) -> usize {
+    size_of::<ReportColumn>()
+        + c.key.len()
+        + c.title.len()
+        + c.col_type.as_ref().map_or(0, String::len)
+        + c.group_title.as_ref().map_or(0, String::len)
+}
+
+fn row_cost(r: &ReportRow) -> usize {
+    size_of::<ReportRow>()
+        + strings_len(&r.section_path)
+        + r.section_group.as_ref().map_or(0, String::len)
+        + strings_len(&r.values)
+        + r.ids.len() * size_of::<Option<String>>()
+        + r.ids.iter().flatten().map(String::len).sum::<usize>()
+}
+
+/// Column keys taken so far, and per base key the next numeric suffix to try.
+#[derive(Default)]
+struct Keys {
+    taken: HashSet<String>,
+    next_suffix: HashMap<String, usize>,
+}
+
+impl Keys {
+    /// `key`, or `key_N` for the first free N from `from` on. Keys name the cells of the wide
+    /// form, so they must be unique within a run, and a suffixed key can itself be taken (a
+    /// ColKey `a_3`). Each base resumes where it stopped, so n columns cost O(n), not O(n²).
+    fn unique(&mut self, key: String, from: usize) -> String {
+        let key = if self.taken.contains(&key) {
+            let next = self.next_suffix.entry(key.clone()).or_insert(from);
+            *next = (*next).max(from);
+            loop {
+                let candidate = format!("{key}_{next}");
+                *next += 1;
+                if !self.taken.contains(&candidate) {
+                    break candidate;
+                }
+            }
+        } else {
+            key
+        };
+        self.taken.insert(key.clone());
+        key
+    }
+}
 
 fn text(v: &Value, key: &str) -> Option<String> {
     v.get(key)
@@ -51,7 +123,13 @@ fn header(h: &Value) -> ReportHeader {
     }
 }
 
-fn columns_into(cols: &Value, group: Option<&str>, out: &mut Vec<ReportColumn>) {
+fn columns_into(
+    cols: &Value,
+    group: Option<&str>,
+    out: &mut Vec<ReportColumn>,
+    keys: &mut Keys,
+    budget: &mut Budget,
+) -> Result<(), TooLarge> {
     for c in cols
         .get("Column")
         .and_then(Value::as_array)
@@ -64,7 +142,7 @@ fn columns_into(cols: &Value, group: Option<&str>, out: &mut Vec<ReportColumn>) 
             .unwrap_or("")
             .to_owned();
         if let Some(nested) = c.get("Columns") {
-            columns_into(nested, Some(&title), out);
+            columns_into(nested, Some(&title), out, keys, budget)?;
             continue;
         }
         let meta = name_values(c.get("MetaData"));
@@ -74,26 +152,25 @@ fn columns_into(cols: &Value, group: Option<&str>, out: &mut Vec<ReportColumn>) 
                 .and_then(Value::as_str)
                 .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
         };
-        let mut key = meta_str("ColKey")
+        let key = meta_str("ColKey")
             .filter(|k| !k.is_empty())
             .unwrap_or_else(|| match (&title, group) {
                 (t, Some(g)) if !t.is_empty() => format!("{g} {t}"),
                 (t, None) if !t.is_empty() => t.clone(),
                 _ => format!("col{}", out.len() + 1),
             });
-        // Keys name the cells of the wide form, so they must be unique within a run.
-        if out.iter().any(|o| o.key == key) {
-            key = format!("{key}_{}", out.len() + 1);
-        }
-        out.push(ReportColumn {
-            key,
+        let column = ReportColumn {
+            key: keys.unique(key, out.len() + 1),
             title,
             col_type: text(c, "ColType"),
             group_title: group.map(str::to_owned),
             start_date: meta_date("StartDate"),
             end_date: meta_date("EndDate"),
-        });
+        };
+        budget.charge(column_cost(&column))?;
+        out.push(column);
     }
+    Ok(())
 }
 
 fn col_data(v: Option<&Value>, width: usize) -> (Vec<String>, Vec<Option<String>>) {
@@ -116,13 +193,21 @@ fn col_data(v: Option<&Value>, width: usize) -> (Vec<String>, Vec<Option<String>
     (values, ids)
 }
 
+/// Appends `row` to `out` if the budget allows it.
+fn push_row(out: &mut Vec<ReportRow>, row: ReportRow, budget: &mut Budget) -> Result<(), TooLarge> {
+    budget.charge(row_cost(&row))?;
+    out.push(row);
+    Ok(())
+}
+
 fn rows_into(
     rows: &Value,
     path: &[String],
     group: Option<&str>,
     width: usize,
     out: &mut Vec<ReportRow>,
-) {
+    budget: &mut Budget,
+) -> Result<(), TooLarge> {
     for row in rows
         .get("Row")
         .and_then(Value::as_array)
@@ -135,13 +220,14 @@ fn rows_into(
             || row.get("Summary").is_some();
         if !is_section {
             let (values, ids) = col_data(Some(row), width);
-            out.push(ReportRow {
+            let data = ReportRow {
                 section_path: path.to_vec(),
                 section_group: group.map(str::to_owned),
                 row_type: RowType::Data,
                 values,
                 ids,
-            });
+            };
+            push_row(out, data, budget)?;
             continue;
         }
         let section_group = text(row, "group");
@@ -157,42 +243,64 @@ fn rows_into(
         inner.push(title);
         let group = section_group.as_deref().or(group);
         if row.get("Header").is_some() {
-            out.push(ReportRow {
+            let header = ReportRow {
                 section_path: inner.clone(),
                 section_group: group.map(str::to_owned),
                 row_type: RowType::Header,
                 values: header_values,
                 ids: header_ids,
-            });
+            };
+            push_row(out, header, budget)?;
         }
         if let Some(nested) = row.get("Rows") {
-            rows_into(nested, &inner, group, width, out);
+            rows_into(nested, &inner, group, width, out, budget)?;
         }
         if row.get("Summary").is_some() {
             let (values, ids) = col_data(row.get("Summary"), width);
-            out.push(ReportRow {
+            let summary = ReportRow {
                 section_path: inner,
                 section_group: group.map(str::to_owned),
                 row_type: RowType::Summary,
                 values,
                 ids,
-            });
+            };
+            push_row(out, summary, budget)?;
         }
     }
+    Ok(())
 }
 
 /// Flattens a report body; `name` is used when the header does not carry one.
 pub fn flatten(name: &str, body: &Value) -> Result<FlatReport, AgentError> {
+    flatten_within(name, body, MAX_FLAT_BYTES)
+}
+
+/// [`flatten`] within `max_bytes` (estimated) of flattened form; beyond it the report is
+/// refused as too large, before the memory is taken.
+pub fn flatten_within(
+    name: &str,
+    body: &Value,
+    max_bytes: usize,
+) -> Result<FlatReport, AgentError> {
     let h = body
         .get("Header")
         .ok_or_else(|| AgentError::Invalid(format!("report {name}: answer has no Header")))?;
+    let too_large = |_: TooLarge| {
+        AgentError::Invalid(format!(
+            "report {name} is too large to store: its rows and columns would take over {} MiB; \
+             ask for a shorter period or fewer columns",
+            max_bytes >> 20
+        ))
+    };
+    let mut budget = Budget(max_bytes);
     let mut columns = Vec::new();
     if let Some(cols) = body.get("Columns") {
-        columns_into(cols, None, &mut columns);
+        columns_into(cols, None, &mut columns, &mut Keys::default(), &mut budget)
+            .map_err(too_large)?;
     }
     let mut rows = Vec::new();
     if let Some(r) = body.get("Rows") {
-        rows_into(r, &[], None, columns.len(), &mut rows);
+        rows_into(r, &[], None, columns.len(), &mut rows, &mut budget).map_err(too_large)?;
     }
     Ok(FlatReport {
         name: text(h, "ReportName").unwrap_or_else(|| name.to_owned()),
@@ -269,6 +377,55 @@ mod tests {
         // Short rows are padded to the column count.
         assert_eq!(r.rows[0].values.len(), 4);
         assert_eq!(r.name, "X");
+    }
+
+    #[test]
+    fn column_keys_stay_unique_when_a_suffix_is_taken() {
+        // The third column "a" used to become "a_3" (its position), which a ColKey already
+        // was: two columns shared a key and the wide form (`cells`) lost one of the values.
+        let col = |k: &str| json!({"ColTitle": "", "MetaData": [{"Name": "ColKey", "Value": k}]});
+        let body = json!({"Header": {}, "Columns": {"Column": [col("a"), col("a_3"), col("a"), col("a"), col("a_3")]}});
+        let r = flatten("X", &body).expect("flatten");
+        let keys: Vec<_> = r.columns.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(keys, ["a", "a_3", "a_4", "a_5", "a_3_5"]);
+    }
+
+    #[test]
+    fn many_colliding_columns_take_linear_time() {
+        // Each "a" used to be compared with every earlier key, and a suffix search could
+        // restart from the same taken keys: quadratic in the column count.
+        let n = 50_000;
+        let mut cols: Vec<Value> = (0..n)
+            .map(|i| json!({"MetaData": [{"Name": "ColKey", "Value": format!("a_{}", n + i)}]}))
+            .collect();
+        cols.extend((0..n).map(|_| json!({"MetaData": [{"Name": "ColKey", "Value": "a"}]})));
+        let body = json!({"Header": {}, "Columns": {"Column": cols}});
+        let started = std::time::Instant::now();
+        let r = flatten("X", &body).expect("flatten");
+        let keys: HashSet<_> = r.columns.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(keys.len(), 2 * n);
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    }
+
+    #[test]
+    fn a_report_that_would_flatten_too_large_is_refused() {
+        // 3 bytes per empty row and per column: rows × columns padded cells, and every row
+        // carrying every section title. Refused before the memory is taken.
+        let cols: Vec<Value> = (0..2000).map(|_| json!({})).collect();
+        let rows: Vec<Value> = (0..2000).map(|_| json!({})).collect();
+        let body = json!({"Header": {}, "Columns": {"Column": cols}, "Rows": {"Row": rows}});
+        let e = flatten_within("Wide", &body, 16 << 20).expect_err("too large");
+        assert!(e.to_string().contains("too large"), "{e}");
+        let title = "t".repeat(100_000);
+        let mut section = json!({"Row": (0..2000).map(|_| json!({})).collect::<Vec<_>>()});
+        for _ in 0..30 {
+            section =
+                json!({"Row": [{"Header": {"ColData": [{"value": title}]}, "Rows": section}]});
+        }
+        let body = json!({"Header": {}, "Rows": section});
+        assert!(flatten_within("Deep", &body, 16 << 20).is_err());
+        // The default budget leaves real reports alone.
+        assert!(flatten("P", &sample()).is_ok());
     }
 
     #[test]

@@ -72,7 +72,7 @@ pub fn parse_cdc(resp: &Value) -> HashMap<String, Vec<Value>> {
     out
 }
 
-fn server_time(resp: &Value) -> Option<DateTime<FixedOffset>> {
+pub(crate) fn server_time(resp: &Value) -> Option<DateTime<FixedOffset>> {
     resp.get("time")
         .and_then(Value::as_str)
         .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
@@ -172,7 +172,12 @@ pub async fn fetch_changes(
     Ok(result)
 }
 
-fn split(objects: Vec<Value>, cursor: DateTime<FixedOffset>, full: bool, _e: &Entity) -> Changes {
+pub(crate) fn split(
+    objects: Vec<Value>,
+    cursor: DateTime<FixedOffset>,
+    full: bool,
+    _e: &Entity,
+) -> Changes {
     if full {
         return Changes::Fallback {
             since: None,
