@@ -741,3 +741,64 @@ async fn data_nested_too_deep_after_the_operation_errors_its_row_only() {
     env.add_customer("After Deep Data").await;
     env.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quickbooks_record_postgres_cannot_store_is_named_and_the_rest_load() {
+    let env = Env::start().await;
+    // Valid JSON that jsonb refuses: a NUL inside a customer's name (QuickBooks sends "\u0000").
+    let nul = env
+        .qb()
+        .create(
+            "Customer",
+            serde_json::json!({"DisplayName": "Nul\u{0}Name", "GivenName": "Nul"}),
+        )
+        .expect("created in the sandbox");
+    let nul_id = nul["Id"].as_str().expect("an Id").to_string();
+    let (task, status) = env
+        .run_task("SELECT qbsync.qb_populate('acme', '{customer}')")
+        .await;
+    assert_eq!(status, "done", "one record does not stop the load");
+    assert_eq!(
+        env.text("SELECT count(*)::text FROM qbo.customer").await,
+        (env.qb().count("Customer") - 1).to_string(),
+        "every other customer loaded"
+    );
+    let message = env
+        .text(&format!(
+            "SELECT message FROM qbsync.messages WHERE entity = 'Customer' AND qb_id = '{nul_id}' AND direction = 'incoming'"
+        ))
+        .await;
+    assert!(
+        message.contains(&format!("Customer {nul_id}")) && message.contains("NUL"),
+        "{message}"
+    );
+    assert_eq!(
+        env.text(&format!(
+            "SELECT count(*)::text FROM qbo.customer WHERE id = '{nul_id}'"
+        ))
+        .await,
+        "0"
+    );
+    println!("bad-input: task {task}: {message}");
+    // The same on an incremental refresh: the record changed in QuickBooks is named again, the
+    // others still refreshed.
+    env.qb()
+        .sparse_update(
+            "Customer",
+            &nul_id,
+            serde_json::json!({"GivenName": "Still\u{0}Nul"}),
+        )
+        .expect("updated in the sandbox");
+    let (_, status) = env
+        .run_task("SELECT qbsync.qb_refresh('acme', '{customer}')")
+        .await;
+    assert_eq!(status, "done");
+    let named: i64 = env
+        .one(&format!(
+            "SELECT count(*) FROM qbsync.messages WHERE qb_id = '{nul_id}' AND direction = 'incoming'"
+        ))
+        .await
+        .get(0);
+    assert_eq!(named, 2);
+    env.finish().await;
+}

@@ -76,6 +76,15 @@ pub async fn upsert_with(
     objects: &[&str],
     log: Option<Option<i64>>,
 ) -> Result<Upserted, tokio_postgres::Error> {
+    // A record PostgreSQL cannot store would fail the whole batch: it is left out, named in
+    // qbsync.messages, and the others go in.
+    let mut storable = Vec::with_capacity(objects.len());
+    for o in objects {
+        match unstorable(o) {
+            None => storable.push(*o),
+            Some(what) => refuse(tx, company, entity_name, o, what, log.flatten()).await?,
+        }
+    }
     tx.batch_execute(&format!("TRUNCATE {STAGE_TABLE}, {UPSERTED_TABLE}"))
         .await?;
     let sink = tx
@@ -83,7 +92,7 @@ pub async fn upsert_with(
         .await?;
     let writer = BinaryCopyInWriter::new(sink, &[Type::JSONB]);
     pin_mut!(writer);
-    for o in objects {
+    for o in &storable {
         writer
             .as_mut()
             .write(&[&RawJsonb(o) as &(dyn ToSql + Sync)])
@@ -116,6 +125,83 @@ pub async fn upsert_with(
         inserted: row.get(0),
         updated: row.get(1),
     })
+}
+
+/// Why PostgreSQL cannot store this JSON text, if it cannot: `jsonb` and `text` hold no NUL
+/// (`\u0000`) and no unpaired UTF-16 surrogate escape, both of which are valid JSON that
+/// QuickBooks may send inside a string.
+pub fn unstorable(json: &str) -> Option<&'static str> {
+    const NUL: &str = "a NUL character (\\u0000)";
+    const LONE: &str = "an unpaired UTF-16 surrogate escape";
+    let b = json.as_bytes();
+    let mut i = 0;
+    // A high surrogate waiting for its low half.
+    let mut high = false;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            if high {
+                return Some(LONE);
+            }
+            i += 1;
+            continue;
+        }
+        let unit = (b.get(i + 1) == Some(&b'u'))
+            .then(|| b.get(i + 2..i + 6))
+            .flatten()
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u16::from_str_radix(h, 16).ok());
+        match unit {
+            Some(0) => return Some(NUL),
+            Some(0xD800..=0xDBFF) if !high => high = true,
+            Some(0xDC00..=0xDFFF) if high => high = false,
+            Some(0xD800..=0xDFFF) => return Some(LONE),
+            Some(_) if high => return Some(LONE),
+            Some(_) => {}
+            None if high => return Some(LONE),
+            None => {}
+        }
+        i += if unit.is_some() { 6 } else { 2 };
+    }
+    high.then_some(LONE)
+}
+
+/// Records that QuickBooks' record `json` was not stored because it holds `what`.
+async fn refuse(
+    tx: &Transaction<'_>,
+    company: i64,
+    entity_name: &str,
+    json: &str,
+    what: &str,
+    task: Option<i64>,
+) -> Result<(), tokio_postgres::Error> {
+    #[derive(serde::Deserialize, Default)]
+    struct Ids {
+        #[serde(rename = "Id")]
+        id: Option<String>,
+        #[serde(rename = "ListID")]
+        list_id: Option<String>,
+        #[serde(rename = "TxnID")]
+        txn_id: Option<String>,
+    }
+    let ids: Ids = serde_json::from_str(json).unwrap_or_default();
+    let qb_id = ids.id.or(ids.list_id).or(ids.txn_id);
+    let message = format!(
+        "QuickBooks record {entity_name} {} holds {what}, which PostgreSQL cannot store; it was not loaded (change that text in QuickBooks, then refresh)",
+        qb_id.as_deref().unwrap_or("(no Id)")
+    );
+    tracing::warn!(
+        entity = entity_name,
+        qb_id = qb_id.as_deref().unwrap_or(""),
+        what,
+        "record not stored"
+    );
+    tx.execute(
+        "INSERT INTO qbsync.sync_result (task_id, company_id, entity, qb_id, direction, operation, outcome, message) \
+         VALUES ($1, $2, $3, $4, 'incoming', 'insert', 'error', $5)",
+        &[&task, &company, &entity_name, &qb_id, &message],
+    )
+    .await?;
+    Ok(())
 }
 
 /// Rewrites the child lines of the one row `local_id` from its `data` (after a push write-back).
@@ -174,4 +260,25 @@ pub async fn record_history_of(
     )
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unstorable;
+
+    #[test]
+    fn text_postgres_cannot_store_is_found() {
+        assert_eq!(unstorable(r#"{"Id":"1","DisplayName":"Ann"}"#), None);
+        assert!(unstorable(r#"{"DisplayName":"A\u0000B"}"#).is_some_and(|w| w.contains("NUL")));
+        assert!(unstorable(r#"{"n":"\u0000"}"#).is_some());
+        // An escaped backslash followed by "u0000" is text, not a NUL.
+        assert_eq!(unstorable(r#"{"n":"\\u0000"}"#), None);
+        // A surrogate pair is fine; either half alone is not.
+        assert_eq!(unstorable(r#"{"n":"\ud83d\ude00"}"#), None);
+        assert!(unstorable(r#"{"n":"\ud83d"}"#).is_some_and(|w| w.contains("surrogate")));
+        assert!(unstorable(r#"{"n":"\ud83dx"}"#).is_some());
+        assert!(unstorable(r#"{"n":"\ude00"}"#).is_some());
+        assert!(unstorable(r#"{"n":"\ud83d\u0041"}"#).is_some());
+        assert_eq!(unstorable(r#"{"n":"\u00e9\n"}"#), None);
+    }
 }
