@@ -9,7 +9,9 @@ pub mod fault_tally;
 use qbsync_agent::qbwc::{self, qwc::QwcSettings, QbwcService};
 use qbsync_agent::{database_config, runner, AgentConfig};
 use qbsync_sandbox::qbd::{QbdCompany, QbdConfig};
-use qbsync_sandbox::qbwc::{QuickBooksHost, WebConnector, WebConnectorConfig};
+use qbsync_sandbox::qbwc::{
+    QuickBooksHost, SessionEnd, SessionReport, WebConnector, WebConnectorConfig,
+};
 use qbsync_sandbox::{Admin, RunningSandbox, SandboxConfig, SeedSize};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -545,6 +547,36 @@ pub async fn desktop(env: &Env, customers: usize) -> Desktop {
 }
 
 impl Desktop {
+    /// One Web Connector session with the right password, which must end normally.
+    pub async fn session(&self) -> SessionReport {
+        let report = self.connector(DESKTOP_PASSWORD).run_session().await;
+        assert!(
+            matches!(report.end, SessionEnd::Closed { .. }),
+            "{:?} after {:?}; last error {:?}",
+            report.end,
+            report.operations(),
+            report.last_error()
+        );
+        report
+    }
+
+    /// The id of company "shop".
+    pub async fn company_id(env: &Env) -> i64 {
+        env.one("SELECT id FROM qbsync.company WHERE name = 'shop'")
+            .await
+            .get(0)
+    }
+
+    /// Inserts a customer of "shop" to be added; returns its local_id.
+    pub async fn new_customer(env: &Env, name: &str) -> i64 {
+        let c = Self::company_id(env).await;
+        env.one(&format!(
+            "INSERT INTO qbd.customer (company_id, name, operation) VALUES ({c}, '{name}', 'add') RETURNING local_id"
+        ))
+        .await
+        .get(0)
+    }
+
     /// A Web Connector set up from the .QWC file the agent writes, with `password` typed in.
     pub fn connector(&self, password: &str) -> WebConnector {
         self.connector_to(&self.url, Arc::new(self.company.clone()), password)

@@ -14,7 +14,7 @@ use qbsync_sandbox::qbd::QbdCompany;
 use qbsync_sandbox::qbwc::{Hresult, QuickBooksHost, SessionEnd};
 use qbsync_sandbox::{FailRule, SandboxConfig};
 use qbsync_tests::fault_tally::Tally;
-use qbsync_tests::{desktop, Desktop, Env, DESKTOP_PASSWORD};
+use qbsync_tests::{desktop, Env, DESKTOP_PASSWORD};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -605,17 +605,6 @@ async fn a_quickbooks_user_editing_the_record_first_is_settled_by_the_conflict_p
     t.finish();
 }
 
-/// One Web Connector session that ends normally.
-async fn session(d: &Desktop) {
-    let report = d.connector(DESKTOP_PASSWORD).run_session().await;
-    assert!(
-        matches!(report.end, SessionEnd::Closed { .. }),
-        "{:?}: {:?}",
-        report.end,
-        report.last_error()
-    );
-}
-
 /// The company file, where a QuickBooks user edits customer `id` again right after the agent
 /// read it for a `postgres_wins` resend (its `.pw` query), so the resend is stale too.
 struct EditsAfterReread {
@@ -688,7 +677,7 @@ async fn a_quickbooks_desktop_user_editing_the_record_first_is_settled_by_the_co
             ))
             .await
             .get(0);
-        session(&d).await;
+        d.session().await;
         let list_id = env
             .text(&format!(
                 "SELECT list_id FROM qbd.customer WHERE local_id = {local}"

@@ -13,25 +13,6 @@ use qbsync_tests::{desktop, Desktop, Env, DESKTOP_PASSWORD};
 /// The reason every message gives, followed by ` (byte offset N)`.
 const REASON: &str = "QuickBooks Desktop sent a response that is not valid UTF-8";
 
-/// One Web Connector session that is expected to end normally.
-async fn session(d: &Desktop) -> SessionReport {
-    let report = d.connector(DESKTOP_PASSWORD).run_session().await;
-    assert!(
-        matches!(report.end, SessionEnd::Closed { .. }),
-        "{:?} after {:?}; last error {:?}",
-        report.end,
-        report.operations(),
-        report.last_error()
-    );
-    report
-}
-
-async fn shop(env: &Env) -> i64 {
-    env.one("SELECT id FROM qbsync.company WHERE name = 'shop'")
-        .await
-        .get(0)
-}
-
 /// (status, error, rows_done) of a task.
 async fn task(env: &Env, id: i64) -> (String, Option<String>, i64) {
     let r = env
@@ -94,19 +75,9 @@ async fn mirror_matches_quickbooks(env: &Env, d: &Desktop) -> usize {
     rows.len()
 }
 
-/// Inserts a customer to be added; returns its local_id.
-async fn new_customer(env: &Env, name: &str) -> i64 {
-    let c = shop(env).await;
-    env.one(&format!(
-        "INSERT INTO qbd.customer (company_id, name, operation) VALUES ({c}, '{name}', 'add') RETURNING local_id"
-    ))
-    .await
-    .get(0)
-}
-
 /// Inserts an invoice for `customer` with two Installation lines, to be added.
 async fn new_invoice(env: &Env, customer: &str, reference: &str) -> i64 {
-    let c = shop(env).await;
+    let c = Desktop::company_id(env).await;
     let local: i64 = env
         .one(&format!(
             "INSERT INTO qbd.invoice (company_id, customer_full_name, ref_number, txn_date) \
@@ -193,7 +164,7 @@ async fn a_populate_page_that_is_not_utf8_is_asked_again_and_the_mirror_is_compl
         .get(0);
     // Page 1 (iterator Start) arrives; page 2 (Continue) comes back with a Latin-1 byte.
     admin.garble_responses_after(1, 1);
-    let report = session(&d).await;
+    let report = d.session().await;
     assert_eq!(report.garbled.len(), 1, "one answer garbled");
     // An iterator cannot go back a page: the entity is read again from its start.
     assert_eq!(
@@ -301,7 +272,7 @@ async fn a_read_whose_answers_stay_unreadable_fails_naming_the_entity_request_an
         .one("SELECT qbsync.qb_populate('shop', '{customer}')")
         .await
         .get(0);
-    session(&d).await;
+    d.session().await;
     assert_eq!(task(&env, again).await.0, "done");
     assert_eq!(
         mirror_matches_quickbooks(&env, &d).await,
@@ -320,13 +291,13 @@ async fn a_push_whose_answer_is_not_utf8_is_recovered_and_each_add_lands_once() 
     let mut rows = Vec::new();
     for n in 1..=3 {
         let name = format!("Garbled Answer Customer {n}");
-        rows.push((new_customer(&env, &name).await, name));
+        rows.push((Desktop::new_customer(&env, &name).await, name));
     }
     let invoice = new_invoice(&env, "Garbled Answer Customer 1", "QBS-8001").await;
 
     // QuickBooks applies the message set; its answer reaches the agent unreadable.
     admin.garble_next_responses(1);
-    let report = session(&d).await;
+    let report = d.session().await;
     assert_eq!(report.garbled.len(), 1);
     let sent = report.sent_requests();
     let set = sent[0]
@@ -388,7 +359,7 @@ async fn a_push_whose_answers_stay_unreadable_is_recovered_at_the_next_session_o
     let mut rows = Vec::new();
     for n in 1..=2 {
         let name = format!("Unreadable Answer Customer {n}");
-        rows.push((new_customer(&env, &name).await, name));
+        rows.push((Desktop::new_customer(&env, &name).await, name));
     }
     let task_id: i64 = env.one("SELECT qbsync.qb_update('shop')").await.get(0);
 
@@ -434,7 +405,7 @@ async fn a_push_whose_answers_stay_unreadable_is_recovered_at_the_next_session_o
     }
 
     // Readable again: the status check applies QuickBooks' stored answers; nothing is resent.
-    let report = session(&d).await;
+    let report = d.session().await;
     assert!(
         report
             .sent_requests()

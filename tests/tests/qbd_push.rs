@@ -3,42 +3,13 @@
 //! back on the row and in `qbsync.sync_result`, including the error recovery of a lost response.
 
 use qbsync_qbxml::Element;
-use qbsync_sandbox::qbwc::{SessionEnd, SessionReport};
+use qbsync_sandbox::qbwc::SessionEnd;
 use qbsync_tests::{desktop, Desktop, Env, DESKTOP_PASSWORD};
-
-/// One Web Connector session that is expected to end normally.
-async fn session(d: &Desktop) -> SessionReport {
-    let report = d.connector(DESKTOP_PASSWORD).run_session().await;
-    assert!(
-        matches!(report.end, SessionEnd::Closed { .. }),
-        "{:?} after {:?}; last error {:?}",
-        report.end,
-        report.operations(),
-        report.last_error()
-    );
-    report
-}
-
-async fn shop(env: &Env) -> i64 {
-    env.one("SELECT id FROM qbsync.company WHERE name = 'shop'")
-        .await
-        .get(0)
-}
-
-/// Inserts a customer to be added; returns its local_id.
-async fn new_customer(env: &Env, name: &str) -> i64 {
-    let c = shop(env).await;
-    env.one(&format!(
-        "INSERT INTO qbd.customer (company_id, name, operation) VALUES ({c}, '{name}', 'add') RETURNING local_id"
-    ))
-    .await
-    .get(0)
-}
 
 /// Inserts an invoice for `customer` with Installation lines of `quantities`, to be added;
 /// returns its local_id.
 async fn new_invoice(env: &Env, customer: &str, reference: &str, quantities: &[i32]) -> i64 {
-    let c = shop(env).await;
+    let c = Desktop::company_id(env).await;
     let local: i64 = env
         .one(&format!(
             "INSERT INTO qbd.invoice (company_id, customer_full_name, ref_number, txn_date) \
@@ -109,10 +80,10 @@ async fn adds_and_updates_write_back_ids_and_edit_sequences() {
     let env = Env::start().await;
     let d = desktop(&env, 5).await;
     let admin = d.company.admin();
-    let customer = new_customer(&env, "Acme Hardware").await;
+    let customer = Desktop::new_customer(&env, "Acme Hardware").await;
     let invoice = new_invoice(&env, "Acme Hardware", "QBS-1001", &[2, 3]).await;
 
-    let report = session(&d).await;
+    let report = d.session().await;
     // One message set: the customer before the invoice that refers to it, with recovery ID.
     let sent = report.sent_requests();
     let batch = sent.first().expect("a message set");
@@ -189,7 +160,7 @@ async fn adds_and_updates_write_back_ids_and_edit_sequences() {
         "UPDATE qbd.customer SET company_name = 'Acme Hardware Inc', operation = 'update' WHERE local_id = {customer}"
     ))
     .await;
-    session(&d).await;
+    d.session().await;
     let (status, message, _, _) = state(&env, "customer", customer).await;
     assert_eq!(status, "ok", "{message:?}");
     let edit2: String = env
@@ -220,7 +191,7 @@ async fn adds_and_updates_write_back_ids_and_edit_sequences() {
         "UPDATE qbd.customer SET job_title = 'Owner', operation = 'update' WHERE local_id = {customer}"
     ))
     .await;
-    session(&d).await;
+    d.session().await;
     let (status, message, operation, _) = state(&env, "customer", customer).await;
     assert_eq!(status, "error");
     let message = message.unwrap_or_default();
@@ -239,7 +210,7 @@ async fn adds_and_updates_write_back_ids_and_edit_sequences() {
         "UPDATE qbd.customer SET operation = 'refresh' WHERE local_id = {customer}"
     ))
     .await;
-    session(&d).await;
+    d.session().await;
     let r = env
         .one(&format!(
             "SELECT sync_status, company_name, job_title, edit_sequence FROM qbd.customer WHERE local_id = {customer}"
@@ -256,7 +227,7 @@ async fn adds_and_updates_write_back_ids_and_edit_sequences() {
         "UPDATE qbd.customer SET job_title = 'Owner', operation = 'update' WHERE local_id = {customer}"
     ))
     .await;
-    session(&d).await;
+    d.session().await;
     assert_eq!(state(&env, "customer", customer).await.0, "ok");
     assert_eq!(
         admin
@@ -274,13 +245,13 @@ async fn refusals_are_row_errors_and_do_not_stop_the_batch() {
     let env = Env::start().await;
     let d = desktop(&env, 5).await;
     let taken = existing_customer(&d);
-    let duplicate = new_customer(&env, &taken).await;
-    let good = new_customer(&env, "Brand New Customer").await;
+    let duplicate = Desktop::new_customer(&env, &taken).await;
+    let good = Desktop::new_customer(&env, "Brand New Customer").await;
     let bad_ref = new_invoice(&env, "Nobody Such", "QBS-2001", &[1]).await;
     let good_invoice = new_invoice(&env, "Brand New Customer", "QBS-2002", &[1]).await;
     let before = d.company.admin().count("Customer").unwrap();
 
-    let report = session(&d).await;
+    let report = d.session().await;
     assert_eq!(
         report.sent_requests().len(),
         2,
@@ -339,7 +310,7 @@ async fn void_and_delete_follow_operation_result() {
     let customer = existing_customer(&d);
     let voided = new_invoice(&env, &customer, "QBS-3001", &[4]).await;
     let deleted = new_invoice(&env, &customer, "QBS-3002", &[1]).await;
-    session(&d).await;
+    d.session().await;
     let voided_id = state(&env, "invoice", voided).await.3.expect("added");
     let deleted_id = state(&env, "invoice", deleted).await.3.expect("added");
     let edit_before = admin.edit_sequence(&voided_id);
@@ -349,7 +320,7 @@ async fn void_and_delete_follow_operation_result() {
          UPDATE qbd.invoice SET operation = 'delete' WHERE local_id = {deleted}"
     ))
     .await;
-    session(&d).await;
+    d.session().await;
     // Voided: kept, amounts zero, QuickBooks' new EditSequence read back.
     let r = env
         .one(&format!(
@@ -388,8 +359,8 @@ async fn void_and_delete_follow_operation_result() {
     // With operation_result the row stays and operation says what happened.
     env.exec("UPDATE qbsync.company SET operation_result = true WHERE name = 'shop'")
         .await;
-    let temp = new_customer(&env, "Short Lived Customer").await;
-    session(&d).await;
+    let temp = Desktop::new_customer(&env, "Short Lived Customer").await;
+    d.session().await;
     let (status, _, operation, list_id) = state(&env, "customer", temp).await;
     assert_eq!(status, "ok");
     assert_eq!(operation.as_deref(), Some("added"));
@@ -398,7 +369,7 @@ async fn void_and_delete_follow_operation_result() {
         "UPDATE qbd.customer SET operation = 'delete' WHERE local_id = {temp}"
     ))
     .await;
-    session(&d).await;
+    d.session().await;
     let (status, _, operation, _) = state(&env, "customer", temp).await;
     assert_eq!(status, "ok");
     assert_eq!(operation.as_deref(), Some("deleted"));
@@ -420,8 +391,8 @@ async fn a_locked_record_stays_pending_until_the_next_session() {
     let d = desktop(&env, 5).await;
     let admin = d.company.admin();
     admin.fail_next_write(3170);
-    let customer = new_customer(&env, "Locked Out Customer").await;
-    session(&d).await;
+    let customer = Desktop::new_customer(&env, "Locked Out Customer").await;
+    d.session().await;
     let (status, message, operation, id) = state(&env, "customer", customer).await;
     assert_eq!(status, "pending");
     assert!(message.unwrap_or_default().contains("3170"));
@@ -435,7 +406,7 @@ async fn a_locked_record_stays_pending_until_the_next_session() {
     assert!(admin.find("Customer", "Locked Out Customer").is_none());
 
     // The next session (started because rows are pending, no task queued) sends it again.
-    session(&d).await;
+    d.session().await;
     let (status, message, _, id) = state(&env, "customer", customer).await;
     assert_eq!(status, "ok", "{message:?}");
     assert_eq!(message, None);
@@ -456,7 +427,7 @@ async fn a_lost_response_is_recovered_and_applied_exactly_once() {
     let admin = d.company.admin();
     let customers = admin.count("Customer").unwrap();
     let invoices = admin.count("Invoice").unwrap();
-    let customer = new_customer(&env, "Lost Answer Customer").await;
+    let customer = Desktop::new_customer(&env, "Lost Answer Customer").await;
     let invoice = new_invoice(&env, "Lost Answer Customer", "QBS-4001", &[1, 1]).await;
 
     // QuickBooks applies the message set; its answer never reaches the agent.
@@ -482,7 +453,7 @@ async fn a_lost_response_is_recovered_and_applied_exactly_once() {
     assert!(sent[0].contains(&format!("newMessageSetID=\"{set}\"")));
 
     // The next session asks QuickBooks for the stored answers instead of sending again.
-    let report = session(&d).await;
+    let report = d.session().await;
     let sent = report.sent_requests();
     let check = sent.first().expect("status check");
     assert!(
@@ -544,13 +515,13 @@ async fn a_set_quickbooks_never_received_is_sent_again() {
     let d = desktop(&env, 5).await;
     let admin = d.company.admin();
     let customers = admin.count("Customer").unwrap();
-    let customer = new_customer(&env, "Never Arrived Customer").await;
+    let customer = Desktop::new_customer(&env, "Never Arrived Customer").await;
     // As if the agent had marked it and stopped before the Web Connector delivered the set.
     env.exec(&format!(
         "UPDATE qbd.customer SET sync_status = 'sending', request_id = 'qbs-00000000000000000' WHERE local_id = {customer}"
     ))
     .await;
-    let report = session(&d).await;
+    let report = d.session().await;
     let sent = report.sent_requests();
     assert!(
         sent[0].contains("oldMessageSetID=\"qbs-00000000000000000\""),
@@ -570,9 +541,9 @@ async fn qb_update_runs_a_push_task() {
     let d = desktop(&env, 5).await;
     // Connect first, so the push runs as the task.
     session_or_nothing(&d).await;
-    let customer = new_customer(&env, "Task Pushed Customer").await;
+    let customer = Desktop::new_customer(&env, "Task Pushed Customer").await;
     let task: i64 = env.one("SELECT qbsync.qb_update('shop')").await.get(0);
-    session(&d).await;
+    d.session().await;
     let r = env
         .one(&format!(
             "SELECT status, error, rows_done, entities_done = entities_total FROM qbsync.task WHERE id = {task}"
@@ -631,7 +602,7 @@ async fn records_deleted_in_quickbooks_answer_3120_and_500_on_the_row() {
     d.connector(DESKTOP_PASSWORD).run_session().await; // connect
     env.exec("SELECT qbsync.qb_populate('shop', '{customer}')")
         .await;
-    session(&d).await;
+    d.session().await;
     let admin = d.company.admin();
     let ids = admin.ids("Customer").unwrap();
     // Two customers with no transactions, deleted by a QuickBooks user after they were mirrored.
@@ -648,7 +619,7 @@ async fn records_deleted_in_quickbooks_answer_3120_and_500_on_the_row() {
         .collect();
     env.exec("SELECT qbsync.qb_refresh('shop', '{customer}')")
         .await;
-    session(&d).await;
+    d.session().await;
     for id in &added {
         admin.delete("Customer", id).unwrap();
     }
@@ -660,7 +631,7 @@ async fn records_deleted_in_quickbooks_answer_3120_and_500_on_the_row() {
          UPDATE qbd.customer SET operation = 'refresh' WHERE local_id = {refr}"
     ))
     .await;
-    session(&d).await;
+    d.session().await;
     // The update cannot find its target: a row error with QuickBooks' code, nothing created.
     let (status, message, _, _) = state(&env, "customer", upd).await;
     assert_eq!(status, "error", "{message:?}");
@@ -681,7 +652,7 @@ async fn records_deleted_in_quickbooks_answer_3120_and_500_on_the_row() {
     let e = env
         .error_of(&format!(
             "INSERT INTO qbo.customer (company_id, display_name, operation) VALUES ({}, 'x', 'add')",
-            shop(&env).await
+            Desktop::company_id(&env).await
         ))
         .await;
     assert!(
