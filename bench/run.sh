@@ -13,7 +13,13 @@ VENV="${QBSYNC_BENCH_VENV:-target/bench-venv}"
 cargo build --release -p qbsync-agent
 cargo build --release -p qbsync-bench
 export PGHOST="${PGHOST:-/var/run/postgresql}"
-OUT="${QBSYNC_BENCH_OUT:-bench/results/latest.json}"
 [ $# -gt 0 ] || set -- all
+# A full run replaces latest.json and the plot; one benchmark alone writes its own file.
+case "$1" in
+  all) OUT="${QBSYNC_BENCH_OUT:-bench/results/latest.json}" ;;
+  *) OUT="${QBSYNC_BENCH_OUT:-bench/results/$1.json}" ;;
+esac
 target/release/qbsync-bench --agent target/release/qbsync-agent --peer-python "$VENV/bin/python" --out "$OUT" "$@"
-"$VENV/bin/python" bench/plot.py "$OUT" docs/img/benchmarks.png
+case "$1" in
+  all | populate) "$VENV/bin/python" bench/plot.py "$OUT" docs/img/benchmarks.png ;;
+esac

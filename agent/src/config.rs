@@ -12,6 +12,15 @@ pub enum ConfigError {
     Invalid { name: &'static str, value: String },
 }
 
+/// Companies an agent works at once unless told otherwise. A worker spends its time waiting on
+/// QuickBooks, whose budget is per company (realm), not per agent, so CPUs are not what limits
+/// it: its PostgreSQL session (the lease) and its share of PostgreSQL's writes are. Eight keeps
+/// an agent near ten sessions (workers, listener, main loop), so that three agents still fit in
+/// PostgreSQL's default 100 connections beside the applications, whatever the machine; a
+/// count from the CPUs would give 4 on a 2-core host and 128 on a large one, neither of which
+/// follows from what a worker waits on.
+pub const DEFAULT_MAX_COMPANIES: usize = 8;
+
 #[derive(Clone)]
 pub struct AgentConfig {
     pub database: tokio_postgres::Config,
@@ -24,13 +33,22 @@ pub struct AgentConfig {
     pub sweep_interval: Duration,
     /// A running task whose agent has not shown a sign of life for this long is re-queued.
     pub stale_task_after: Duration,
+    /// Companies this agent works at once (`--max-companies`); the others wait for a slot or
+    /// are taken by another agent.
+    pub max_companies: usize,
     pub requests_per_minute: u32,
     pub batch_per_minute: u32,
     pub max_in_flight: usize,
+    /// Simulated seconds per real second for the request budget (1 = real time): the buckets
+    /// refill this many times faster, to match a sandbox run with the same time scale.
+    pub time_scale: f64,
     /// MAXRESULTS of populate queries (QuickBooks allows 1..=1000).
     pub page_size: u32,
     /// Objects written to Postgres per COPY batch during populate.
     pub write_batch: usize,
+    /// Records a populate asks for at once: `fetch_records / page_size` pages, 30 to a
+    /// `/batch` call or one to a single query, as the budget allows. Bounds a load's memory.
+    pub fetch_records: usize,
     pub http_timeout: Duration,
 }
 
@@ -42,17 +60,30 @@ impl AgentConfig {
             agent_id: format!("qbsync-agent-{}", std::process::id()),
             sweep_interval: Duration::from_secs(5),
             stale_task_after: Duration::from_secs(300),
+            max_companies: DEFAULT_MAX_COMPANIES,
             requests_per_minute: 500,
             batch_per_minute: 40,
             max_in_flight: 10,
+            time_scale: 1.0,
             page_size: 1000,
-            write_batch: 5000,
+            write_batch: 2000,
+            fetch_records: 3000,
             http_timeout: Duration::from_secs(120),
         }
     }
 }
 
 impl AgentConfig {
+    /// The request budget of one realm, as this configuration sets it.
+    pub fn budget(&self) -> crate::qbo::Budget {
+        crate::qbo::Budget {
+            requests_per_minute: self.requests_per_minute,
+            batch_per_minute: self.batch_per_minute,
+            max_in_flight: self.max_in_flight,
+            time_scale: self.time_scale,
+        }
+    }
+
     /// The same configuration holding `key`.
     pub fn with_secret_key(mut self, key: qbsync_secret::SecretKey) -> Self {
         self.secret_key = Some(key);
@@ -75,11 +106,14 @@ impl std::fmt::Debug for AgentConfig {
             .field("agent_id", &self.agent_id)
             .field("sweep_interval", &self.sweep_interval)
             .field("stale_task_after", &self.stale_task_after)
+            .field("max_companies", &self.max_companies)
             .field("requests_per_minute", &self.requests_per_minute)
             .field("batch_per_minute", &self.batch_per_minute)
             .field("max_in_flight", &self.max_in_flight)
+            .field("time_scale", &self.time_scale)
             .field("page_size", &self.page_size)
             .field("write_batch", &self.write_batch)
+            .field("fetch_records", &self.fetch_records)
             .field("http_timeout", &self.http_timeout)
             .finish()
     }

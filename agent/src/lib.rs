@@ -15,6 +15,7 @@ pub mod qbo;
 pub mod qbwc;
 pub mod report;
 pub mod runner;
+pub mod schedule;
 pub mod sync;
 pub mod tasks;
 pub mod web;

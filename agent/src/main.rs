@@ -143,13 +143,30 @@ struct RunArgs {
     /// Requests in flight per QuickBooks realm at once.
     #[arg(long, default_value_t = 10)]
     max_in_flight: usize,
+    /// Simulated seconds per real second for the request budget, like the sandbox's knob: the
+    /// buckets refill this many times faster (benchmarks against a time-scaled sandbox).
+    #[arg(long, default_value_t = 1.0, hide = true)]
+    time_scale: f64,
+    /// MAXRESULTS of populate and refresh queries (1..=1000); small pages make the request
+    /// budget, not PostgreSQL, the limit of a benchmark.
+    #[arg(long, default_value_t = 1000, hide = true, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    page_size: u32,
     /// Seconds without a heartbeat after which a running task whose company no agent holds is
     /// queued again (its agent died).
     #[arg(long, default_value_t = 300)]
     stale_task_after_secs: u64,
+    /// Companies worked at once; the others wait for a free slot, or for another agent on the
+    /// same database.
+    #[arg(long, env = "QBSYNC_MAX_COMPANIES", default_value_t = qbsync_agent::config::DEFAULT_MAX_COMPANIES)]
+    max_companies: usize,
     /// Records written to PostgreSQL per COPY batch during populate.
-    #[arg(long, default_value_t = 5000)]
+    #[arg(long, default_value_t = 2000)]
     populate_write_batch: usize,
+    /// Records a populate asks QuickBooks for at once, in pages of --page-size: 30 pages to a
+    /// /batch call when the budget has a batch token free, one to a single query otherwise.
+    /// Bounds the memory of a load.
+    #[arg(long, default_value_t = 3000, value_parser = clap::value_parser!(u32).range(1..))]
+    populate_fetch_records: u32,
     /// Address of the QuickBooks Web Connector endpoint (QuickBooks Desktop companies); "off"
     /// to serve none. Put a TLS proxy in front when it is not on loopback.
     #[arg(long, env = "QBSYNC_QBWC_BIND", default_value = "127.0.0.1:8080")]
@@ -263,8 +280,16 @@ fn main() -> anyhow::Result<ExitCode> {
                 cfg.requests_per_minute = args.requests_per_minute;
                 cfg.batch_per_minute = args.batch_per_minute;
                 cfg.max_in_flight = args.max_in_flight.max(1);
+                cfg.time_scale = if args.time_scale.is_finite() && args.time_scale > 0.0 {
+                    args.time_scale
+                } else {
+                    anyhow::bail!("--time-scale must be a positive number, not {}", args.time_scale)
+                };
+                cfg.page_size = args.page_size;
                 cfg.stale_task_after = Duration::from_secs(args.stale_task_after_secs);
+                cfg.max_companies = args.max_companies.max(1);
                 cfg.write_batch = args.populate_write_batch.max(1);
+                cfg.fetch_records = args.populate_fetch_records as usize;
                 // Checked before anything listens: an unprotected page must stop the start.
                 let web_token = args.web_token.filter(|t| !t.is_empty());
                 let web_addr = if args.web_bind == "off" {

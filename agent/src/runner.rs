@@ -1,6 +1,8 @@
 //! The agent's main loop: wake on NOTIFY or every sweep interval, find companies with work,
-//! and run one worker per company. A worker holds an advisory-lock lease on its company, so
-//! several agents can share one database without working the same company twice.
+//! and run one worker per company, at most `--max-companies` at once. A worker holds an
+//! advisory-lock lease on its company, so several agents can share one database without working
+//! the same company twice; the companies one agent has no slot for are left to the others, or
+//! started here as soon as one of its workers ends (`schedule` decides the order).
 
 use crate::config::AgentConfig;
 use crate::db;
@@ -8,15 +10,17 @@ use crate::error::AgentError;
 use crate::keys::{self, KeyError};
 use crate::listener::{self, Wake};
 use crate::qbo::{QboClient, RealmLimitsRegistry, TokenSource};
+use crate::schedule::{Candidate, Schedule, Turn};
 use crate::sync::{populate, push, refresh, Company, CompanyCtx};
 use crate::tasks::{self, Task, TaskKind};
 use qbsync_catalog::{qbo_entity, Entity, QBD_ENTITIES, QBD_SCHEMA, QBO_ENTITIES, QBO_SCHEMA};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
-use tracing::{error, info, info_span, warn, Instrument};
+use tracing::{debug, error, info, info_span, warn, Instrument};
 
 /// First key of the per-company advisory lock ("qbsy").
 const LEASE_KEY: i32 = 0x7162_7379;
@@ -25,6 +29,9 @@ struct Shared {
     cfg: Arc<AgentConfig>,
     http: reqwest::Client,
     limits: RealmLimitsRegistry,
+    /// Companies with work wait for one of this agent's slots: a worker gives its slot up
+    /// after its current task (or push pass) instead of going on with the next.
+    others_waiting: AtomicBool,
 }
 
 struct Worker {
@@ -32,7 +39,10 @@ struct Worker {
     handle: JoinHandle<()>,
 }
 
-/// SQL listing the companies that have queued tasks or pending rows.
+/// SQL listing the companies that have queued tasks or pending rows, each with whether another
+/// session holds its lease, in the order they should get a slot: free ones first, then by their
+/// oldest queued task (FIFO across companies); pushes alone (no task) come before tasks, since
+/// a push pass is short and someone waits for the row's Id.
 fn companies_with_work_sql() -> String {
     let mut parts = vec![
         "EXISTS (SELECT 1 FROM qbsync.task t WHERE t.company_id = c.id AND t.status = 'queued')"
@@ -44,8 +54,19 @@ fn companies_with_work_sql() -> String {
             e.table
         ));
     }
+    // The main loop's own session never holds a lease, so any other holder is a worker: of
+    // this agent for the companies it works (known without asking), else of another agent.
     format!(
-        "SELECT c.id FROM qbsync.company c WHERE c.kind = 'qbo' AND c.error IS NULL AND ({})",
+        "WITH leased AS MATERIALIZED ( \
+             SELECT l.objid::int8 AS company_id FROM pg_locks l \
+             WHERE l.locktype = 'advisory' AND l.granted AND l.pid <> pg_backend_pid() \
+               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+               AND l.classid::int8 = {LEASE_KEY} AND l.objsubid = 2) \
+         SELECT c.id, c.id IN (SELECT company_id FROM leased) AS leased_elsewhere \
+         FROM qbsync.company c WHERE c.kind = 'qbo' AND c.error IS NULL AND ({}) \
+         ORDER BY leased_elsewhere, \
+                  (SELECT min(t.created_at) FROM qbsync.task t WHERE t.company_id = c.id AND t.status = 'queued') NULLS FIRST, \
+                  c.id",
         parts.join(" OR ")
     )
 }
@@ -89,12 +110,15 @@ async fn refresh_queue_depth(db: &tokio_postgres::Client, sql: &str) {
 async fn companies_with_work(
     db: &tokio_postgres::Client,
     work_sql: &str,
-) -> Result<Vec<i64>, tokio_postgres::Error> {
+) -> Result<Vec<Candidate>, tokio_postgres::Error> {
     Ok(db
         .query(work_sql, &[])
         .await?
         .iter()
-        .map(|r| r.get(0))
+        .map(|r| Candidate {
+            company: r.get(0),
+            leased_elsewhere: r.get(1),
+        })
         .collect())
 }
 
@@ -104,7 +128,7 @@ async fn sweep_once(
     cfg: &AgentConfig,
     work_sql: &str,
     depth_sql: &str,
-) -> Result<Vec<i64>, tokio_postgres::Error> {
+) -> Result<Vec<Candidate>, tokio_postgres::Error> {
     let requeued = tasks::requeue_stale(db, cfg.stale_task_after, LEASE_KEY).await?;
     if requeued > 0 {
         warn!(
@@ -129,13 +153,14 @@ pub async fn run(cfg: AgentConfig, shutdown: watch::Receiver<bool>) -> Result<()
         cfg: cfg.clone(),
         http,
         limits: RealmLimitsRegistry::default(),
+        others_waiting: AtomicBool::new(false),
     });
     let mut db = db::connect(&cfg.database).await?;
     // Before any work: secrets this agent cannot open must stop it here, not per company.
     let key = cfg.secret_key.as_ref().ok_or(KeyError::Missing)?;
     keys::check_registered(&db, key).await?;
     info!(key = %key.public_key().fingerprint(), "agent key matches the registered one");
-    info!(database = %crate::config::describe(&cfg.database), agent = %cfg.agent_id, "agent started");
+    info!(database = %crate::config::describe(&cfg.database), agent = %cfg.agent_id, max_companies = cfg.max_companies, "agent started");
     let (wake_tx, mut wake_rx) = mpsc::channel::<Wake>(1024);
     let listener = tokio::spawn(listener::listen(
         cfg.database.clone(),
@@ -145,19 +170,32 @@ pub async fn run(cfg: AgentConfig, shutdown: watch::Receiver<bool>) -> Result<()
     let mut sweep = tokio::time::interval(cfg.sweep_interval);
     let work_sql = companies_with_work_sql();
     let depth_sql = queue_depth_sql();
-    let mut workers: HashMap<i64, Worker> = HashMap::new();
+    let (ended_tx, mut ended_rx) = mpsc::unbounded_channel::<Ended>();
+    let mut workers = Workers::new(shared, shutdown.clone(), ended_tx);
     let mut stop = shutdown.clone();
     loop {
-        let found: Result<Vec<i64>, tokio_postgres::Error> = tokio::select! {
+        let next = tokio::select! {
             w = wake_rx.recv() => match w {
-                Some(Wake { company: Some(c) }) => Ok(vec![c]),
-                _ => companies_with_work(&db, &work_sql).await,
+                Some(Wake { company: Some(c) }) => workers.woken(c),
+                _ => {
+                    workers.schedule.wake_all();
+                    Next::Look
+                }
             },
-            _ = sweep.tick() => sweep_once(&db, &cfg, &work_sql, &depth_sql).await,
+            Some(e) = ended_rx.recv() => workers.ended(e),
+            _ = sweep.tick() => {
+                workers.schedule.wake_all();
+                Next::Sweep
+            }
             _ = stop.changed() => break,
         };
-        let companies = match found {
-            Ok(c) => c,
+        let found = match next {
+            Next::Nothing => continue,
+            Next::Look => companies_with_work(&db, &work_sql).await,
+            Next::Sweep => sweep_once(&db, &cfg, &work_sql, &depth_sql).await,
+        };
+        match found {
+            Ok(found) => workers.fill(&found),
             Err(e) => {
                 // A restarted or unreachable PostgreSQL must not stop the agent: try again at the
                 // next sweep, on a new connection when this one is gone.
@@ -173,30 +211,160 @@ pub async fn run(cfg: AgentConfig, shutdown: watch::Receiver<bool>) -> Result<()
                         }
                     }
                 }
-                continue;
-            }
-        };
-        workers.retain(|_, w| !w.handle.is_finished());
-        for company in companies {
-            match workers.get(&company) {
-                Some(w) => w.more.store(true, Ordering::SeqCst),
-                None => {
-                    let more = Arc::new(AtomicBool::new(true));
-                    let handle = tokio::spawn(
-                        company_worker(shared.clone(), company, more.clone(), shutdown.clone())
-                            .instrument(info_span!("company", id = company)),
-                    );
-                    workers.insert(company, Worker { more, handle });
-                }
             }
         }
     }
     info!("shutting down: waiting for workers to reach a safe point");
-    for (_, w) in workers {
+    for (_, w) in workers.running {
         let _ = w.handle.await;
     }
     let _ = listener.await;
     Ok(())
+}
+
+/// What the main loop does after an event.
+enum Next {
+    Nothing,
+    /// Look for companies with work and fill the free slots.
+    Look,
+    /// The same, after the periodic chores (stale tasks, queue gauges).
+    Sweep,
+}
+
+/// A worker's end, which frees its slot.
+struct Ended {
+    company: i64,
+    turn: Turn,
+}
+
+/// Reports the end of a worker's turn to the main loop when dropped, so that a slot comes back
+/// even when the worker panics.
+struct EndReport {
+    company: i64,
+    turn: Turn,
+    tx: mpsc::UnboundedSender<Ended>,
+}
+
+impl Drop for EndReport {
+    fn drop(&mut self) {
+        let _ = self.tx.send(Ended {
+            company: self.company,
+            turn: self.turn,
+        });
+    }
+}
+
+/// This agent's workers, at most `--max-companies` at once.
+struct Workers {
+    shared: Arc<Shared>,
+    shutdown: watch::Receiver<bool>,
+    running: HashMap<i64, Worker>,
+    schedule: Schedule,
+    ended_tx: mpsc::UnboundedSender<Ended>,
+}
+
+impl Workers {
+    fn new(
+        shared: Arc<Shared>,
+        shutdown: watch::Receiver<bool>,
+        ended_tx: mpsc::UnboundedSender<Ended>,
+    ) -> Self {
+        Workers {
+            schedule: Schedule::new(shared.cfg.max_companies),
+            shared,
+            shutdown,
+            running: HashMap::new(),
+            ended_tx,
+        }
+    }
+
+    fn start(&mut self, company: i64) {
+        let more = Arc::new(AtomicBool::new(true));
+        let report = EndReport {
+            company,
+            turn: Turn::Stopped,
+            tx: self.ended_tx.clone(),
+        };
+        let handle = tokio::spawn(
+            company_worker(
+                self.shared.clone(),
+                company,
+                more.clone(),
+                self.shutdown.clone(),
+                report,
+            )
+            .instrument(info_span!("company", id = company)),
+        );
+        self.running.insert(company, Worker { more, handle });
+    }
+
+    fn others_waiting(&self) -> bool {
+        self.shared.others_waiting.load(Ordering::SeqCst)
+    }
+
+    fn set_others_waiting(&self, waiting: bool) {
+        self.shared.others_waiting.store(waiting, Ordering::SeqCst);
+    }
+
+    /// A notification named `company`. Without a free slot it waits like the others: the
+    /// workers give their slots up after their current task and the next look decides.
+    fn woken(&mut self, company: i64) -> Next {
+        self.schedule.wake(company);
+        if let Some(w) = self.running.get(&company) {
+            w.more.store(true, Ordering::SeqCst);
+        } else if self.running.len() < self.schedule.max() {
+            self.start(company);
+        } else {
+            self.set_others_waiting(true);
+        }
+        Next::Nothing
+    }
+
+    /// A worker ended: its slot goes at once to a waiting company, if any.
+    fn ended(&mut self, e: Ended) -> Next {
+        // Work announced after the worker's last look at `more` must not wait for the sweep.
+        let more = self
+            .running
+            .remove(&e.company)
+            .is_some_and(|w| w.more.load(Ordering::SeqCst));
+        self.schedule.ended(e.company, e.turn, Instant::now());
+        debug!(company = e.company, turn = ?e.turn, more, "worker ended");
+        let restart = more && e.turn == Turn::Finished;
+        if restart {
+            self.schedule.wake(e.company);
+        }
+        if self.others_waiting() {
+            Next::Look
+        } else if restart {
+            self.start(e.company);
+            Next::Nothing
+        } else {
+            Next::Nothing
+        }
+    }
+
+    /// Starts the companies the schedule picks among `found`, and tells the workers of the
+    /// others found that they have more to do.
+    fn fill(&mut self, found: &[Candidate]) {
+        for c in found {
+            if let Some(w) = self.running.get(&c.company) {
+                w.more.store(true, Ordering::SeqCst);
+            }
+        }
+        let running: HashSet<i64> = self.running.keys().copied().collect();
+        let pick = self.schedule.pick(found, &running);
+        for &company in &pick.start {
+            self.start(company);
+        }
+        self.set_others_waiting(pick.waiting > 0);
+        if pick.waiting > 0 {
+            debug!(
+                running = self.running.len(),
+                waiting = pick.waiting,
+                "every slot is taken; companies wait for one"
+            );
+        }
+    }
 }
 
 async fn load_company(
@@ -220,20 +388,55 @@ async fn load_company(
         }))
 }
 
+/// One turn on a company; `report` tells the main loop how it ended when the worker is gone.
 async fn company_worker(
     shared: Arc<Shared>,
     company_id: i64,
     more: Arc<AtomicBool>,
     shutdown: watch::Receiver<bool>,
+    mut report: EndReport,
 ) {
-    if let Err(e) = work_company(&shared, company_id, &more, shutdown).await {
-        match e {
-            AgentError::Shutdown => {}
-            e if e.is_transient() => {
-                warn!(error = %e, "company worker paused; will retry at the next sweep")
+    report.turn = match work_company(&shared, company_id, &more, shutdown).await {
+        Ok(turn) => turn,
+        Err(e) => {
+            match e {
+                AgentError::Shutdown => {}
+                e if e.is_transient() => {
+                    warn!(error = %e, "company worker paused; will retry at the next sweep")
+                }
+                e => error!(error = %e, "company worker failed"),
             }
-            e => error!(error = %e, "company worker failed"),
+            Turn::Stopped
         }
+    };
+}
+
+/// Takes the company's lease on `db`; false when another session holds it.
+async fn take_lease(
+    db: &tokio_postgres::Client,
+    company_id: i64,
+) -> Result<bool, tokio_postgres::Error> {
+    Ok(db
+        .query_one(
+            "SELECT pg_try_advisory_lock($1, $2::int4)",
+            &[&LEASE_KEY, &(company_id as i32)],
+        )
+        .await?
+        .get(0))
+}
+
+/// Gives the lease back before the slot is reported free, so that the look for work that
+/// follows does not take this agent's closing session for another agent holding the company.
+async fn release_lease(db: &tokio_postgres::Client, company_id: i64) {
+    if let Err(e) = db
+        .execute(
+            "SELECT pg_advisory_unlock($1, $2::int4)",
+            &[&LEASE_KEY, &(company_id as i32)],
+        )
+        .await
+    {
+        // The session's end releases it anyway.
+        debug!(error = %crate::error::describe_db_error(&e), "could not release the lease");
     }
 }
 
@@ -242,20 +445,14 @@ async fn work_company(
     company_id: i64,
     more: &AtomicBool,
     shutdown: watch::Receiver<bool>,
-) -> Result<(), AgentError> {
+) -> Result<Turn, AgentError> {
     let db = db::connect(&shared.cfg.database).await?;
-    let leased: bool = db
-        .query_one(
-            "SELECT pg_try_advisory_lock($1, $2::int4)",
-            &[&LEASE_KEY, &(company_id as i32)],
-        )
-        .await?
-        .get(0);
-    if !leased {
-        return Ok(()); // another agent works this company
+    if !take_lease(&db, company_id).await? {
+        debug!("another agent works this company");
+        return Ok(Turn::Stopped);
     }
     let Some(company) = load_company(&db, company_id).await? else {
-        return Ok(());
+        return Ok(Turn::Stopped);
     };
     crate::sync::stage::prepare(&db).await?;
     let cfg = &shared.cfg;
@@ -266,12 +463,7 @@ async fn work_company(
         shared.http.clone(),
         cfg.secret_key.clone().ok_or(KeyError::Missing)?,
     ));
-    let limits = shared.limits.get(
-        &company.realm_id,
-        cfg.requests_per_minute,
-        cfg.batch_per_minute,
-        cfg.max_in_flight,
-    );
+    let limits = shared.limits.get(&company.realm_id, cfg.budget());
     let qbo = Arc::new(QboClient::new(
         shared.http.clone(),
         &company.api_base,
@@ -282,26 +474,45 @@ async fn work_company(
     let mut ctx = CompanyCtx {
         company,
         db,
+        spare_db: None,
         qbo,
         cfg: cfg.clone(),
         shutdown,
     };
+    let turn = work_turn(&mut ctx, shared, more).await;
+    release_lease(&ctx.db, company_id).await;
+    turn
+}
+
+/// The company's queued tasks, then its pushes, until nothing is left; between two of them the
+/// slot goes to a company waiting for one, if any.
+async fn work_turn(
+    ctx: &mut CompanyCtx,
+    shared: &Shared,
+    more: &AtomicBool,
+) -> Result<Turn, AgentError> {
     loop {
         more.store(false, Ordering::SeqCst);
         ctx.check_shutdown()?;
-        if let Some(task) = tasks::claim(&ctx.db, company_id, &cfg.agent_id).await? {
-            run_task(&mut ctx, task).await?;
-            continue;
+        if let Some(task) = tasks::claim(&ctx.db, ctx.company.id, &ctx.cfg.agent_id).await? {
+            run_task(ctx, task).await?;
+        } else {
+            let mut progressed = false;
+            let mut deferred = false;
+            for e in QBO_ENTITIES {
+                let s = push::push_entity(ctx, e, None).await?;
+                progressed |= s.ok + s.failed > 0;
+                deferred |= s.deferred > 0;
+            }
+            if deferred {
+                return Ok(Turn::Stopped);
+            }
+            if !progressed && !more.load(Ordering::SeqCst) {
+                return Ok(Turn::Finished);
+            }
         }
-        let mut progressed = false;
-        let mut deferred = false;
-        for e in QBO_ENTITIES {
-            let s = push::push_entity(&mut ctx, e, None).await?;
-            progressed |= s.ok + s.failed > 0;
-            deferred |= s.deferred > 0;
-        }
-        if deferred || (!progressed && !more.load(Ordering::SeqCst)) {
-            return Ok(());
+        if shared.others_waiting.load(Ordering::SeqCst) {
+            return Ok(Turn::Yielded);
         }
     }
 }

@@ -7,7 +7,9 @@ mod agent;
 mod peer;
 mod populate;
 mod push;
+mod scaleout;
 mod setup;
+mod throttled;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -38,6 +40,12 @@ enum Command {
     Populate(PopulateArgs),
     /// Push latency one row at a time, and throughput of many rows flagged at once.
     Push(PushArgs),
+    /// Populate and push against QuickBooks' limits (500 requests, 40 batch calls a minute, 10
+    /// in flight) in scaled time: useful work as a share of the best any client could do.
+    Throttled(ThrottledArgs),
+    /// Many companies, each throttled like QuickBooks: one agent with a cap on companies worked
+    /// at once, then two such agents on the same database.
+    ScaleOut(ScaleOutArgs),
 }
 
 #[derive(clap::Args, Clone)]
@@ -59,11 +67,79 @@ struct PushArgs {
 }
 
 #[derive(clap::Args, Clone)]
+struct ThrottledArgs {
+    /// Simulated seconds per real second, for the sandbox and the agent's limiter alike.
+    #[arg(long, default_value_t = 10.0)]
+    time_scale: f64,
+    /// Customers flagged 'add' by one statement for the throttled push (0 skips it).
+    #[arg(long, default_value_t = 10_000)]
+    throttled_push_rows: usize,
+    /// Customers in the sandbox for the throttled populate (0 skips it).
+    #[arg(long, default_value_t = 200_010)]
+    throttled_records: usize,
+    /// MAXRESULTS of the agent's pages in the throttled populate: small, so that the budget,
+    /// not PostgreSQL, is the limit.
+    #[arg(long, default_value_t = 10)]
+    throttled_page_size: u32,
+}
+
+impl ThrottledArgs {
+    fn args(&self) -> throttled::ThrottledArgs {
+        throttled::ThrottledArgs {
+            time_scale: self.time_scale,
+            push_rows: self.throttled_push_rows,
+            populate_records: self.throttled_records,
+            page_size: self.throttled_page_size,
+        }
+    }
+}
+
+#[derive(clap::Args, Clone)]
+struct ScaleOutArgs {
+    /// Companies, each its own QuickBooks company (sandbox realm).
+    #[arg(long, default_value_t = 20)]
+    scale_out_companies: usize,
+    /// Each agent's --max-companies: 20 companies make 4 rounds of 5 for one agent and 2 for
+    /// two, so the ideal ratio is exactly one half.
+    #[arg(long, default_value_t = 5)]
+    scale_out_max_companies: usize,
+    /// Records per company (40% customers, 10% items, 50% invoices).
+    #[arg(long, default_value_t = 5000)]
+    scale_out_records: usize,
+    /// MAXRESULTS of the agents' pages: small, so that each company's budget, not the CPU, is
+    /// the limit.
+    #[arg(long, default_value_t = 1)]
+    scale_out_page_size: u32,
+    /// Simulated seconds per real second, for the sandboxes and the agents alike: at 10, a
+    /// company's populate of 5,000 one-record pages takes about 18 s, nearly all of it waiting
+    /// for its budget (the first minute's burst covers 1,660 pages), and ten companies at once
+    /// stay within two CPUs.
+    #[arg(long, default_value_t = 10.0)]
+    scale_out_time_scale: f64,
+}
+
+impl ScaleOutArgs {
+    fn args(&self) -> scaleout::ScaleOutArgs {
+        scaleout::ScaleOutArgs {
+            companies: self.scale_out_companies,
+            max_companies: self.scale_out_max_companies,
+            records: self.scale_out_records,
+            page_size: self.scale_out_page_size,
+            time_scale: self.scale_out_time_scale,
+        }
+    }
+}
+
+#[derive(clap::Args, Clone)]
 struct AllArgs {
     #[command(flatten)]
     populate: PopulateArgs,
     #[command(flatten)]
     push: PushArgs,
+    #[command(flatten)]
+    throttled: ThrottledArgs,
+    #[command(flatten)]
+    scale_out: ScaleOutArgs,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -71,6 +147,8 @@ struct Results {
     machine: Machine,
     populate: Vec<populate::PopulateResult>,
     push: Option<push::PushResult>,
+    throttled: Option<throttled::ThrottledResult>,
+    scale_out: Option<scaleout::ScaleOutResult>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -136,9 +214,15 @@ async fn main() -> Result<()> {
         Command::All(a) => {
             run_populate(&cli, &a.populate, &mut r).await?;
             r.push = Some(push::run(&cli.agent, a.push.singles, a.push.bulk).await?);
+            write(&cli, &r)?;
+            r.throttled = Some(throttled::run(&cli.agent, &a.throttled.args()).await?);
+            write(&cli, &r)?;
+            r.scale_out = Some(scaleout::run(&cli.agent, &a.scale_out.args()).await?);
         }
         Command::Populate(a) => run_populate(&cli, a, &mut r).await?,
         Command::Push(a) => r.push = Some(push::run(&cli.agent, a.singles, a.bulk).await?),
+        Command::Throttled(a) => r.throttled = Some(throttled::run(&cli.agent, &a.args()).await?),
+        Command::ScaleOut(a) => r.scale_out = Some(scaleout::run(&cli.agent, &a.args()).await?),
     }
     write(&cli, &r)?;
     println!("{}", serde_json::to_string_pretty(&r)?);

@@ -200,9 +200,14 @@ impl BenchDb {
             .get(0))
     }
 
+    /// Drops the database, unless QBSYNC_BENCH_KEEP is set (to look at what a run wrote).
     pub async fn drop_database(self) -> Result<()> {
         drop(self.client);
         let _ = std::fs::remove_file(&self.key_file);
+        if std::env::var_os("QBSYNC_BENCH_KEEP").is_some() {
+            eprintln!("keeping database {} (QBSYNC_BENCH_KEEP)", self.name);
+            return Ok(());
+        }
         self.admin
             .batch_execute(&format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",

@@ -65,7 +65,9 @@ pub fn upsert_sql(schema: &str, entity: &Entity) -> UpsertSql {
         .map(|child| {
             let ct = format!("{schema}.{}", child.table);
             let pc = child_parent_column(entity);
-            let delete = format!("DELETE FROM {ct} c USING {UPSERTED_TABLE} u WHERE c.{pc} = u.local_id");
+            // A parent just inserted has a new local key, so no lines yet: only updated parents
+            // have old lines to remove (a fresh populate skips the join altogether).
+            let delete = format!("DELETE FROM {ct} c USING {UPSERTED_TABLE} u WHERE c.{pc} = u.local_id AND NOT u.inserted");
             let ccols: Vec<&str> = child.columns.iter().map(|c| c.name).collect();
             let cexprs: Vec<String> = child.columns.iter().map(|c| extract_expr(c, "l.line")).collect();
             let insert = format!(

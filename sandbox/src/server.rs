@@ -204,6 +204,9 @@ async fn api(
     let span = tracing::info_span!("qbo_request", %method, path = %uri.path(), tid = %tid);
     async move {
         let reply = handle(&sh, &method, &uri, &headers, &body).await;
+        if reply.status >= 400 && reply.status != 429 {
+            lock(&sh.stats).error_answers += 1;
+        }
         tracing::info!(
             status = reply.status,
             ms = started.elapsed().as_millis() as u64,

@@ -129,6 +129,10 @@ pub struct Stats {
     pub requests_total: u64,
     pub requests_by_route: BTreeMap<String, u64>,
     pub throttled_429: u64,
+    /// API answers with an error status other than 429 (faults, 401s, 5xx): requests that
+    /// spent budget without doing anything (a batch's item faults are inside a 200, not here).
+    #[serde(default)]
+    pub error_answers: u64,
     pub max_in_flight_observed: u32,
     pub token_refreshes: u64,
     /// Creates received through the API (HTTP and batch), per entity.

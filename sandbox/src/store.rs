@@ -336,10 +336,13 @@ impl Store {
         let skip = q.start_position.saturating_sub(1);
         let take = q.max_results;
         let visible = |id: &u64| self.visible(*id);
+        // Keyset paging (`Id > 'n'`) starts at n instead of walking every record before it, as
+        // an index would; the condition is still checked on each record.
+        let from = id_lower_bound(&q.conditions);
         let page: Vec<&Record> = match &q.order_by {
             None => table
                 .rows
-                .iter()
+                .range(from..)
                 .filter(|(id, _)| visible(id))
                 .map(|(_, r)| r)
                 .filter(|r| keep(r))
@@ -349,7 +352,7 @@ impl Store {
             Some(o) if o.field.len() == 1 && o.field[0].eq_ignore_ascii_case("Id") => {
                 let it = table
                     .rows
-                    .iter()
+                    .range(from..)
                     .filter(|(id, _)| visible(id))
                     .map(|(_, r)| r);
                 if o.descending {
@@ -455,4 +458,25 @@ impl Default for Store {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// The smallest Id a query's `Id > n` / `Id >= n` conditions allow (0 when none).
+fn id_lower_bound(conditions: &[Condition]) -> u64 {
+    conditions
+        .iter()
+        .filter(|c| c.field.len() == 1 && c.field[0].eq_ignore_ascii_case("Id"))
+        .filter_map(|c| {
+            let n = match c.values.first()? {
+                crate::query::Literal::Str(s) => s.trim().parse::<u64>().ok()?,
+                crate::query::Literal::Num(f) if *f >= 0.0 && f.fract() == 0.0 => *f as u64,
+                _ => return None,
+            };
+            match c.op {
+                Op::Gt => n.checked_add(1),
+                Op::Ge => Some(n),
+                _ => None,
+            }
+        })
+        .max()
+        .unwrap_or(0)
 }

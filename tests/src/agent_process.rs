@@ -28,6 +28,8 @@ pub struct AgentOptions {
     pub populate_write_batch: usize,
     /// `--qbwc-bind`: where the Web Connector endpoint listens (Desktop tests); None is off.
     pub qbwc_bind: Option<String>,
+    /// `--max-companies`: companies worked at once; None for the agent's default.
+    pub max_companies: Option<usize>,
 }
 
 impl AgentOptions {
@@ -39,11 +41,18 @@ impl AgentOptions {
             stale_task_after_secs: 1,
             populate_write_batch: 5000,
             qbwc_bind: None,
+            max_companies: None,
         }
     }
 
     pub fn failpoints(mut self, spec: &str) -> Self {
         self.failpoints = Some(spec.to_string());
+        self
+    }
+
+    /// Works at most `n` companies at once.
+    pub fn max_companies(mut self, n: usize) -> Self {
+        self.max_companies = Some(n);
         self
     }
 
@@ -123,6 +132,9 @@ fn command(bin: &str, env: &Env, opts: &AgentOptions) -> Command {
         .kill_on_drop(true);
     if let Some(spec) = &opts.failpoints {
         cmd.env("FAILPOINTS", spec);
+    }
+    if let Some(n) = opts.max_companies {
+        cmd.args(["--max-companies", &n.to_string()]);
     }
     cmd
 }

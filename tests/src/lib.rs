@@ -239,6 +239,33 @@ impl Env {
         self.sandbox.admin()
     }
 
+    /// Adds company `name` on `sandbox` (its own: a sandbox serves one realm, so give each its
+    /// own `realm_id`) with the sandbox's default credentials; returns the company's id. Its
+    /// connect task is queued.
+    pub async fn add_company(&self, name: &str, sandbox: &RunningSandbox) -> i64 {
+        let d = SandboxConfig::default();
+        self.db
+            .execute(
+                "SELECT qbsync.qb_add_company($1, $2, $3, $4, $5, api_base => $6, token_url => $7)",
+                &[
+                    &name,
+                    &sandbox.realm_id(),
+                    &d.client_id,
+                    &d.client_secret,
+                    &d.refresh_token,
+                    &sandbox.api_base(),
+                    &sandbox.token_url(),
+                ],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("adding company {name}: {e:?}"));
+        self.db
+            .query_one("SELECT id FROM qbsync.company WHERE name = $1", &[&name])
+            .await
+            .unwrap()
+            .get(0)
+    }
+
     /// Requests the sandbox has served on routes whose name contains `part` (e.g. "cdc").
     pub fn route_calls(&self, part: &str) -> u64 {
         self.qb()

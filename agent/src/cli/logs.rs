@@ -140,8 +140,9 @@ pub fn describe_config(cfg: &tokio_postgres::Config) -> String {
     );
     let _ = writeln!(
         s,
-        "- agent defaults: sweep {} ms, {} requests/min, {} batch calls/min, {} in flight, page {}, write batch {}, HTTP timeout {} s, stale task after {} s",
+        "- agent defaults: sweep {} ms, {} companies at once, {} requests/min, {} batch calls/min, {} in flight, page {}, write batch {}, HTTP timeout {} s, stale task after {} s",
         defaults.sweep_interval.as_millis(),
+        defaults.max_companies,
         defaults.requests_per_minute,
         defaults.batch_per_minute,
         defaults.max_in_flight,
@@ -155,6 +156,7 @@ pub fn describe_config(cfg: &tokio_postgres::Config) -> String {
         "QBSYNC_LOG_JSON",
         "QBSYNC_QBWC_BIND",
         "QBSYNC_METRICS_BIND",
+        "QBSYNC_MAX_COMPANIES",
     ] {
         if let Ok(v) = std::env::var(var) {
             let _ = writeln!(s, "- {var}={v}");

@@ -2,7 +2,7 @@
 //! retries for throttling and service errors and one token refresh after a 401.
 
 use super::fault::{parse_fault, QboError};
-use super::limits::RealmLimits;
+use super::limits::{RealmLimits, Slot};
 use super::oauth::TokenSource;
 use crate::metrics;
 use backon::{ExponentialBuilder, Retryable};
@@ -12,7 +12,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tracing::{debug, instrument, warn, Instrument};
 
@@ -22,6 +23,9 @@ const MINOR_VERSION: &str = "75";
 /// How long a throttled request keeps waiting QuickBooks out. A 429 was never executed, so
 /// waiting is always safe; QuickBooks' limits are per minute, so a storm past this is an outage.
 const THROTTLE_BUDGET: Duration = Duration::from_secs(15 * 60);
+
+/// QuickBooks accepts at most 30 items in one `/batch` call (reference sheet §6, §9).
+pub const BATCH_MAX_ITEMS: usize = 30;
 
 #[derive(Clone)]
 pub(super) struct ApiRequest {
@@ -75,7 +79,28 @@ struct QueryEnvelope<'a> {
     time: Option<String>,
 }
 
+/// A `count(*)` query's answer: `{"QueryResponse":{"totalCount":n}}`.
+#[derive(Deserialize)]
+struct CountEnvelope {
+    #[serde(rename = "QueryResponse")]
+    response: CountResponse,
+}
+
+#[derive(Deserialize)]
+struct CountResponse {
+    #[serde(rename = "totalCount")]
+    total_count: Option<u64>,
+}
+
 impl QueryPage {
+    /// `totalCount` of a `SELECT COUNT(*)` answer.
+    pub fn total_count(&self) -> Option<u64> {
+        serde_json::from_str::<CountEnvelope>(&self.body)
+            .ok()?
+            .response
+            .total_count
+    }
+
     /// The raw objects of `entity` on this page and the server time of the answer.
     pub fn objects<'a>(
         &'a self,
@@ -191,6 +216,86 @@ pub(super) fn read_batch(body: &str) -> Result<Vec<Value>, QboError> {
     }
 }
 
+/// The answers to the queries of one `/batch` call, in the order asked: each a page or the
+/// fault QuickBooks gave that query (see [`QboClient::query_batch`]).
+pub type QueryPages = Vec<Result<QueryPage, QboError>>;
+
+/// A batch item's answer: a query's page or a fault, keyed by `bId`.
+#[derive(Deserialize)]
+struct BatchQueryItem<'a> {
+    #[serde(rename = "bId", default)]
+    bid: Option<&'a str>,
+    #[serde(rename = "QueryResponse", borrow, default)]
+    response: Option<&'a RawValue>,
+    #[serde(rename = "Fault", default)]
+    fault: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct BatchQueryEnvelope<'a> {
+    #[serde(rename = "BatchItemResponse", borrow)]
+    items: Vec<BatchQueryItem<'a>>,
+    #[serde(default)]
+    time: Option<String>,
+}
+
+/// The `bId` of the `i`-th query of a batch.
+fn query_bid(i: usize) -> String {
+    format!("q{i}")
+}
+
+/// A `POST /batch` answer to `count` queries (`bId` `q0`, `q1`, ...): each item's page, in
+/// the order asked, as if it had come from `GET /query` (the batch's `time` on every page), or
+/// the fault QuickBooks gave that item.
+pub(super) fn read_query_batch(body: &str, count: usize) -> Result<QueryPages, QboError> {
+    let env: BatchQueryEnvelope<'_> = serde_json::from_str(body)
+        .map_err(|e| QboError::Decode(format!("batch query response: {e}")))?;
+    let time = env
+        .time
+        .as_deref()
+        .map(|t| Value::String(t.to_string()).to_string())
+        .unwrap_or_else(|| "null".into());
+    let mut by_bid: HashMap<&str, BatchQueryItem<'_>> = env
+        .items
+        .into_iter()
+        .filter_map(|item| item.bid.map(|b| (b, item)))
+        .collect();
+    Ok((0..count)
+        .map(|i| {
+            let bid = query_bid(i);
+            match by_bid.remove(bid.as_str()) {
+                Some(item) => batch_query_page(item, &time, &bid),
+                None => Err(QboError::Decode(format!("batch answer has no item {bid}"))),
+            }
+        })
+        .collect())
+}
+
+/// One item of a batch query answer as a page, or its fault.
+fn batch_query_page(
+    item: BatchQueryItem<'_>,
+    time: &str,
+    bid: &str,
+) -> Result<QueryPage, QboError> {
+    if let Some(fault) = &item.fault {
+        let (kind, errors) = super::fault::parse_fault_value(fault)
+            .ok_or_else(|| QboError::Decode(format!("batch item {bid}: unreadable fault")))?;
+        // A batch item's fault is QuickBooks refusing that query: a 400 had it come alone.
+        return Err(QboError::Fault {
+            status: 400,
+            kind,
+            errors,
+        });
+    }
+    let response = item
+        .response
+        .ok_or_else(|| QboError::Decode(format!("batch item {bid} has no QueryResponse")))?;
+    Ok(read_query(format!(
+        "{{\"QueryResponse\":{},\"time\":{time}}}",
+        response.get()
+    )))
+}
+
 /// A `GET /reports/{name}` answer (QuickBooks sends the report bare, no wrapper).
 pub(super) fn read_report(name: &str, body: &str) -> Result<Value, QboError> {
     serde_json::from_str(body).map_err(|e| QboError::Decode(format!("report {name}: {e}")))
@@ -213,17 +318,17 @@ impl QboClient {
         }
     }
 
-    async fn send_once(&self, req: &ApiRequest) -> Result<String, QboError> {
+    /// One attempt: waits for a place among the requests in flight, pays the budget (less
+    /// what `prepaid` covers), sends. The place first: QuickBooks counts a request when it
+    /// arrives, so the time between paying and sending is kept short (see `limits::burst`).
+    async fn send_once(&self, req: &ApiRequest, prepaid: Option<Slot>) -> Result<String, QboError> {
         let _permit = self
             .limits
             .in_flight
             .acquire()
             .await
             .map_err(|_| QboError::Decode("limiter closed".into()))?;
-        self.limits.requests.until_ready().await;
-        if req.batch {
-            self.limits.batches.until_ready().await;
-        }
+        self.limits.pay(req.batch, prepaid).await;
         let token = self.tokens.access_token().await?;
         let mut builder = self
             .http
@@ -285,12 +390,20 @@ impl QboClient {
     }
 
     async fn send(&self, req: ApiRequest) -> Result<String, QboError> {
+        self.send_paid(req, None).await
+    }
+
+    /// Sends `req`, its first attempt paid by `prepaid` (see [`Slot`]); every retry pays again.
+    async fn send_paid(&self, req: ApiRequest, prepaid: Option<Slot>) -> Result<String, QboError> {
         let span = tracing::info_span!("qbo_request", method = %req.method, path = %req.path);
+        // Taken by the first attempt only. A Mutex, not a Cell: the future must stay Send.
+        let prepaid = Mutex::new(prepaid);
+        let first_payment = || prepaid.lock().unwrap_or_else(|p| p.into_inner()).take();
         async {
             let mut refreshed = false;
             let started = std::time::Instant::now();
             loop {
-                let result = (|| self.send_once(&req))
+                let result = (|| self.send_once(&req, first_payment()))
                     .retry(
                         ExponentialBuilder::default()
                             .with_min_delay(Duration::from_millis(250))
@@ -365,6 +478,61 @@ impl QboClient {
         Ok(read_query(body))
     }
 
+    /// Waits for a request token of this realm's budget, and takes a batch token too if one
+    /// is free right now. Hand the [`Slot`] to one of the `*_with` calls (or
+    /// [`QboClient::query_batch`]): its first attempt is then already paid. On
+    /// [`Slot::Batch`] send a batch call, on [`Slot::Single`] a single request, so neither
+    /// bucket idles while the other has tokens.
+    pub fn slot(&self) -> impl Future<Output = Slot> + Send + '_ {
+        self.limits.slot()
+    }
+
+    /// Requests this realm may have in flight at once (the useful concurrency of callers).
+    pub fn max_in_flight(&self) -> usize {
+        self.limits.max_in_flight()
+    }
+
+    /// `GET /query`: one page, as text, its first attempt paid by `slot` (see
+    /// [`QboClient::slot`]; a [`Slot::Batch`] spent here loses its batch token).
+    #[instrument(skip(self, slot))]
+    pub async fn query_with(&self, query: &str, slot: Slot) -> Result<QueryPage, QboError> {
+        let body = self
+            .send_paid(
+                Self::get("query".into(), vec![("query", query.to_string())]),
+                Some(slot),
+            )
+            .await?;
+        Ok(read_query(body))
+    }
+
+    /// `POST /batch` with one `{"bId": "q<i>", "Query": ...}` item per query (at most 30), its
+    /// first attempt paid by `slot` (on a [`Slot::Single`] it still waits for a batch token).
+    /// The outer error is the call's (throttled past the retries, network, ...); each inner
+    /// result is that query's page, as [`QboClient::query`] would give it, or its fault, in
+    /// the order of `queries`. Read-only, so retried like a `GET`. No queries: no call, and the
+    /// slot is lost.
+    #[instrument(skip(self, queries, slot), fields(queries = queries.len()))]
+    pub async fn query_batch(
+        &self,
+        queries: &[String],
+        slot: Slot,
+    ) -> Result<QueryPages, QboError> {
+        if queries.len() > BATCH_MAX_ITEMS {
+            return Err(QboError::BatchTooLarge(queries.len()));
+        }
+        if queries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let items: Vec<Value> = queries
+            .iter()
+            .enumerate()
+            .map(|(i, q)| serde_json::json!({"bId": query_bid(i), "Query": q}))
+            .collect();
+        let body = serde_json::json!({ "BatchItemRequest": items }).to_string();
+        let req = Self::post("batch".into(), vec![], body, true, true);
+        read_query_batch(&self.send_paid(req, Some(slot)).await?, queries.len())
+    }
+
     /// `GET /query` for objects of `entity`, decoded (for lookups: a page of populate is
     /// streamed as raw text instead, see [`QueryPage`]).
     pub async fn query_objects(&self, entity: &str, query: &str) -> Result<Vec<Value>, QboError> {
@@ -414,7 +582,21 @@ impl QboClient {
         body: &Value,
         request_id: &str,
     ) -> Result<Value, QboError> {
-        self.post_entity(resource, params, body, request_id, true)
+        self.post_entity(resource, params, body, request_id, true, None)
+            .await
+    }
+
+    /// [`QboClient::write`] with its first attempt paid by `slot` (see [`QboClient::slot`]).
+    #[instrument(skip(self, body, slot))]
+    pub async fn write_with(
+        &self,
+        resource: &str,
+        params: &[(&'static str, &str)],
+        body: &Value,
+        request_id: &str,
+        slot: Slot,
+    ) -> Result<Value, QboError> {
+        self.post_entity(resource, params, body, request_id, true, Some(slot))
             .await
     }
 
@@ -427,7 +609,20 @@ impl QboClient {
         body: &Value,
         request_id: &str,
     ) -> Result<Value, QboError> {
-        self.post_entity(resource, &[], body, request_id, false)
+        self.post_entity(resource, &[], body, request_id, false, None)
+            .await
+    }
+
+    /// [`QboClient::create`] with its first attempt paid by `slot` (see [`QboClient::slot`]).
+    #[instrument(skip(self, body, slot))]
+    pub async fn create_with(
+        &self,
+        resource: &str,
+        body: &Value,
+        request_id: &str,
+        slot: Slot,
+    ) -> Result<Value, QboError> {
+        self.post_entity(resource, &[], body, request_id, false, Some(slot))
             .await
     }
 
@@ -438,6 +633,7 @@ impl QboClient {
         body: &Value,
         request_id: &str,
         retry_unknown: bool,
+        prepaid: Option<Slot>,
     ) -> Result<Value, QboError> {
         let mut query: Vec<(&'static str, String)> =
             params.iter().map(|(k, v)| (*k, v.to_string())).collect();
@@ -449,13 +645,33 @@ impl QboClient {
             false,
             retry_unknown,
         );
-        read_written(&self.send(req).await?)
+        read_written(&self.send_paid(req, prepaid).await?)
     }
 
     /// `POST /batch`: the `BatchItemResponse` array (HTTP 200 even when items fail). Not
     /// retried after an answer-less failure: its creates are checked by the caller first.
     #[instrument(skip(self, items), fields(items = items.len()))]
     pub async fn batch(&self, items: Vec<Value>, request_id: &str) -> Result<Vec<Value>, QboError> {
+        self.batch_paid(items, request_id, None).await
+    }
+
+    /// [`QboClient::batch`] with its first attempt paid by `slot` (see [`QboClient::slot`]).
+    #[instrument(skip(self, items, slot), fields(items = items.len()))]
+    pub async fn batch_with(
+        &self,
+        items: Vec<Value>,
+        request_id: &str,
+        slot: Slot,
+    ) -> Result<Vec<Value>, QboError> {
+        self.batch_paid(items, request_id, Some(slot)).await
+    }
+
+    async fn batch_paid(
+        &self,
+        items: Vec<Value>,
+        request_id: &str,
+        prepaid: Option<Slot>,
+    ) -> Result<Vec<Value>, QboError> {
         let body = serde_json::json!({ "BatchItemRequest": items }).to_string();
         let req = Self::post(
             "batch".into(),
@@ -464,7 +680,7 @@ impl QboClient {
             true,
             false,
         );
-        read_batch(&self.send(req).await?)
+        read_batch(&self.send_paid(req, prepaid).await?)
     }
 
     /// `GET /reports/{name}` with `params`: the report body (QuickBooks sends it bare, no wrapper).
@@ -543,5 +759,41 @@ mod tests {
             Some(1)
         );
         assert!(read_cdc("[").is_err() && read_report("X", "").is_err());
+    }
+
+    #[test]
+    fn batch_queries_are_pages_matched_by_bid() {
+        // Items out of order, one fault, one missing: each query gets its own answer.
+        let body = r#"{"BatchItemResponse":[
+            {"QueryResponse":{"Customer":[{"Id":"3"}],"startPosition":31},"bId":"q1"},
+            {"Fault":{"Error":[{"Message":"bad","Detail":"parse","code":"4000"}],"type":"ValidationFault"},"bId":"q2"},
+            {"QueryResponse":{"Customer":[{"Id":"1"},{"Id":"2"}]},"bId":"q0"}
+        ],"time":"2026-01-01T00:00:00.000-08:00"}"#;
+        let pages = read_query_batch(body, 4).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(pages.len(), 4);
+        let ids = |i: usize| -> Vec<Value> {
+            match &pages[i] {
+                Ok(p) => read_objects(p, "Customer").unwrap_or_else(|e| panic!("{e}")),
+                Err(e) => panic!("{e}"),
+            }
+        };
+        assert_eq!(
+            ids(0),
+            [
+                serde_json::json!({"Id": "1"}),
+                serde_json::json!({"Id": "2"})
+            ]
+        );
+        assert_eq!(ids(1), [serde_json::json!({"Id": "3"})]);
+        let time = pages[0]
+            .as_ref()
+            .ok()
+            .and_then(|p| p.objects("Customer").ok()?.1);
+        assert!(time.is_some(), "the batch's time is the page's");
+        assert!(
+            matches!(&pages[2], Err(QboError::Fault { errors, .. }) if errors[0].code == "4000")
+        );
+        assert!(matches!(&pages[3], Err(QboError::Decode(m)) if m.contains("q3")));
+        assert!(read_query_batch("{", 1).is_err());
     }
 }

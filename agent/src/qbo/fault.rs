@@ -64,6 +64,9 @@ pub enum QboError {
     TokenEndpoint { status: u16, body: String },
     #[error("unexpected response from QuickBooks: {0}")]
     Decode(String),
+    /// Not sent: a `/batch` call takes at most 30 items.
+    #[error("a QuickBooks batch call takes at most 30 items, not {0}")]
+    BatchTooLarge(usize),
     /// A success status whose body cannot be read (cut short, garbled): QuickBooks may well
     /// have applied the request, so its outcome is unknown, as after a lost answer.
     #[error("QuickBooks answered but its answer could not be read (cut short?): {0}")]

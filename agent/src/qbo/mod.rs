@@ -7,7 +7,7 @@ pub mod fuzzing;
 mod limits;
 mod oauth;
 
-pub use client::{QboClient, QueryPage};
+pub use client::{QboClient, QueryPage, QueryPages, BATCH_MAX_ITEMS};
 pub use fault::{parse_fault, parse_fault_body, parse_fault_value, FaultError, QboError};
-pub use limits::{RealmLimits, RealmLimitsRegistry};
+pub use limits::{Budget, RealmLimits, RealmLimitsRegistry, Slot};
 pub use oauth::TokenSource;

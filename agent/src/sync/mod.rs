@@ -1,11 +1,13 @@
 //! The sync operations for one QuickBooks Online company: populate (full load), refresh
 //! (changes since the cursor) and push (rows whose `operation` is set).
 
+pub mod fetch;
 pub mod populate;
 pub mod push;
 pub mod refresh;
 pub mod report;
 pub mod stage;
+pub mod writer;
 
 // Quoting for QuickBooks query strings; in the catalogue so the fuzz targets reach it.
 pub use qbsync_catalog::query_literal;
@@ -32,6 +34,9 @@ pub struct Company {
 pub struct CompanyCtx {
     pub company: Company,
     pub db: Client,
+    /// A second connection for populate writes (see [`writer`]), opened on first need and
+    /// kept for the rest of the worker's turn.
+    pub spare_db: Option<Client>,
     pub qbo: Arc<QboClient>,
     pub cfg: Arc<AgentConfig>,
     pub shutdown: watch::Receiver<bool>,

@@ -1,24 +1,22 @@
 //! Full load of one entity: paged queries (MAXRESULTS 1000, every row active or not), fetched
-//! one page ahead of the database writes and written in large COPY batches, so memory stays
-//! bounded by a few pages whatever the size of the company.
+//! ahead of the database writes by [`super::fetch`] and written in large COPY batches, so
+//! QuickBooks and PostgreSQL work at the same time and memory stays bounded by a few pages
+//! whatever the size of the company.
 //!
 //! Each write batch commits a checkpoint on the task (the last Id written and when the load
 //! began) with the rows, so a task re-run after a crash goes on after that Id instead of loading
 //! the entity again: no row read twice, `rows_done` exact.
 
+use super::fetch::{self, FetchPlan, FetchedPage};
+use super::writer::{Mark, Writers};
 use super::{stage, CompanyCtx};
 use crate::error::AgentError;
-use crate::metrics;
-use crate::qbo::QueryPage;
 use crate::tasks;
 use chrono::{DateTime, FixedOffset, Utc};
 use qbsync_catalog::{Entity, EntityKind, QBO_SCHEMA};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use tracing::{info, instrument};
-
-/// Pages fetched ahead of the writer.
-const PAGES_AHEAD: usize = 2;
 
 /// The populate query for page `start` (1-based) of the records after Id `after` (all when
 /// None). Entities with an Active filter need `Active IN (true,false)`, or QuickBooks silently
@@ -79,18 +77,6 @@ async fn resume_point(
     }))
 }
 
-/// The numeric Id of the last record of a written batch (QuickBooks Online Ids are integers;
-/// the query orders by Id).
-fn last_id(objects: &[&str]) -> Option<u64> {
-    #[derive(serde::Deserialize)]
-    struct WithId<'a> {
-        #[serde(rename = "Id", borrow)]
-        id: std::borrow::Cow<'a, str>,
-    }
-    let last = objects.last()?;
-    serde_json::from_str::<WithId>(last).ok()?.id.parse().ok()
-}
-
 /// Loads every `entity` record of the company; returns the number of records read.
 #[instrument(skip_all, fields(company = %ctx.company.name, entity = entity.name))]
 pub async fn populate(
@@ -114,73 +100,49 @@ pub async fn populate(
         }
         None => ctx.db.query_one("SELECT now()", &[]).await?.get(0),
     };
-    let after = resume.as_ref().map(|r| r.after);
-    let (tx, mut rx) = mpsc::channel::<Result<(QueryPage, usize), AgentError>>(PAGES_AHEAD);
-    let qbo = Arc::clone(&ctx.qbo);
-    let page_size = ctx.cfg.page_size;
-    let mut shutdown = ctx.shutdown.clone();
-    let fetcher = tokio::spawn(async move {
-        let mut start = 1u64;
-        loop {
-            let query = page_query(entity, after, start, page_size);
-            let page = tokio::select! {
-                p = qbo.query(&query) => p,
-                _ = shutdown.changed() => return,
-            };
-            let item = page.map_err(AgentError::from).and_then(|p| {
-                let n = p.objects(entity.name)?.0.len();
-                Ok((p, n))
-            });
-            let last = match &item {
-                Ok((_, n)) => *n < page_size as usize,
-                Err(_) => true,
-            };
-            if let Ok((_, n)) = &item {
-                start += *n as u64;
-            }
-            if tx.send(item).await.is_err() || last {
-                return;
-            }
-        }
-    });
+    let plan = FetchPlan {
+        entity,
+        after: resume.as_ref().map(|r| r.after),
+        page_size: ctx.cfg.page_size,
+        width: (ctx.cfg.fetch_records / ctx.cfg.page_size.max(1) as usize).max(1),
+    };
+    // Room for a whole write batch and a round in flight, so the fetcher keeps going while
+    // the writer writes.
+    let ahead = ctx.cfg.write_batch.div_ceil(plan.page_size.max(1) as usize) + plan.width;
+    let (tx, mut rx) = mpsc::channel::<Result<FetchedPage, AgentError>>(ahead.max(1));
+    let fetcher = tokio::spawn(fetch::fetch_pages(
+        Arc::clone(&ctx.qbo),
+        plan,
+        tx,
+        ctx.shutdown.clone(),
+    ));
 
-    let mut cursor: Option<DateTime<FixedOffset>> = resume
+    let cursor = resume
         .as_ref()
         .and_then(|r| r.cursor)
         .map(|c| c.fixed_offset());
-    let mut pending: Vec<QueryPage> = Vec::new();
-    let mut pending_rows = 0usize;
-    let mut total = 0i64;
-    let mut finished = false;
-    while !finished {
-        match rx.recv().await {
-            Some(Ok((page, n))) => {
-                if cursor.is_none() {
-                    cursor = page.objects(entity.name)?.1;
-                }
-                pending_rows += n;
-                pending.push(page);
-            }
-            Some(Err(e)) => {
-                fetcher.abort();
-                return Err(e);
-            }
-            None => finished = true,
+    let mut writers = Writers::new(
+        ctx.cfg.database.clone(),
+        ctx.spare_db.take(),
+        entity,
+        ctx.company.id,
+        &ctx.company.name,
+        task,
+    );
+    let loaded = load(ctx, &mut rx, &mut writers, db_start, cursor).await;
+    fetcher.abort();
+    let waited = writers.waited;
+    let (total, cursor) = match loaded {
+        Ok(cursor) => {
+            let (total, spare) = writers.finish().await?;
+            ctx.spare_db = spare;
+            (total, cursor)
         }
-        if pending_rows >= ctx.cfg.write_batch || (finished && !pending.is_empty()) {
-            ctx.check_shutdown()?;
-            let mark = Mark {
-                began: db_start,
-                cursor,
-            };
-            total += write_pages(ctx, entity, &pending, task, mark).await?;
-            pending.clear();
-            pending_rows = 0;
-            if !finished {
-                crate::failpoint::hit("populate.between_pages").await;
-            }
+        Err(e) => {
+            writers.abandon().await;
+            return Err(e);
         }
-    }
+    };
     ctx.check_shutdown()?;
     // Everything QuickBooks still has was just rewritten; older rows were deleted there.
     let db_tx = ctx.db.transaction().await?;
@@ -210,42 +172,46 @@ pub async fn populate(
         rows = total,
         removed,
         secs,
+        write_wait_secs = waited.as_secs_f64(),
         rows_per_sec = (total as f64 / secs.max(1e-9)) as u64,
         "populated"
     );
     Ok(total)
 }
 
-/// What a checkpoint keeps besides the last Id: when the load began and QuickBooks' time then.
-struct Mark {
-    began: DateTime<Utc>,
-    cursor: Option<DateTime<FixedOffset>>,
-}
-
-async fn write_pages(
+/// Receives the pages and hands them to the writers in batches of `write_batch` records;
+/// QuickBooks' time on the first page (the next refresh starts there), or the resumed one.
+async fn load(
     ctx: &mut CompanyCtx,
-    entity: &Entity,
-    pages: &[QueryPage],
-    task: Option<i64>,
-    mark: Mark,
-) -> Result<i64, AgentError> {
-    let mut objects: Vec<&str> = Vec::new();
-    for p in pages {
-        objects.extend(p.objects(entity.name)?.0.into_iter().map(|o| o.get()));
-    }
-    let n = objects.len() as i64;
-    let tx = ctx.db.transaction().await?;
-    stage::upsert(&tx, ctx.company.id, entity, &objects, None).await?;
-    tasks::progress(&tx, task, n, 0).await?;
-    if entity.kind != EntityKind::Singleton {
-        if let Some(after) = last_id(&objects) {
-            let cursor = mark.cursor.map(|c| c.with_timezone(&Utc));
-            tasks::checkpoint(&tx, task, entity.name, after, mark.began, cursor).await?;
+    rx: &mut mpsc::Receiver<Result<FetchedPage, AgentError>>,
+    writers: &mut Writers,
+    began: DateTime<Utc>,
+    mut cursor: Option<DateTime<FixedOffset>>,
+) -> Result<Option<DateTime<FixedOffset>>, AgentError> {
+    let mut pending: Vec<FetchedPage> = Vec::new();
+    let mut pending_rows = 0usize;
+    let mut finished = false;
+    while !finished {
+        match rx.recv().await {
+            Some(Ok(page)) => {
+                if cursor.is_none() {
+                    cursor = page.time;
+                }
+                pending_rows += page.rows;
+                pending.push(page);
+            }
+            Some(Err(e)) => return Err(e),
+            None => finished = true,
+        }
+        if pending_rows >= ctx.cfg.write_batch || (finished && !pending.is_empty()) {
+            ctx.check_shutdown()?;
+            let mark = Mark { began, cursor };
+            let batch = std::mem::take(&mut pending);
+            pending_rows = 0;
+            writers.write(&mut ctx.db, batch, mark, !finished).await?;
         }
     }
-    tx.commit().await?;
-    metrics::records_synced(&ctx.company.name, entity.name, metrics::INCOMING, n);
-    Ok(n)
+    Ok(cursor)
 }
 
 #[cfg(test)]
@@ -284,15 +250,5 @@ mod tests {
             page_query(qbo_entity("Invoice").unwrap(), Some(7), 1001, 1000),
             "SELECT * FROM Invoice WHERE Id > '7' ORDERBY Id STARTPOSITION 1001 MAXRESULTS 1000"
         );
-    }
-
-    #[test]
-    fn the_checkpoint_is_the_last_records_id() {
-        assert_eq!(
-            last_id(&[r#"{"Id":"5"}"#, r#"{"Name":"x","Id":"1024"}"#]),
-            Some(1024)
-        );
-        assert_eq!(last_id(&[]), None);
-        assert_eq!(last_id(&[r#"{"Id":"not a number"}"#]), None);
     }
 }

@@ -25,7 +25,7 @@ mod writeback;
 
 use claim::claim;
 use duplicates::PaymentMatch;
-use send::{push_batch, push_one};
+use send::{push_batchable, push_one};
 use writeback::{write_back, Written};
 
 /// QuickBooks accepts at most 30 items in one batch.
@@ -244,7 +244,7 @@ pub async fn push_entity(
             outcomes.push((c, outcome));
         }
         if !batchable.is_empty() {
-            let results = push_batch(ctx, entity, &batchable).await;
+            let results = push_batchable(ctx, entity, &batchable, payment_match).await;
             outcomes.extend(batchable.into_iter().zip(results));
         }
         // Stale writes (a QuickBooks user changed the record meanwhile) go to the policy.
