@@ -700,7 +700,6 @@ async fn two_agents_never_work_one_company_together_and_a_killed_ones_companies_
     // Four companies, each its own QuickBooks company (sandbox).
     let mut extra: Vec<RunningSandbox> = Vec::new();
     let mut companies: Vec<(i64, String)> = vec![(env.company_id, "acme".into())];
-    let d = SandboxConfig::default();
     for n in 2..=4 {
         let sandbox = qbsync_sandbox::start(SandboxConfig {
             realm_id: format!("913035000000000{n}"),
@@ -709,27 +708,7 @@ async fn two_agents_never_work_one_company_together_and_a_killed_ones_companies_
         .await
         .expect("sandbox");
         let name = format!("company{n}");
-        env.db
-            .execute(
-                "SELECT qbsync.qb_add_company($1, $2, $3, $4, $5, api_base => $6, token_url => $7)",
-                &[
-                    &name,
-                    &sandbox.realm_id(),
-                    &d.client_id,
-                    &d.client_secret,
-                    &d.refresh_token,
-                    &sandbox.api_base(),
-                    &sandbox.token_url(),
-                ],
-            )
-            .await
-            .unwrap();
-        let id: i64 = env
-            .db
-            .query_one("SELECT id FROM qbsync.company WHERE name = $1", &[&name])
-            .await
-            .unwrap()
-            .get(0);
+        let id = env.add_company(&name, &sandbox).await;
         companies.push((id, name));
         extra.push(sandbox);
     }
