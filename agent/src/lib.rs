@@ -16,6 +16,7 @@ pub mod qbwc;
 pub mod report;
 pub mod runner;
 pub mod schedule;
+pub mod sessions;
 pub mod sync;
 pub mod tasks;
 pub mod web;

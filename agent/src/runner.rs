@@ -11,6 +11,7 @@ use crate::keys::{self, KeyError};
 use crate::listener::{self, Wake};
 use crate::qbo::{QboClient, RealmLimitsRegistry, TokenSource};
 use crate::schedule::{Candidate, Schedule, Turn};
+use crate::sessions::Sessions;
 use crate::sync::{populate, push, refresh, Company, CompanyCtx};
 use crate::tasks::{self, Task, TaskKind};
 use qbsync_catalog::{qbo_entity, Entity, QBD_ENTITIES, QBD_SCHEMA, QBO_ENTITIES, QBO_SCHEMA};
@@ -32,6 +33,7 @@ struct Shared {
     /// Companies with work wait for one of this agent's slots: a worker gives its slot up
     /// after its current task (or push pass) instead of going on with the next.
     others_waiting: AtomicBool,
+    sessions: Arc<Sessions>,
 }
 
 struct Worker {
@@ -154,6 +156,11 @@ pub async fn run(cfg: AgentConfig, shutdown: watch::Receiver<bool>) -> Result<()
         http,
         limits: RealmLimitsRegistry::default(),
         others_waiting: AtomicBool::new(false),
+        // A worker's own session and its populate writers, for as many workers as run at once.
+        sessions: Arc::new(Sessions::new(
+            cfg.database.clone(),
+            cfg.max_companies.max(1) * (1 + crate::sync::writer::WRITERS),
+        )),
     });
     let mut db = db::connect(&cfg.database).await?;
     // Before any work: secrets this agent cannot open must stop it here, not per company.
@@ -427,16 +434,21 @@ async fn take_lease(
 
 /// Gives the lease back before the slot is reported free, so that the look for work that
 /// follows does not take this agent's closing session for another agent holding the company.
-async fn release_lease(db: &tokio_postgres::Client, company_id: i64) {
-    if let Err(e) = db
-        .execute(
+/// True when it was given back (a session still holding it must not be reused).
+async fn release_lease(db: &tokio_postgres::Client, company_id: i64) -> bool {
+    match db
+        .query_one(
             "SELECT pg_advisory_unlock($1, $2::int4)",
             &[&LEASE_KEY, &(company_id as i32)],
         )
         .await
     {
-        // The session's end releases it anyway.
-        debug!(error = %crate::error::describe_db_error(&e), "could not release the lease");
+        Ok(row) => row.get(0),
+        Err(e) => {
+            // The session's end releases it anyway.
+            debug!(error = %crate::error::describe_db_error(&e), "could not release the lease");
+            false
+        }
     }
 }
 
@@ -446,15 +458,18 @@ async fn work_company(
     more: &AtomicBool,
     shutdown: watch::Receiver<bool>,
 ) -> Result<Turn, AgentError> {
-    let db = db::connect(&shared.cfg.database).await?;
+    let db = shared.sessions.take().await?;
     if !take_lease(&db, company_id).await? {
         debug!("another agent works this company");
+        shared.sessions.give_back([db]);
         return Ok(Turn::Stopped);
     }
     let Some(company) = load_company(&db, company_id).await? else {
+        if release_lease(&db, company_id).await {
+            shared.sessions.give_back([db]);
+        }
         return Ok(Turn::Stopped);
     };
-    crate::sync::stage::prepare(&db).await?;
     let cfg = &shared.cfg;
     let tokens = Arc::new(TokenSource::new(
         cfg.database.clone(),
@@ -474,13 +489,18 @@ async fn work_company(
     let mut ctx = CompanyCtx {
         company,
         db,
-        spare_db: None,
+        writer_dbs: Vec::new(),
+        sessions: Arc::clone(&shared.sessions),
         qbo,
         cfg: cfg.clone(),
         shutdown,
     };
     let turn = work_turn(&mut ctx, shared, more).await;
-    release_lease(&ctx.db, company_id).await;
+    if release_lease(&ctx.db, company_id).await && turn.is_ok() {
+        shared
+            .sessions
+            .give_back(std::iter::once(ctx.db).chain(ctx.writer_dbs));
+    }
     turn
 }
 
@@ -548,7 +568,6 @@ async fn run_task(ctx: &mut CompanyCtx, task: Task) -> Result<(), AgentError> {
 /// Returns false when the task stopped on request at an entity boundary.
 async fn execute(ctx: &mut CompanyCtx, task: &Task) -> Result<bool, AgentError> {
     let entities = task_entities(task);
-    let id = Some(task.id);
     match task.kind {
         TaskKind::Connect => {
             let info = ctx.qbo.company_info(&ctx.company.realm_id).await?;
@@ -570,18 +589,8 @@ async fn execute(ctx: &mut CompanyCtx, task: &Task) -> Result<bool, AgentError> 
         }
         TaskKind::Populate => {
             // A task re-run after a crash skips the entities it completed before.
-            let completed = tasks::populated_entities(&ctx.db, task.id).await?;
-            for e in allowed(ctx, &entities, "outgoing").await? {
-                if completed.iter().any(|c| c == e.name) {
-                    continue;
-                }
-                if !tasks::begin_entity(&ctx.db, task.id, e.name).await? {
-                    return Ok(false);
-                }
-                populate::populate(ctx, e, id).await?;
-                tasks::end_entity(&ctx.db, task.id).await?;
-            }
-            Ok(true)
+            let entities = allowed(ctx, &entities, "outgoing").await?;
+            populate::populate_task(ctx, task.id, &entities).await
         }
         TaskKind::Refresh => refresh_all(ctx, task, &entities).await,
         TaskKind::Report => {

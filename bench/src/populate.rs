@@ -48,11 +48,14 @@ pub struct PopulateResult {
     pub seconds: f64,
     pub records_per_sec: f64,
     pub agent_peak_rss_mib: f64,
+    /// CPU the agent used (user + system), connecting the company included.
+    pub agent_cpu_seconds: f64,
     /// Customers alone, into an empty mirror table.
     pub customers: i64,
     pub customer_seconds: f64,
     pub customer_rows_per_sec: f64,
     pub customer_agent_peak_rss_mib: f64,
+    pub customer_agent_cpu_seconds: f64,
     /// A single binary COPY of the same customer rows into the same (emptied) mirror table.
     pub copy_seconds: f64,
     pub copy_rows_per_sec: f64,
@@ -87,6 +90,7 @@ pub async fn run(
         .await
         .with_context(|| format!("agent log: {}", agent.log.display()))?;
     let agent_peak_rss_mib = agent.peak_rss_mib()?;
+    let agent_cpu_seconds = agent.cpu_seconds()?;
     agent.stop().await;
     let loaded = db
         .count("SELECT (SELECT count(*) FROM qbo.customer) + (SELECT count(*) FROM qbo.item) + (SELECT count(*) FROM qbo.invoice)")
@@ -94,7 +98,7 @@ pub async fn run(
     let invoice_lines = db.count("SELECT count(*) FROM qbo.invoice_line").await?;
     db.drop_database().await?;
     eprintln!(
-        "populate {records}: {loaded} records ({invoice_lines} invoice lines) in {:.2} s, peak RSS {agent_peak_rss_mib:.0} MiB",
+        "populate {records}: {loaded} records ({invoice_lines} invoice lines) in {:.2} s, peak RSS {agent_peak_rss_mib:.0} MiB, agent CPU {agent_cpu_seconds:.2} s",
         run.seconds
     );
 
@@ -109,6 +113,7 @@ pub async fn run(
         .await
         .with_context(|| format!("agent log: {}", agent.log.display()))?;
     let customer_agent_peak_rss_mib = agent.peak_rss_mib()?;
+    let customer_agent_cpu_seconds = agent.cpu_seconds()?;
     agent.stop().await;
     let customers = db.count("SELECT count(*) FROM qbo.customer").await?;
     let copy_seconds = copy_ceiling(&db).await?;
@@ -116,7 +121,7 @@ pub async fn run(
     let customer_rows_per_sec = customers as f64 / cust.seconds;
     let copy_rows_per_sec = customers as f64 / copy_seconds;
     eprintln!(
-        "populate {records}: {customers} customers in {:.2} s ({customer_rows_per_sec:.0}/s); bare COPY {copy_seconds:.2} s ({copy_rows_per_sec:.0}/s)",
+        "populate {records}: {customers} customers in {:.2} s ({customer_rows_per_sec:.0}/s, agent CPU {customer_agent_cpu_seconds:.3} s); bare COPY {copy_seconds:.2} s ({copy_rows_per_sec:.0}/s)",
         cust.seconds
     );
 
@@ -135,10 +140,12 @@ pub async fn run(
         seconds: run.seconds,
         records_per_sec,
         agent_peak_rss_mib,
+        agent_cpu_seconds,
         customers,
         customer_seconds: cust.seconds,
         customer_rows_per_sec,
         customer_agent_peak_rss_mib,
+        customer_agent_cpu_seconds,
         copy_seconds,
         copy_rows_per_sec,
         copy_ratio: customer_rows_per_sec / copy_rows_per_sec,

@@ -31,9 +31,17 @@ pub struct UpsertSql {
     /// with a local change waiting to be pushed or a failed push the user has yet to fix, and records what it touched in
     /// [`UPSERTED_TABLE`].
     pub parent: String,
+    /// The same upsert answering its counts (inserted, updated) instead of filling
+    /// [`UPSERTED_TABLE`], for when nothing reads that table after it (no child lines, no
+    /// result rows).
+    pub counted: String,
     /// For each child table: delete the lines of the touched parents, then insert the new ones.
     pub children: Vec<(String, String)>,
 }
+
+/// The last statement of [`UpsertSql::counted`], after the `up` CTE.
+pub(crate) const COUNT_UPSERTED: &str =
+    "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up";
 
 /// Builds the upsert statements for `entity` in `schema`.
 pub fn upsert_sql(schema: &str, entity: &Entity) -> UpsertSql {
@@ -44,17 +52,16 @@ pub fn upsert_sql(schema: &str, entity: &Entity) -> UpsertSql {
         .iter()
         .map(|c| extract_expr(c, "s.data"))
         .collect();
-    let mut parent = String::new();
+    let mut up = String::new();
     let _ = write!(
-        parent,
+        up,
         "WITH up AS (INSERT INTO {t} AS t (company_id, id, sync_token, {cols}, data, sync_status, sync_message, synced_at) \
          SELECT DISTINCT ON (s.data->>'Id') $1::bigint, s.data->>'Id', s.data->>'SyncToken', {exprs}, s.data, 'ok', NULL, now() \
          FROM {STAGE_TABLE} s ORDER BY s.data->>'Id' \
          ON CONFLICT (company_id, id) DO UPDATE SET sync_token = EXCLUDED.sync_token, {sets}, data = EXCLUDED.data, \
          sync_status = 'ok', sync_message = NULL, synced_at = EXCLUDED.synced_at \
          WHERE t.linked AND (t.sync_status IS NULL OR t.sync_status = 'ok') \
-         RETURNING t.local_id, t.id, (t.xmax = 0) AS inserted) \
-         INSERT INTO {UPSERTED_TABLE} (local_id, id, inserted) SELECT local_id, id, inserted FROM up",
+         RETURNING t.local_id, t.id, (t.xmax = 0) AS inserted)",
         cols = cols.join(", "),
         exprs = exprs.join(", "),
         sets = cols.iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect::<Vec<_>>().join(", "),
@@ -83,7 +90,11 @@ pub fn upsert_sql(schema: &str, entity: &Entity) -> UpsertSql {
             (delete, insert)
         })
         .collect();
-    UpsertSql { parent, children }
+    UpsertSql {
+        parent: format!("{up} INSERT INTO {UPSERTED_TABLE} (local_id, id, inserted) SELECT local_id, id, inserted FROM up"),
+        counted: format!("{up} {COUNT_UPSERTED}"),
+        children,
+    }
 }
 
 /// Writes the object QuickBooks answered a push with (`$2`, jsonb) back into the row with

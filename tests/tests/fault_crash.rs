@@ -411,9 +411,11 @@ async fn populate_killed_between_pages_completes_without_duplicates() {
         .get(0);
     agent.wait_failpoint("populate.between_pages", WAIT).await;
     let staged: i64 = env.one("SELECT count(*) FROM qbo.customer").await.get(0);
-    assert_eq!(
-        staged, 1000,
-        "one page of 1000 staged and committed before the kill"
+    // The first batch: at most a write batch (1000), less when the two writers share the
+    // first page.
+    assert!(
+        (1..=1000).contains(&staged),
+        "the first batch staged and committed before the kill, not {staged} rows"
     );
     agent.kill().await;
     t.faults += 1;
@@ -435,10 +437,10 @@ async fn populate_killed_between_pages_completes_without_duplicates() {
         Some(max_id),
         "the checkpoint is the last Id staged, committed with the rows"
     );
-    assert_eq!(done_before, 1000);
+    assert_eq!(done_before, staged, "rows_done counts the committed rows");
 
     // The task of the dead agent is queued again (after 1 s here, 5 min by default) and rerun:
-    // it goes on after the checkpoint instead of loading the 1000 staged rows again.
+    // it goes on after the checkpoint instead of loading the staged rows again.
     let agent = spawn(&env, AgentOptions::named("fault-populate-2"));
     assert_eq!(env.wait_task(task).await, "done");
     let r = env

@@ -1024,3 +1024,26 @@ async fn a_task_left_running_by_a_dead_agent_is_queued_again_and_finished() {
     );
     env.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_later_task_works_on_the_sessions_of_the_one_before() {
+    let env = Env::start().await;
+    env.populate().await;
+    // The agent's sessions on this database (the test's own excluded).
+    let sessions = || async {
+        env.one(
+            "SELECT coalesce(array_agg(pid ORDER BY pid), '{}') FROM pg_stat_activity \
+             WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
+        )
+        .await
+        .get::<_, Vec<i32>>(0)
+    };
+    let before = sessions().await;
+    env.populate().await;
+    env.populate().await;
+    let after = sessions().await;
+    assert!(
+        after.iter().all(|p| before.contains(p)),
+        "the later populates opened no session of their own: {before:?}, then {after:?}"
+    );
+}

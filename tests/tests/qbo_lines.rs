@@ -312,3 +312,48 @@ async fn foreign_currency_transactions_carry_their_exchange_rate() {
     assert_eq!(env.qb().find("Invoice", "DocNumber", "EU-3").len(), 0);
     env.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_carries_its_invoices_company_and_goes_with_it() {
+    let env = Env::start().await;
+    env.exec(&format!(
+        "SELECT qbsync.qb_add_company('beta', 'realm-b', 'id', 'secret', 'token', api_base => '{}', token_url => '{}')",
+        env.sandbox.api_base(),
+        env.sandbox.token_url()
+    ))
+    .await;
+    let beta: i64 = env
+        .one("SELECT id FROM qbsync.company WHERE name = 'beta'")
+        .await
+        .get(0);
+    let c = env.company_id;
+    let invoice = env
+        .insert("qbo.invoice", "customer_ref, doc_number", "'1', 'FK-1'")
+        .await;
+    // Row-level security filters lines on company_id: a line cannot claim another company
+    // than its invoice's.
+    let e = env
+        .error_of(&format!(
+            "INSERT INTO qbo.invoice_line (invoice_local_id, company_id, line_num, amount) VALUES ({invoice}, {beta}, 1, 5)"
+        ))
+        .await;
+    assert!(e.contains("foreign key"), "{e}");
+    env.exec(&format!(
+        "INSERT INTO qbo.invoice_line (invoice_local_id, company_id, line_num, amount) VALUES ({invoice}, {c}, 1, 5)"
+    ))
+    .await;
+    env.exec(&format!(
+        "DELETE FROM qbo.invoice WHERE local_id = {invoice}"
+    ))
+    .await;
+    assert_eq!(
+        count(
+            env.one(&format!(
+                "SELECT count(*) FROM qbo.invoice_line WHERE invoice_local_id = {invoice}"
+            ))
+            .await
+        ),
+        0,
+        "the lines went with their invoice"
+    );
+}

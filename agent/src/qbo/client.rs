@@ -93,6 +93,12 @@ struct CountResponse {
 }
 
 impl QueryPage {
+    /// A page from its answer text (for tests elsewhere in the crate).
+    #[cfg(test)]
+    pub fn from_body(body: String) -> Self {
+        QueryPage { body }
+    }
+
     /// `totalCount` of a `SELECT COUNT(*)` answer.
     pub fn total_count(&self) -> Option<u64> {
         serde_json::from_str::<CountEnvelope>(&self.body)

@@ -48,19 +48,23 @@ pub struct FetchPlan {
 }
 
 /// Sends the entity's pages to `tx` in Id order until the last one, an error (sent too) or
-/// shutdown.
+/// shutdown. True when the last page was sent.
 pub async fn fetch_pages(
     qbo: Arc<QboClient>,
     plan: FetchPlan,
     tx: mpsc::Sender<Result<FetchedPage, AgentError>>,
     mut shutdown: watch::Receiver<bool>,
-) {
+) -> bool {
     let result = tokio::select! {
         r = fetch_all(&qbo, plan, &tx) => r,
-        _ = shutdown.changed() => Ok(()),
+        _ = shutdown.changed() => Ok(false),
     };
-    if let Err(e) = result {
-        let _ = tx.send(Err(e)).await;
+    match result {
+        Ok(complete) => complete,
+        Err(e) => {
+            let _ = tx.send(Err(e)).await;
+            false
+        }
     }
 }
 
@@ -69,7 +73,7 @@ async fn fetch_all(
     qbo: &Arc<QboClient>,
     plan: FetchPlan,
     tx: &mpsc::Sender<Result<FetchedPage, AgentError>>,
-) -> Result<(), AgentError> {
+) -> Result<bool, AgentError> {
     let paging = Paging::new(plan.page_size);
     let width = plan.width.max(1);
     let mut anchor = plan.after;
@@ -79,7 +83,7 @@ async fn fetch_all(
     loop {
         let n = match left {
             None => 1,
-            Some(0) => return Ok(()),
+            Some(0) => return Ok(true),
             Some(l) => paging.pages_for(l).min(width),
         };
         let queries: Vec<String> = (0..n)
@@ -122,14 +126,15 @@ async fn fetch_all(
                 time,
             };
             if tx.send(Ok(fetched)).await.is_err() {
-                return Ok(());
+                // The load stopped reading.
+                return Ok(false);
             }
             if ended {
                 break;
             }
         }
         if ended {
-            return Ok(());
+            return Ok(true);
         }
         left = match left {
             Some(l) if !cut => Some(l.saturating_sub(read)),
@@ -204,6 +209,12 @@ impl Paging {
             end: len < self.page(i).1,
         }
     }
+}
+
+/// Pages a round needs to bring `records` new records in pages of `page_size` (each page after
+/// the first repeats one record, so 3,000 records at 1,000 a page take four pages, not three).
+pub fn round_width(page_size: u32, records: usize) -> usize {
+    Paging::new(page_size).pages_for(records.max(1))
 }
 
 /// Records left after `anchor`, from one `count(*)` query.
@@ -330,6 +341,9 @@ mod tests {
         assert_eq!(p.pages_for(1001), 2);
         assert_eq!(p.pages_for(1999), 2);
         assert_eq!(p.pages_for(2000), 3);
+        // A round of 3,000 records is four pages (1,000 + 999 + 999 + 2), not three.
+        assert_eq!(round_width(1000, 3000), 4);
+        assert_eq!(round_width(10, 10_000), 1000);
         // Below it, one more record is asked, so each page brings a full page of new ones.
         let p = Paging::new(10);
         assert_eq!(p.page(0), (1, 10));

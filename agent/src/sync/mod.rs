@@ -34,9 +34,11 @@ pub struct Company {
 pub struct CompanyCtx {
     pub company: Company,
     pub db: Client,
-    /// A second connection for populate writes (see [`writer`]), opened on first need and
-    /// kept for the rest of the worker's turn.
-    pub spare_db: Option<Client>,
+    /// The connections populate writes on (see [`writer`]), opened by the first load of the
+    /// worker's turn and kept for the rest of it.
+    pub writer_dbs: Vec<Client>,
+    /// Where sessions come from (and go back to at the end of the turn).
+    pub sessions: Arc<crate::sessions::Sessions>,
     pub qbo: Arc<QboClient>,
     pub cfg: Arc<AgentConfig>,
     pub shutdown: watch::Receiver<bool>,

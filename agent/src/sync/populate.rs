@@ -8,14 +8,17 @@
 //! the entity again: no row read twice, `rows_done` exact.
 
 use super::fetch::{self, FetchPlan, FetchedPage};
-use super::writer::{Mark, Writers};
+use super::writer::{Mark, Piece, Writers};
 use super::{stage, CompanyCtx};
 use crate::error::AgentError;
 use crate::tasks;
 use chrono::{DateTime, FixedOffset, Utc};
 use qbsync_catalog::{Entity, EntityKind, QBO_SCHEMA};
+use std::collections::VecDeque;
 use std::sync::Arc;
-use tokio::sync::mpsc;
+use tokio::sync::mpsc::{self, error::TryRecvError};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 use tracing::{info, instrument};
 
 /// The populate query for page `start` (1-based) of the records after Id `after` (all when
@@ -77,65 +80,164 @@ async fn resume_point(
     }))
 }
 
+/// Pages of one entity on their way: the fetcher sends them here.
+type Pages = mpsc::Receiver<Result<FetchedPage, AgentError>>;
+
+/// How far the fetcher runs ahead of the writers, in pages: a whole write batch and a round in
+/// flight, so that fetching goes on while the writers write.
+fn pages_ahead(ctx: &CompanyCtx, plan: &FetchPlan) -> usize {
+    (ctx.cfg.write_batch.div_ceil(plan.page_size.max(1) as usize) + plan.width).max(1)
+}
+
+fn fetch_plan(ctx: &CompanyCtx, entity: &'static Entity, resume: Option<&Resume>) -> FetchPlan {
+    FetchPlan {
+        entity,
+        after: resume.map(|r| r.after),
+        page_size: ctx.cfg.page_size,
+        width: fetch::round_width(ctx.cfg.page_size, ctx.cfg.fetch_records),
+    }
+}
+
+async fn resume_of(
+    ctx: &CompanyCtx,
+    entity: &Entity,
+    task: Option<i64>,
+) -> Result<Option<Resume>, AgentError> {
+    if entity.kind == EntityKind::Singleton {
+        return Ok(None);
+    }
+    resume_point(ctx, entity, task).await
+}
+
+/// Aborts the task it holds when dropped (a load that fails or stops takes its fetcher along).
+struct AbortOnDrop<T>(JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Loads every `entity` record of the company; returns the number of records read.
-#[instrument(skip_all, fields(company = %ctx.company.name, entity = entity.name))]
 pub async fn populate(
     ctx: &mut CompanyCtx,
     entity: &'static Entity,
     task: Option<i64>,
 ) -> Result<i64, AgentError> {
-    let began = std::time::Instant::now();
-    stage::prepare(&ctx.db).await?;
-    let resume = if entity.kind == EntityKind::Singleton {
-        None
-    } else {
-        resume_point(ctx, entity, task).await?
-    };
-    // A resumed load keeps the first run's start, so that the rows it wrote before the crash are
-    // not taken for records deleted in QuickBooks at the end.
-    let db_start: DateTime<Utc> = match &resume {
-        Some(r) => {
-            info!(after_id = r.after, "resuming an interrupted load");
-            r.began
-        }
-        None => ctx.db.query_one("SELECT now()", &[]).await?.get(0),
-    };
-    let plan = FetchPlan {
-        entity,
-        after: resume.as_ref().map(|r| r.after),
-        page_size: ctx.cfg.page_size,
-        width: (ctx.cfg.fetch_records / ctx.cfg.page_size.max(1) as usize).max(1),
-    };
-    // Room for a whole write batch and a round in flight, so the fetcher keeps going while
-    // the writer writes.
-    let ahead = ctx.cfg.write_batch.div_ceil(plan.page_size.max(1) as usize) + plan.width;
-    let (tx, mut rx) = mpsc::channel::<Result<FetchedPage, AgentError>>(ahead.max(1));
-    let fetcher = tokio::spawn(fetch::fetch_pages(
+    let resume = resume_of(ctx, entity, task).await?;
+    let plan = fetch_plan(ctx, entity, resume.as_ref());
+    let (tx, mut rx) = mpsc::channel(pages_ahead(ctx, &plan));
+    let _fetcher = AbortOnDrop(tokio::spawn(fetch::fetch_pages(
         Arc::clone(&ctx.qbo),
         plan,
         tx,
         ctx.shutdown.clone(),
-    ));
+    )));
+    load_entity(ctx, entity, task, resume, &mut rx).await
+}
 
+/// A populate task's loads, one entity after the other, skipping those an earlier run of the
+/// task completed. One fetcher goes through the entities in the same order and may start on
+/// the next entity while this one's last batches are written, so a load does not begin by
+/// waiting for QuickBooks; it never runs more than one entity ahead, which bounds the pages in
+/// memory. False when the task stopped on request at an entity boundary.
+pub async fn populate_task(
+    ctx: &mut CompanyCtx,
+    task: i64,
+    entities: &[&'static Entity],
+) -> Result<bool, AgentError> {
+    let completed = tasks::populated_entities(&ctx.db, task).await?;
+    let mut loads = Vec::new();
+    for &e in entities {
+        if !completed.iter().any(|c| c == e.name) {
+            loads.push((e, resume_of(ctx, e, Some(task)).await?));
+        }
+    }
+    // The entity being loaded, as its index in `loads`: the fetcher waits for entity i - 1
+    // to be under way before it starts on entity i.
+    let (loading, mut loading_rx) = watch::channel(0usize);
+    let mut receivers = Vec::with_capacity(loads.len());
+    let mut jobs = Vec::with_capacity(loads.len());
+    for (e, resume) in &loads {
+        let plan = fetch_plan(ctx, e, resume.as_ref());
+        let (tx, rx) = mpsc::channel(pages_ahead(ctx, &plan));
+        receivers.push(rx);
+        jobs.push((plan, tx));
+    }
+    let qbo = Arc::clone(&ctx.qbo);
+    let shutdown = ctx.shutdown.clone();
+    let _fetcher = AbortOnDrop(tokio::spawn(async move {
+        for (i, (plan, tx)) in jobs.into_iter().enumerate() {
+            if loading_rx.wait_for(|&l| l + 1 >= i).await.is_err() {
+                return;
+            }
+            if !fetch::fetch_pages(Arc::clone(&qbo), plan, tx, shutdown.clone()).await {
+                return;
+            }
+        }
+    }));
+    for (i, ((e, resume), mut rx)) in loads.into_iter().zip(receivers).enumerate() {
+        let _ = loading.send(i);
+        if !tasks::begin_entity(&ctx.db, task, e.name).await? {
+            return Ok(false);
+        }
+        load_entity(ctx, e, Some(task), resume, &mut rx).await?;
+        tasks::end_entity(&ctx.db, task).await?;
+    }
+    Ok(true)
+}
+
+/// One entity's load from `pages`, resumed after `resume` if an earlier run left off there.
+#[instrument(skip_all, fields(company = %ctx.company.name, entity = entity.name))]
+async fn load_entity(
+    ctx: &mut CompanyCtx,
+    entity: &'static Entity,
+    task: Option<i64>,
+    resume: Option<Resume>,
+    rx: &mut Pages,
+) -> Result<i64, AgentError> {
+    let began = std::time::Instant::now();
+    // A resumed load keeps the first run's start, so that the rows it wrote before the crash are
+    // not taken for records deleted in QuickBooks at the end.
+    // `had_rows`: whether the table held rows of this company before; if not, none can be
+    // older than the load, and the removal at its end is skipped.
+    let (db_start, had_rows): (DateTime<Utc>, bool) = match &resume {
+        Some(r) => {
+            info!(after_id = r.after, "resuming an interrupted load");
+            (r.began, true)
+        }
+        None => {
+            let row = ctx
+                .db
+                .query_one(
+                    &format!(
+                        "SELECT now(), EXISTS (SELECT 1 FROM {QBO_SCHEMA}.{} WHERE company_id = $1)",
+                        entity.table
+                    ),
+                    &[&ctx.company.id],
+                )
+                .await?;
+            (row.get(0), row.get(1))
+        }
+    };
     let cursor = resume
         .as_ref()
         .and_then(|r| r.cursor)
         .map(|c| c.fixed_offset());
     let mut writers = Writers::new(
-        ctx.cfg.database.clone(),
-        ctx.spare_db.take(),
+        &ctx.sessions,
+        std::mem::take(&mut ctx.writer_dbs),
         entity,
         ctx.company.id,
         &ctx.company.name,
         task,
     );
-    let loaded = load(ctx, &mut rx, &mut writers, db_start, cursor).await;
-    fetcher.abort();
+    let loaded = load(ctx, rx, &mut writers, db_start, cursor).await;
     let waited = writers.waited;
     let (total, cursor) = match loaded {
         Ok(cursor) => {
-            let (total, spare) = writers.finish().await?;
-            ctx.spare_db = spare;
+            let (total, connections) = writers.finish().await?;
+            ctx.writer_dbs = connections;
             (total, cursor)
         }
         Err(e) => {
@@ -146,16 +248,20 @@ pub async fn populate(
     ctx.check_shutdown()?;
     // Everything QuickBooks still has was just rewritten; older rows were deleted there.
     let db_tx = ctx.db.transaction().await?;
-    let removed = db_tx
-        .execute(
-            &format!(
-                "DELETE FROM {QBO_SCHEMA}.{} WHERE company_id = $1 AND id IS NOT NULL \
-                 AND linked AND (sync_status IS NULL OR sync_status = 'ok') AND synced_at < $2",
-                entity.table
-            ),
-            &[&ctx.company.id, &db_start],
-        )
-        .await?;
+    let removed = if had_rows {
+        db_tx
+            .execute(
+                &format!(
+                    "DELETE FROM {QBO_SCHEMA}.{} WHERE company_id = $1 AND id IS NOT NULL \
+                     AND linked AND (sync_status IS NULL OR sync_status = 'ok') AND synced_at < $2",
+                    entity.table
+                ),
+                &[&ctx.company.id, &db_start],
+            )
+            .await?
+    } else {
+        0
+    };
     let cursor = cursor.unwrap_or_else(|| db_start.fixed_offset());
     stage::record_history(&db_tx, ctx.company.id, entity, cursor, true).await?;
     tasks::checkpoint_done(&db_tx, task, entity.name).await?;
@@ -179,39 +285,133 @@ pub async fn populate(
     Ok(total)
 }
 
-/// Receives the pages and hands them to the writers in batches of `write_batch` records;
-/// QuickBooks' time on the first page (the next refresh starts there), or the resumed one.
+/// Records received and not yet handed to a writer, in Id order.
+#[derive(Default)]
+struct Pending {
+    pieces: VecDeque<Piece>,
+    rows: usize,
+}
+
+impl Pending {
+    fn push(&mut self, page: FetchedPage) {
+        if page.rows > 0 {
+            self.rows += page.rows;
+            self.pieces.push_back(Piece {
+                rows: page.rows,
+                page: Arc::new(page),
+                skip: 0,
+            });
+        }
+    }
+
+    /// The first `n` records (all, if fewer), splitting a page if need be.
+    fn take(&mut self, n: usize) -> Vec<Piece> {
+        let mut taken = Vec::new();
+        let mut want = n.min(self.rows);
+        while want > 0 {
+            let Some(front) = self.pieces.front_mut() else {
+                break;
+            };
+            if front.rows > want {
+                taken.push(Piece {
+                    page: Arc::clone(&front.page),
+                    skip: front.skip,
+                    rows: want,
+                });
+                front.skip += want;
+                front.rows -= want;
+                self.rows -= want;
+                break;
+            }
+            want -= front.rows;
+            self.rows -= front.rows;
+            taken.extend(self.pieces.pop_front());
+        }
+        taken
+    }
+}
+
+/// Receives the pages and hands them to the writers in batches of up to `write_batch`
+/// records. A free writer does not wait for a full batch: once a quarter of one is in hand and
+/// no page is waiting, it goes, and when both writers are free they share it, a page split
+/// between them if need be (the first pages of every load, all of a small one). QuickBooks'
+/// time on the first page (the next refresh starts there), or the resumed one.
 async fn load(
     ctx: &mut CompanyCtx,
-    rx: &mut mpsc::Receiver<Result<FetchedPage, AgentError>>,
+    rx: &mut Pages,
     writers: &mut Writers,
     began: DateTime<Utc>,
     mut cursor: Option<DateTime<FixedOffset>>,
 ) -> Result<Option<DateTime<FixedOffset>>, AgentError> {
-    let mut pending: Vec<FetchedPage> = Vec::new();
-    let mut pending_rows = 0usize;
-    let mut finished = false;
-    while !finished {
-        match rx.recv().await {
+    let full = ctx.cfg.write_batch.max(1);
+    let early = (full / 4).max(1);
+    let mut pending = Pending::default();
+    loop {
+        while pending.rows >= full {
+            ctx.check_shutdown()?;
+            let n = share(&pending, writers.free().await?, early).min(full);
+            writers
+                .write(pending.take(n), Mark { began, cursor }, true)
+                .await?;
+        }
+        let received = if pending.rows < early {
+            rx.recv().await
+        } else if writers.free().await? > 0 {
+            // The fetcher sends a round's pages one after the other: let it finish first.
+            tokio::task::yield_now().await;
+            match rx.try_recv() {
+                Ok(m) => Some(m),
+                Err(TryRecvError::Disconnected) => None,
+                Err(TryRecvError::Empty) => {
+                    ctx.check_shutdown()?;
+                    let n = share(&pending, writers.free().await?, early);
+                    writers
+                        .write(pending.take(n), Mark { began, cursor }, true)
+                        .await?;
+                    continue;
+                }
+            }
+        } else {
+            // Both writers busy: take pages as they come until one is free.
+            tokio::select! {
+                m = rx.recv() => m,
+                freed = writers.until_free() => {
+                    freed?;
+                    continue;
+                }
+            }
+        };
+        match received {
             Some(Ok(page)) => {
                 if cursor.is_none() {
                     cursor = page.time;
                 }
-                pending_rows += page.rows;
                 pending.push(page);
             }
             Some(Err(e)) => return Err(e),
-            None => finished = true,
-        }
-        if pending_rows >= ctx.cfg.write_batch || (finished && !pending.is_empty()) {
-            ctx.check_shutdown()?;
-            let mark = Mark { began, cursor };
-            let batch = std::mem::take(&mut pending);
-            pending_rows = 0;
-            writers.write(&mut ctx.db, batch, mark, !finished).await?;
+            None => break,
         }
     }
+    // The last records, shared by the writers that are free.
+    while pending.rows > 0 {
+        ctx.check_shutdown()?;
+        let n = share(&pending, writers.free().await?, early);
+        let batch = pending.take(n);
+        writers
+            .write(batch, Mark { began, cursor }, pending.rows > 0)
+            .await?;
+    }
     Ok(cursor)
+}
+
+/// How many of the pending records the next batch takes: half when two writers are free and
+/// each half is worth a batch, all of them otherwise.
+fn share(pending: &Pending, free: usize, early: usize) -> usize {
+    if free >= 2 && pending.rows >= 2 * early {
+        pending.rows.div_ceil(2)
+    } else {
+        pending.rows
+    }
 }
 
 #[cfg(test)]
@@ -238,6 +438,48 @@ mod tests {
             q,
             "SELECT * FROM Invoice ORDERBY Id STARTPOSITION 1 MAXRESULTS 1000"
         );
+    }
+
+    fn fetched(rows: usize) -> FetchedPage {
+        FetchedPage {
+            page: crate::qbo::QueryPage::from_body(String::new()),
+            overlaps: false,
+            rows,
+            time: None,
+        }
+    }
+
+    #[test]
+    fn pending_records_are_taken_in_order_splitting_pages() {
+        let mut pending = Pending::default();
+        pending.push(fetched(1000));
+        pending.push(fetched(0));
+        pending.push(fetched(999));
+        assert_eq!((pending.rows, pending.pieces.len()), (1999, 2));
+        let a = pending.take(500);
+        assert_eq!(a.len(), 1);
+        assert_eq!((a[0].skip, a[0].rows), (0, 500));
+        let b = pending.take(1000);
+        assert_eq!(
+            b.iter().map(|p| (p.skip, p.rows)).collect::<Vec<_>>(),
+            [(500, 500), (0, 500)]
+        );
+        assert!(Arc::ptr_eq(&a[0].page, &b[0].page));
+        assert_eq!(pending.rows, 499);
+        let c = pending.take(5000);
+        assert_eq!((c[0].skip, c[0].rows), (500, 499));
+        assert_eq!((pending.rows, pending.pieces.len()), (0, 0));
+        assert!(pending.take(10).is_empty());
+    }
+
+    #[test]
+    fn two_free_writers_share_what_is_pending() {
+        let mut pending = Pending::default();
+        pending.push(fetched(1001));
+        assert_eq!(share(&pending, 2, 500), 501);
+        assert_eq!(share(&pending, 1, 500), 1001);
+        // Halves below a quarter batch are not worth two transactions.
+        assert_eq!(share(&pending, 2, 600), 1001);
     }
 
     #[test]

@@ -85,8 +85,14 @@ pub async fn upsert_with(
             Some(what) => refuse(tx, company, entity_name, o, what, log.flatten()).await?,
         }
     }
-    tx.batch_execute(&format!("TRUNCATE {STAGE_TABLE}, {UPSERTED_TABLE}"))
-        .await?;
+    // Only child lines and result rows read which rows the upsert touched.
+    let counted_only = sql.children.is_empty() && log.is_none();
+    tx.batch_execute(&if counted_only {
+        format!("TRUNCATE {STAGE_TABLE}")
+    } else {
+        format!("TRUNCATE {STAGE_TABLE}, {UPSERTED_TABLE}")
+    })
+    .await?;
     let sink = tx
         .copy_in(&format!("COPY {STAGE_TABLE} (data) FROM STDIN BINARY"))
         .await?;
@@ -99,6 +105,13 @@ pub async fn upsert_with(
             .await?;
     }
     writer.finish().await?;
+    if counted_only {
+        let row = tx.query_one(&sql.counted, &[&company]).await?;
+        return Ok(Upserted {
+            inserted: row.get(0),
+            updated: row.get(1),
+        });
+    }
     tx.execute(&sql.parent, &[&company]).await?;
     for (delete, insert) in &sql.children {
         tx.execute(delete.as_str(), &[]).await?;

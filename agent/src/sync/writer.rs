@@ -1,6 +1,6 @@
-//! Populate batches written two at a time: one on the worker's own connection, one on a second
-//! connection opened for the load. A load is limited by PostgreSQL, and one backend works on
-//! one core, so two let PostgreSQL use two.
+//! Populate batches written by two connections of the load's own, side by side. A load is
+//! limited by PostgreSQL, and one backend works on one core, so two let PostgreSQL use two; the
+//! load hands a batch to whichever connection is free and goes on receiving pages meanwhile.
 //!
 //! Each batch is its own transaction with its progress and its checkpoint, and the
 //! transactions commit in batch order: a checkpoint never covers a batch that is not
@@ -8,16 +8,21 @@
 
 use super::fetch::{self, FetchedPage};
 use super::stage;
-use crate::db;
 use crate::error::AgentError;
 use crate::metrics;
+use crate::sessions::Sessions;
 use crate::tasks;
 use chrono::{DateTime, FixedOffset, Utc};
 use qbsync_catalog::{Entity, EntityKind};
+use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinError, JoinHandle};
 use tokio_postgres::Client;
+
+/// Connections a load writes on at once.
+pub const WRITERS: usize = 2;
 
 /// What a checkpoint keeps besides the last Id: when the load began and QuickBooks' time then.
 #[derive(Debug, Clone, Copy)]
@@ -35,39 +40,74 @@ struct Target {
     task: Option<i64>,
 }
 
+/// Records `skip..skip + rows` of a page's new records (a page may be shared by two batches,
+/// so that both writers start on the first page of a load).
+pub struct Piece {
+    pub page: Arc<FetchedPage>,
+    pub skip: usize,
+    pub rows: usize,
+}
+
+impl Piece {
+    /// The JSON texts of the piece's records.
+    fn objects(&self, entity: &Entity) -> Result<impl Iterator<Item = &str>, AgentError> {
+        let (on_page, _) = self.page.page.objects(entity.name)?;
+        // A page that starts with the last record of the page before: written once.
+        Ok(on_page
+            .into_iter()
+            .skip(usize::from(self.page.overlaps) + self.skip)
+            .take(self.rows)
+            .map(|o| o.get()))
+    }
+}
+
 /// A batch's place in the commit order: it commits after `previous` did, then says so.
 struct Turn {
     previous: Option<oneshot::Receiver<()>>,
     done: oneshot::Sender<()>,
 }
 
-type Spawned = JoinHandle<(Client, Result<i64, AgentError>)>;
+type Written = (Client, Result<i64, AgentError>);
 
 /// The writers of one entity's load.
 pub struct Writers {
     target: Target,
-    database: tokio_postgres::Config,
-    /// The second connection, when it is not writing.
-    spare: Option<Client>,
-    /// The batch being written on the second connection.
-    busy: Option<Spawned>,
+    /// Connections not writing.
+    idle: Vec<Client>,
+    /// Connections still being opened (they open while the first pages are fetched).
+    opening: Vec<JoinHandle<Result<Client, AgentError>>>,
+    /// Batches being written, oldest first.
+    busy: VecDeque<JoinHandle<Written>>,
     /// The commit of the last batch handed out.
     last: Option<oneshot::Receiver<()>>,
     written: i64,
-    /// Time the load waited on writes of its own connection.
+    /// Time the load waited for a writer to be free.
     pub waited: Duration,
 }
 
 impl Writers {
-    /// Writers for one load; `spare` is a second connection kept from an earlier load, if any.
+    /// Writers for one load: `connections` kept from an earlier load of the same turn, and as
+    /// many more as [`WRITERS`] needs, opened now in the background.
     pub fn new(
-        database: tokio_postgres::Config,
-        spare: Option<Client>,
+        sessions: &Arc<Sessions>,
+        mut connections: Vec<Client>,
         entity: &'static Entity,
         company_id: i64,
         company_name: &str,
         task: Option<i64>,
     ) -> Self {
+        while connections.len() < WRITERS {
+            match sessions.take_idle() {
+                Some(c) => connections.push(c),
+                None => break,
+            }
+        }
+        let opening = (connections.len()..WRITERS)
+            .map(|_| {
+                let sessions = Arc::clone(sessions);
+                tokio::spawn(async move { Ok(sessions.open().await?) })
+            })
+            .collect();
         Writers {
             target: Target {
                 entity,
@@ -75,91 +115,111 @@ impl Writers {
                 company_name: company_name.to_owned(),
                 task,
             },
-            database,
-            spare,
-            busy: None,
+            idle: connections,
+            opening,
+            busy: VecDeque::new(),
             last: None,
             written: 0,
             waited: Duration::ZERO,
         }
     }
 
-    /// Writes `pages`: on the second connection if it is free and more batches follow (the load
-    /// goes on meanwhile), else on `db` while the second connection works.
+    /// How many batches handed over now would start at once (or as soon as their connection
+    /// is open).
+    pub async fn free(&mut self) -> Result<usize, AgentError> {
+        while self.busy.front().is_some_and(|h| h.is_finished()) {
+            self.until_free().await?;
+        }
+        Ok(self.idle.len() + self.opening.len())
+    }
+
+    /// Waits until the oldest batch is written and its connection free. Cancel-safe: dropped
+    /// before the batch ends, it leaves the batch where it was.
+    pub async fn until_free(&mut self) -> Result<(), AgentError> {
+        let Some(oldest) = self.busy.front_mut() else {
+            return Ok(());
+        };
+        let joined = oldest.await;
+        self.busy.pop_front();
+        self.settle(joined)
+    }
+
+    fn settle(&mut self, joined: Result<Written, JoinError>) -> Result<(), AgentError> {
+        let (client, result) =
+            joined.map_err(|e| AgentError::Invalid(format!("populate writer stopped: {e}")))?;
+        self.idle.push(client);
+        self.written += result?;
+        Ok(())
+    }
+
+    /// A connection free to write, waiting for one if both are busy.
+    async fn free_connection(&mut self) -> Result<Client, AgentError> {
+        if let Some(c) = self.idle.pop() {
+            return Ok(c);
+        }
+        let began = Instant::now();
+        let client = match self.opening.pop() {
+            Some(opening) => opening
+                .await
+                .map_err(|e| AgentError::Invalid(format!("opening a populate writer: {e}")))??,
+            None => {
+                self.until_free().await?;
+                self.idle
+                    .pop()
+                    .ok_or_else(|| AgentError::Invalid("no populate writer left".into()))?
+            }
+        };
+        self.waited += began.elapsed();
+        Ok(client)
+    }
+
+    /// Hands `pieces` to a free writer (waiting for one if both are busy) and returns; the
+    /// batch commits after the batches handed over before it.
     pub async fn write(
         &mut self,
-        db: &mut Client,
-        pages: Vec<FetchedPage>,
+        pieces: Vec<Piece>,
         mark: Mark,
         more_follow: bool,
     ) -> Result<(), AgentError> {
-        if self.busy.as_ref().is_some_and(|h| h.is_finished()) {
-            self.reap().await?;
-        }
+        let mut client = self.free_connection().await?;
         let (done, next) = oneshot::channel();
         let turn = Turn {
             previous: self.last.replace(next),
             done,
         };
-        if self.busy.is_none() && more_follow {
-            let mut client = match self.spare.take() {
-                Some(c) => c,
-                None => {
-                    let c = db::connect(&self.database).await?;
-                    stage::prepare(&c).await?;
-                    c
-                }
-            };
-            let target = self.target.clone();
-            self.busy = Some(tokio::spawn(async move {
-                let r = write_batch(&mut client, &target, &pages, mark, turn, true).await;
-                (client, r)
-            }));
-            return Ok(());
-        }
-        let began = Instant::now();
-        let result = write_batch(db, &self.target, &pages, mark, turn, more_follow).await;
-        self.waited += began.elapsed();
-        match result {
-            Ok(n) => {
-                self.written += n;
-                Ok(())
-            }
-            // The batch before it may still be running: wait for it so nothing runs on after
-            // the load fails, and report its error first (it caused this one's, if any).
-            Err(e) => match self.reap().await {
-                Err(first) => Err(first),
-                Ok(()) => Err(e),
-            },
-        }
-    }
-
-    /// Waits for the batch on the second connection, if any; its connection is free again.
-    async fn reap(&mut self) -> Result<(), AgentError> {
-        let Some(handle) = self.busy.take() else {
-            return Ok(());
-        };
-        let began = Instant::now();
-        let joined = handle.await;
-        self.waited += began.elapsed();
-        let (client, result) =
-            joined.map_err(|e| AgentError::Invalid(format!("populate writer stopped: {e}")))?;
-        self.spare = Some(client);
-        self.written += result?;
+        let target = self.target.clone();
+        self.busy.push_back(tokio::spawn(async move {
+            let r = write_batch(&mut client, &target, &pieces, mark, turn, more_follow).await;
+            (client, r)
+        }));
         Ok(())
     }
 
-    /// Waits for every batch; the number of records written, and the second connection for
-    /// the next load.
-    pub async fn finish(mut self) -> Result<(i64, Option<Client>), AgentError> {
-        self.reap().await?;
-        Ok((self.written, self.spare))
+    /// Waits for every batch; the number of records written, and the connections for the
+    /// next load of the turn. The first batch to fail is the error.
+    pub async fn finish(mut self) -> Result<(i64, Vec<Client>), AgentError> {
+        let began = Instant::now();
+        while !self.busy.is_empty() {
+            self.until_free().await?;
+        }
+        for opening in std::mem::take(&mut self.opening) {
+            if let Ok(Ok(c)) = opening.await {
+                self.idle.push(c);
+            }
+        }
+        self.waited += began.elapsed();
+        Ok((self.written, self.idle))
     }
 
-    /// Waits for a batch still being written, ignoring how it ends (the load already failed);
-    /// the second connection is closed, as its state is unknown.
-    pub async fn abandon(mut self) {
-        let _ = self.reap().await;
+    /// Waits for the batches still being written, ignoring how they end (the load already
+    /// failed); their connections are closed, as their state is unknown.
+    pub async fn abandon(self) {
+        for batch in self.busy {
+            let _ = batch.await;
+        }
+        for opening in self.opening {
+            opening.abort();
+        }
     }
 }
 
@@ -167,24 +227,18 @@ impl Writers {
 async fn write_batch(
     db: &mut Client,
     target: &Target,
-    pages: &[FetchedPage],
+    pieces: &[Piece],
     mark: Mark,
     turn: Turn,
     more_follow: bool,
 ) -> Result<i64, AgentError> {
     let entity = target.entity;
-    let mut objects: Vec<&str> = Vec::with_capacity(pages.iter().map(|p| p.rows).sum());
-    for p in pages {
-        let (on_page, _) = p.page.objects(entity.name)?;
-        // A page that starts with the last record of the page before: written once.
-        objects.extend(
-            on_page
-                .into_iter()
-                .skip(usize::from(p.overlaps))
-                .map(|o| o.get()),
-        );
+    let mut objects: Vec<&str> = Vec::with_capacity(pieces.iter().map(|p| p.rows).sum());
+    for p in pieces {
+        objects.extend(p.objects(entity)?);
     }
     let n = objects.len() as i64;
+    let started = Instant::now();
     let tx = db.transaction().await?;
     stage::upsert(&tx, target.company_id, entity, &objects, None).await?;
     // The task row is updated only once the batch before has committed: both batches update
@@ -205,10 +259,71 @@ async fn write_batch(
         }
     }
     tx.commit().await?;
+    tracing::debug!(
+        entity = entity.name,
+        rows = n,
+        secs = started.elapsed().as_secs_f64(),
+        "batch committed"
+    );
     if more_follow {
         crate::failpoint::hit("populate.between_pages").await;
     }
     let _ = turn.done.send(());
     metrics::records_synced(&target.company_name, entity.name, metrics::INCOMING, n);
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::qbo::QueryPage;
+    use qbsync_catalog::qbo_entity;
+
+    fn page(ids: &[u64], overlaps: bool) -> Arc<FetchedPage> {
+        let objects: Vec<String> = ids.iter().map(|i| format!(r#"{{"Id":"{i}"}}"#)).collect();
+        Arc::new(FetchedPage {
+            page: QueryPage::from_body(format!(
+                r#"{{"QueryResponse":{{"Customer":[{}]}}}}"#,
+                objects.join(",")
+            )),
+            overlaps,
+            rows: ids.len() - usize::from(overlaps),
+            time: None,
+        })
+    }
+
+    #[test]
+    fn a_piece_is_its_share_of_the_new_records() {
+        let customer = qbo_entity("Customer").unwrap();
+        // Record 3 ends the page before and is repeated first here.
+        let p = page(&[3, 4, 5, 6, 7], true);
+        let ids = |skip, rows| -> Vec<String> {
+            let piece = Piece {
+                page: Arc::clone(&p),
+                skip,
+                rows,
+            };
+            piece
+                .objects(customer)
+                .unwrap()
+                .filter_map(fetch::record_id)
+                .map(|i| i.to_string())
+                .collect()
+        };
+        assert_eq!(ids(0, 4), ["4", "5", "6", "7"]);
+        assert_eq!(ids(0, 2), ["4", "5"]);
+        assert_eq!(ids(2, 2), ["6", "7"]);
+        let first = page(&[1, 2, 3], false);
+        let piece = Piece {
+            page: first,
+            skip: 1,
+            rows: 2,
+        };
+        let got: Vec<u64> = piece
+            .objects(customer)
+            .unwrap()
+            .filter_map(fetch::record_id)
+            .collect();
+        assert_eq!(got, [2, 3]);
+    }
 }

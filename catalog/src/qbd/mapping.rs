@@ -5,7 +5,7 @@
 
 use super::{QbdColumn, QbdEntity};
 use crate::entity::SqlType;
-use crate::mapping::{UpsertSql, STAGE_TABLE, UPSERTED_TABLE};
+use crate::mapping::{UpsertSql, COUNT_UPSERTED, STAGE_TABLE, UPSERTED_TABLE};
 
 /// SQL expression reading `column` out of the jsonb expression `src`, typed.
 fn extract(column: &QbdColumn, src: &str) -> String {
@@ -33,7 +33,7 @@ pub fn qbd_upsert_sql(schema: &str, entity: &QbdEntity) -> UpsertSql {
         .filter(|c| c.name != key)
         .map(|c| format!("{0} = EXCLUDED.{0}", c.name))
         .collect();
-    let parent = format!(
+    let up = format!(
         "WITH up AS (INSERT INTO {t} AS t (company_id, {cols}, data, sync_status, sync_message, synced_at) \
          SELECT DISTINCT ON (s.data->>'{key_path}') $1::bigint, {exprs}, s.data, 'ok', NULL, now() \
          FROM {STAGE_TABLE} s WHERE s.data->>'{key_path}' IS NOT NULL ORDER BY s.data->>'{key_path}' \
@@ -41,8 +41,7 @@ pub fn qbd_upsert_sql(schema: &str, entity: &QbdEntity) -> UpsertSql {
          sync_status = 'ok', sync_message = NULL, synced_at = EXCLUDED.synced_at \
          WHERE t.linked AND (t.sync_status IS NULL OR t.sync_status = 'ok') \
            AND t.edit_sequence IS DISTINCT FROM EXCLUDED.edit_sequence \
-         RETURNING t.local_id, t.{key}, (t.xmax = 0) AS inserted) \
-         INSERT INTO {UPSERTED_TABLE} (local_id, id, inserted) SELECT local_id, {key}, inserted FROM up",
+         RETURNING t.local_id, t.{key}, (t.xmax = 0) AS inserted)",
         cols = cols.join(", "),
         exprs = exprs.join(", "),
         sets = sets.join(", "),
@@ -71,7 +70,13 @@ pub fn qbd_upsert_sql(schema: &str, entity: &QbdEntity) -> UpsertSql {
             (delete, insert)
         })
         .collect();
-    UpsertSql { parent, children }
+    UpsertSql {
+        parent: format!(
+            "{up} INSERT INTO {UPSERTED_TABLE} (local_id, id, inserted) SELECT local_id, {key}, inserted FROM up"
+        ),
+        counted: format!("{up} {COUNT_UPSERTED}"),
+        children,
+    }
 }
 
 /// Writes the `*Ret` QuickBooks answered a push with (`$2`, jsonb: the `*Ret` as qbsync-qbxml's `ret_to_json` gives it) back

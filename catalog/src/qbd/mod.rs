@@ -582,6 +582,7 @@ pub fn qbd_mirror_tables_ddl(schema: &str, entities: &[QbdEntity]) -> String {
                     if e.modify { "update" } else { "none" },
                     e.key_column(),
                 ],
+                has_lines: !e.lines.is_empty(),
             },
         );
         for l in e.lines {

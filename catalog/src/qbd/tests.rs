@@ -120,7 +120,7 @@ fn ddl_is_generated_for_every_table() {
         for l in e.lines {
             assert!(ddl.contains(&format!("CREATE TABLE qbd.{} (", l.table)));
             assert!(ddl.contains(&format!(
-                "{}_local_id bigint NOT NULL REFERENCES qbd.{}(local_id) ON DELETE CASCADE",
+                "FOREIGN KEY ({}_local_id, company_id) REFERENCES qbd.{}(local_id, company_id) ON DELETE CASCADE",
                 e.table, e.table
             )));
         }
@@ -135,7 +135,7 @@ fn ddl_is_generated_for_every_table() {
         "mirror_operation_trigger('qbd:ReceivePayment', 'txn', 'none', 'create', 'update', 'txn_id')"
     ));
     assert!(ddl.contains("    txn_line_id text,\n"));
-    assert!(ddl.contains("CREATE TABLE qbd.receive_payment_applied_to (\n    receive_payment_local_id bigint NOT NULL REFERENCES qbd.receive_payment(local_id) ON DELETE CASCADE,\n    company_id bigint NOT NULL REFERENCES qbsync.company(id) ON DELETE CASCADE,\n    line_num integer NOT NULL,\n    txn_id text,\n"));
+    assert!(ddl.contains("CREATE TABLE qbd.receive_payment_applied_to (\n    receive_payment_local_id bigint NOT NULL,\n    company_id bigint NOT NULL,\n    line_num integer NOT NULL,\n    txn_id text,\n"));
     assert!(ddl.contains("    list_id text,\n    full_name text,\n    edit_sequence text,\n    time_created timestamptz,\n    time_modified timestamptz,\n"));
     assert!(ddl.contains("QuickBooks'' version"));
 }
