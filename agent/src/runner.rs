@@ -34,6 +34,30 @@ struct Shared {
     /// after its current task (or push pass) instead of going on with the next.
     others_waiting: AtomicBool,
     sessions: Arc<Sessions>,
+    /// Each company's token source, kept between turns with its access token, so that a task
+    /// does not begin by reading and opening the stored token again.
+    tokens: std::sync::Mutex<HashMap<i64, Arc<TokenSource>>>,
+}
+
+impl Shared {
+    /// The company's token source: the one of its earlier turns, unless its token URL changed.
+    fn token_source(&self, company: &Company) -> Result<Arc<TokenSource>, AgentError> {
+        let mut sources = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = sources.get(&company.id) {
+            if t.token_url() == company.token_url {
+                return Ok(Arc::clone(t));
+            }
+        }
+        let t = Arc::new(TokenSource::new(
+            self.cfg.database.clone(),
+            company.id,
+            company.token_url.clone(),
+            self.http.clone(),
+            self.cfg.secret_key.clone().ok_or(KeyError::Missing)?,
+        ));
+        sources.insert(company.id, Arc::clone(&t));
+        Ok(t)
+    }
 }
 
 struct Worker {
@@ -161,6 +185,7 @@ pub async fn run(cfg: AgentConfig, shutdown: watch::Receiver<bool>) -> Result<()
             cfg.database.clone(),
             cfg.max_companies.max(1) * (1 + crate::sync::writer::WRITERS),
         )),
+        tokens: std::sync::Mutex::new(HashMap::new()),
     });
     let mut db = db::connect(&cfg.database).await?;
     // Before any work: secrets this agent cannot open must stop it here, not per company.
@@ -471,13 +496,7 @@ async fn work_company(
         return Ok(Turn::Stopped);
     };
     let cfg = &shared.cfg;
-    let tokens = Arc::new(TokenSource::new(
-        cfg.database.clone(),
-        company.id,
-        company.token_url.clone(),
-        shared.http.clone(),
-        cfg.secret_key.clone().ok_or(KeyError::Missing)?,
-    ));
+    let tokens = shared.token_source(&company)?;
     let limits = shared.limits.get(&company.realm_id, cfg.budget());
     let qbo = Arc::new(QboClient::new(
         shared.http.clone(),

@@ -5,6 +5,7 @@
 pub mod agent_process;
 pub mod browser;
 pub mod fault_tally;
+pub mod sampler;
 
 use qbsync_agent::qbwc::{self, qwc::QwcSettings, QbwcService};
 use qbsync_agent::{database_config, runner, AgentConfig};
@@ -306,6 +307,17 @@ impl Env {
             .unwrap_or_else(|e| panic!("{sql}: {e:?}"))
     }
 
+    /// The first column of every row `sql` returns, as text.
+    pub async fn texts(&self, sql: &str) -> Vec<String> {
+        self.db
+            .query(sql, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e:?}"))
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    }
+
     pub async fn exec(&self, sql: &str) {
         self.db
             .batch_execute(sql)
@@ -576,7 +588,11 @@ pub async fn desktop(env: &Env, customers: usize) -> Desktop {
 impl Desktop {
     /// One Web Connector session with the right password, which must end normally.
     pub async fn session(&self) -> SessionReport {
-        let report = self.connector(DESKTOP_PASSWORD).run_session().await;
+        Self::closed(self.connector(DESKTOP_PASSWORD).run_session().await)
+    }
+
+    /// `report`, which must be of a session that ended normally (closed by the agent).
+    pub fn closed(report: SessionReport) -> SessionReport {
         assert!(
             matches!(report.end, SessionEnd::Closed { .. }),
             "{:?} after {:?}; last error {:?}",
@@ -585,6 +601,37 @@ impl Desktop {
             report.last_error()
         );
         report
+    }
+
+    /// Inserts an invoice of "shop" for `customer` with one 'Installation' line per quantity
+    /// (at 55), then flags it `add`; returns its local_id.
+    pub async fn new_invoice(
+        env: &Env,
+        customer: &str,
+        reference: &str,
+        quantities: &[i32],
+    ) -> i64 {
+        let c = Self::company_id(env).await;
+        let local: i64 = env
+            .one(&format!(
+                "INSERT INTO qbd.invoice (company_id, customer_full_name, ref_number, txn_date) \
+                 VALUES ({c}, '{customer}', '{reference}', current_date) RETURNING local_id"
+            ))
+            .await
+            .get(0);
+        for (n, q) in quantities.iter().enumerate() {
+            env.exec(&format!(
+                "INSERT INTO qbd.invoice_line (invoice_local_id, company_id, line_num, item_full_name, quantity, rate) \
+                 VALUES ({local}, {c}, {}, 'Installation', {q}, 55)",
+                n + 1
+            ))
+            .await;
+        }
+        env.exec(&format!(
+            "UPDATE qbd.invoice SET operation = 'add' WHERE local_id = {local}"
+        ))
+        .await;
+        local
     }
 
     /// The id of company "shop".

@@ -12,7 +12,7 @@
 use qbsync_sandbox::{Admin, FailRule, RunningSandbox, SandboxConfig, SeedSize};
 use qbsync_tests::agent_process::{wait_until, AgentOptions, AgentProcess};
 use qbsync_tests::fault_tally::Tally;
-use qbsync_tests::{Env, Options};
+use qbsync_tests::{sampler, Env, Options};
 use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,8 +22,6 @@ use std::time::Duration;
 const AGENT: &str = env!("CARGO_BIN_EXE_qbsync-agent-faulty");
 /// Bound of every wait for the agent.
 const WAIT: Duration = Duration::from_secs(60);
-/// First key of the agent's per-company advisory lock (runner.rs LEASE_KEY, "qbsy").
-const LEASE_KEY: i64 = 0x7162_7379;
 
 fn spawn(env: &Env, opts: AgentOptions) -> AgentProcess {
     AgentProcess::spawn(AGENT, env, opts)
@@ -651,42 +649,26 @@ struct LeaseLog {
     last: Vec<(i64, String)>,
 }
 
-const LEASES_SQL: &str = "SELECT l.objid::int8, a.application_name FROM pg_locks l \
-     JOIN pg_stat_activity a ON a.pid = l.pid \
-     WHERE l.locktype = 'advisory' AND l.granted AND l.classid::int8 = $1 AND l.objsubid = 2 \
-       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())";
-
 /// Samples the leases every 20 ms on its own session until `stop` is set.
 fn watch_leases(env: &Env, stop: Arc<AtomicBool>) -> Arc<Mutex<LeaseLog>> {
     let log = Arc::new(Mutex::new(LeaseLog::default()));
-    let (cfg, out) = (env.database_config(), log.clone());
-    tokio::spawn(async move {
-        let (db, conn) = cfg
-            .connect(tokio_postgres::NoTls)
-            .await
-            .expect("sampler session");
-        tokio::spawn(conn);
-        while !stop.load(Ordering::SeqCst) {
-            if let Ok(rows) = db.query(LEASES_SQL, &[&LEASE_KEY]).await {
-                let sample: Vec<(i64, String)> =
-                    rows.iter().map(|r| (r.get(0), r.get(1))).collect();
-                let mut log = out.lock().unwrap();
-                log.samples += 1;
-                let mut seen = BTreeSet::new();
-                for (company, agent) in &sample {
-                    if !seen.insert(*company) {
-                        log.overlaps
-                            .push(format!("company {company} in {sample:?}"));
-                    }
-                    log.holders
-                        .entry(*company)
-                        .or_default()
-                        .insert(agent.clone());
-                }
-                log.last = sample;
+    let out = log.clone();
+    sampler::sample(env, vec![sampler::leases_sql()], stop, move |rows| {
+        let sample = sampler::pairs(&rows[0]);
+        let mut log = out.lock().unwrap();
+        log.samples += 1;
+        let mut seen = BTreeSet::new();
+        for (company, agent) in &sample {
+            if !seen.insert(*company) {
+                log.overlaps
+                    .push(format!("company {company} in {sample:?}"));
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            log.holders
+                .entry(*company)
+                .or_default()
+                .insert(agent.clone());
         }
+        log.last = sample;
     });
     log
 }
@@ -762,14 +744,7 @@ async fn two_agents_never_work_one_company_together_and_a_killed_ones_companies_
     }
     let deadline = std::time::Instant::now() + WAIT;
     let held: Vec<(i64, String)> = loop {
-        let held: Vec<(i64, String)> = env
-            .db
-            .query(LEASES_SQL, &[&LEASE_KEY])
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect();
+        let held = sampler::pairs(&env.db.query(&sampler::leases_sql(), &[]).await.unwrap());
         if !held.is_empty() {
             break held;
         }

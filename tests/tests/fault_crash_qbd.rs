@@ -85,15 +85,7 @@ impl Shop {
 
     /// A session that must end normally.
     async fn clean_session(&self) -> SessionReport {
-        let report = self.session(self.company()).await.expect("session task");
-        assert!(
-            matches!(report.end, SessionEnd::Closed { .. }),
-            "{:?} after {:?}; last error {:?}",
-            report.end,
-            report.operations(),
-            report.last_error()
-        );
-        report
+        Desktop::closed(self.session(self.company()).await.expect("session task"))
     }
 
     /// A session during which the agent stops at `failpoint` and is killed: the session fails.

@@ -52,17 +52,7 @@ async fn activity_results_and_retention() {
     assert_eq!(r.get::<_, String>(2), "linked");
     env.exec(&format!("SELECT qbsync.qb_unlink('qbo.customer', {local})"))
         .await;
-    let status: Vec<String> = env
-        .db
-        .query(
-            &format!("SELECT DISTINCT link_status FROM qbsync.sync_results WHERE local_key = {local} AND entity_type = 'Customer'"),
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let status: Vec<String> = env.texts(&format!("SELECT DISTINCT link_status FROM qbsync.sync_results WHERE local_key = {local} AND entity_type = 'Customer'")).await;
     assert_eq!(status, ["unlinked"]);
 
     // Retention: only what is older than the window goes; running and queued tasks stay. (The

@@ -75,30 +75,6 @@ async fn mirror_matches_quickbooks(env: &Env, d: &Desktop) -> usize {
     rows.len()
 }
 
-/// Inserts an invoice for `customer` with two Installation lines, to be added.
-async fn new_invoice(env: &Env, customer: &str, reference: &str) -> i64 {
-    let c = Desktop::company_id(env).await;
-    let local: i64 = env
-        .one(&format!(
-            "INSERT INTO qbd.invoice (company_id, customer_full_name, ref_number, txn_date) \
-             VALUES ({c}, '{customer}', '{reference}', current_date) RETURNING local_id"
-        ))
-        .await
-        .get(0);
-    for n in 1..=2 {
-        env.exec(&format!(
-            "INSERT INTO qbd.invoice_line (invoice_local_id, company_id, line_num, item_full_name, quantity, rate) \
-             VALUES ({local}, {c}, {n}, 'Installation', 1, 55)"
-        ))
-        .await;
-    }
-    env.exec(&format!(
-        "UPDATE qbd.invoice SET operation = 'add' WHERE local_id = {local}"
-    ))
-    .await;
-    local
-}
-
 /// QuickBooks' customers with this name.
 fn customers_named(d: &Desktop, name: &str) -> Vec<String> {
     let admin = d.company.admin();
@@ -293,7 +269,8 @@ async fn a_push_whose_answer_is_not_utf8_is_recovered_and_each_add_lands_once() 
         let name = format!("Garbled Answer Customer {n}");
         rows.push((Desktop::new_customer(&env, &name).await, name));
     }
-    let invoice = new_invoice(&env, "Garbled Answer Customer 1", "QBS-8001").await;
+    let invoice =
+        Desktop::new_invoice(&env, "Garbled Answer Customer 1", "QBS-8001", &[1, 1]).await;
 
     // QuickBooks applies the message set; its answer reaches the agent unreadable.
     admin.garble_next_responses(1);

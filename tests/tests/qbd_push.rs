@@ -6,32 +6,6 @@ use qbsync_qbxml::Element;
 use qbsync_sandbox::qbwc::SessionEnd;
 use qbsync_tests::{desktop, Desktop, Env, DESKTOP_PASSWORD};
 
-/// Inserts an invoice for `customer` with Installation lines of `quantities`, to be added;
-/// returns its local_id.
-async fn new_invoice(env: &Env, customer: &str, reference: &str, quantities: &[i32]) -> i64 {
-    let c = Desktop::company_id(env).await;
-    let local: i64 = env
-        .one(&format!(
-            "INSERT INTO qbd.invoice (company_id, customer_full_name, ref_number, txn_date) \
-             VALUES ({c}, '{customer}', '{reference}', current_date) RETURNING local_id"
-        ))
-        .await
-        .get(0);
-    for (n, q) in quantities.iter().enumerate() {
-        env.exec(&format!(
-            "INSERT INTO qbd.invoice_line (invoice_local_id, company_id, line_num, item_full_name, quantity, rate) \
-             VALUES ({local}, {c}, {}, 'Installation', {q}, 55)",
-            n + 1
-        ))
-        .await;
-    }
-    env.exec(&format!(
-        "UPDATE qbd.invoice SET operation = 'add' WHERE local_id = {local}"
-    ))
-    .await;
-    local
-}
-
 /// (sync_status, sync_message, operation, key) of a row.
 async fn state(
     env: &Env,
@@ -81,7 +55,7 @@ async fn adds_and_updates_write_back_ids_and_edit_sequences() {
     let d = desktop(&env, 5).await;
     let admin = d.company.admin();
     let customer = Desktop::new_customer(&env, "Acme Hardware").await;
-    let invoice = new_invoice(&env, "Acme Hardware", "QBS-1001", &[2, 3]).await;
+    let invoice = Desktop::new_invoice(&env, "Acme Hardware", "QBS-1001", &[2, 3]).await;
 
     let report = d.session().await;
     // One message set: the customer before the invoice that refers to it, with recovery ID.
@@ -247,8 +221,8 @@ async fn refusals_are_row_errors_and_do_not_stop_the_batch() {
     let taken = existing_customer(&d);
     let duplicate = Desktop::new_customer(&env, &taken).await;
     let good = Desktop::new_customer(&env, "Brand New Customer").await;
-    let bad_ref = new_invoice(&env, "Nobody Such", "QBS-2001", &[1]).await;
-    let good_invoice = new_invoice(&env, "Brand New Customer", "QBS-2002", &[1]).await;
+    let bad_ref = Desktop::new_invoice(&env, "Nobody Such", "QBS-2001", &[1]).await;
+    let good_invoice = Desktop::new_invoice(&env, "Brand New Customer", "QBS-2002", &[1]).await;
     let before = d.company.admin().count("Customer").unwrap();
 
     let report = d.session().await;
@@ -308,8 +282,8 @@ async fn void_and_delete_follow_operation_result() {
     let d = desktop(&env, 5).await;
     let admin = d.company.admin();
     let customer = existing_customer(&d);
-    let voided = new_invoice(&env, &customer, "QBS-3001", &[4]).await;
-    let deleted = new_invoice(&env, &customer, "QBS-3002", &[1]).await;
+    let voided = Desktop::new_invoice(&env, &customer, "QBS-3001", &[4]).await;
+    let deleted = Desktop::new_invoice(&env, &customer, "QBS-3002", &[1]).await;
     d.session().await;
     let voided_id = state(&env, "invoice", voided).await.3.expect("added");
     let deleted_id = state(&env, "invoice", deleted).await.3.expect("added");
@@ -428,7 +402,7 @@ async fn a_lost_response_is_recovered_and_applied_exactly_once() {
     let customers = admin.count("Customer").unwrap();
     let invoices = admin.count("Invoice").unwrap();
     let customer = Desktop::new_customer(&env, "Lost Answer Customer").await;
-    let invoice = new_invoice(&env, "Lost Answer Customer", "QBS-4001", &[1, 1]).await;
+    let invoice = Desktop::new_invoice(&env, "Lost Answer Customer", "QBS-4001", &[1, 1]).await;
 
     // QuickBooks applies the message set; its answer never reaches the agent.
     let wc = d.connector(DESKTOP_PASSWORD);

@@ -376,17 +376,7 @@ async fn desktop_reports_land_in_the_report_tables() {
         ))
         .await
         .get(0);
-    let dump: Vec<String> = env
-        .db
-        .query(
-            &format!("SELECT row_type || ' ' || array_to_string(section_path, '>') || ' | ' || coalesce(label, '') || ' | ' || coalesce(section_group, '') FROM qbsync.report_row WHERE run_id = (SELECT id FROM qbsync.report_run WHERE task_id = {pl}) ORDER BY row_no"),
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let dump: Vec<String> = env.texts(&format!("SELECT row_type || ' ' || array_to_string(section_path, '>') || ' | ' || coalesce(label, '') || ' | ' || coalesce(section_group, '') FROM qbsync.report_row WHERE run_id = (SELECT id FROM qbsync.report_run WHERE task_id = {pl}) ORDER BY row_no")).await;
     assert!(sections >= 2, "income and expense sections: {dump:#?}");
     // Desktop runs appear beside Online ones.
     let listed: i64 = env

@@ -42,16 +42,8 @@ async fn summary(env: &Env, run_id: i64, group: &str, col_key: &str) -> f64 {
 async fn every_report_lands_in_tables() {
     let env = Env::start().await;
     let names: Vec<String> = env
-        .db
-        .query(
-            "SELECT name FROM qbsync.report_kind WHERE company_kind = 'qbo' ORDER BY name",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+        .texts("SELECT name FROM qbsync.report_kind WHERE company_kind = 'qbo' ORDER BY name")
+        .await;
     assert!(names.len() >= 25, "{names:?}");
     for name in &names {
         let params = if name == "AccountList" {
@@ -217,18 +209,8 @@ async fn statements_balance_and_periods_become_columns() {
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
-    let expected: Vec<String> = env
-        .db
-        .query(
-            "SELECT to_char(m, 'Mon YYYY') FROM generate_series(date_trunc('month', current_date) - interval '2 months', \
-             date_trunc('month', current_date), interval '1 month') m",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let expected: Vec<String> = env.texts("SELECT to_char(m, 'Mon YYYY') FROM generate_series(date_trunc('month', current_date) - interval '2 months', \
+             date_trunc('month', current_date), interval '1 month') m").await;
     let titles: Vec<&str> = cols.iter().map(|c| c.0.as_str()).collect();
     assert_eq!(titles.len(), 5, "{titles:?}");
     assert_eq!(

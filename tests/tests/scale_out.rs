@@ -7,7 +7,7 @@
 
 use qbsync_sandbox::{RunningSandbox, SandboxConfig};
 use qbsync_tests::agent_process::{wait_until, AgentOptions, AgentProcess};
-use qbsync_tests::{Env, Options};
+use qbsync_tests::{sampler, Env, Options};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -16,8 +16,6 @@ use std::time::Duration;
 const AGENT: &str = env!("CARGO_BIN_EXE_qbsync-agent-faulty");
 /// Bound of every wait for the agents.
 const WAIT: Duration = Duration::from_secs(120);
-/// First key of the agent's per-company advisory lock (runner.rs LEASE_KEY, "qbsy").
-const LEASE_KEY: i64 = 0x7162_7379;
 /// Each QuickBooks answer takes this long: a populate of the small sample company (one page
 /// per table) then lasts a couple of seconds.
 const LATENCY_MS: u64 = 40;
@@ -68,11 +66,6 @@ struct Busiest {
 
 const RUNNING_SQL: &str = "SELECT company_id, locked_by FROM qbsync.task WHERE status = 'running'";
 
-const LEASES_SQL: &str = "SELECT l.objid::int8, a.application_name FROM pg_locks l \
-     JOIN pg_stat_activity a ON a.pid = l.pid \
-     WHERE l.locktype = 'advisory' AND l.granted AND l.classid::int8 = $1 AND l.objsubid = 2 \
-       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())";
-
 /// Per key, how many distinct companies; companies seen twice go to `overlaps`.
 fn count_by(rows: &[(i64, String)], overlaps: &mut Vec<String>) -> BTreeMap<String, i64> {
     let mut seen = BTreeSet::new();
@@ -93,45 +86,23 @@ fn keep_max(max: &mut BTreeMap<String, i64>, now: BTreeMap<String, i64>) {
     }
 }
 
-async fn sample(db: &tokio_postgres::Client, b: &mut Busiest) -> Result<(), tokio_postgres::Error> {
-    let pairs = |rows: Vec<tokio_postgres::Row>| -> Vec<(i64, String)> {
-        rows.iter()
-            .map(|r| (r.get(0), r.get::<_, Option<String>>(1).unwrap_or_default()))
-            .collect()
-    };
-    let running = pairs(db.query(RUNNING_SQL, &[]).await?);
-    let leases = pairs(db.query(LEASES_SQL, &[&LEASE_KEY]).await?);
-    b.samples += 1;
-    b.running = b.running.max(running.len() as i64);
-    let by_agent = count_by(&running, &mut b.overlaps);
-    keep_max(&mut b.running_by_agent, by_agent);
-    let by_agent = count_by(&leases, &mut b.overlaps);
-    keep_max(&mut b.leases_by_agent, by_agent);
-    Ok(())
-}
-
 /// Samples running tasks and leases every 20 ms on its own session until `stop` is set.
 fn watch(env: &Env, stop: Arc<AtomicBool>) -> Arc<Mutex<Busiest>> {
     let busiest = Arc::new(Mutex::new(Busiest::default()));
-    let (cfg, out) = (env.database_config(), busiest.clone());
-    tokio::spawn(async move {
-        let (db, conn) = cfg
-            .connect(tokio_postgres::NoTls)
-            .await
-            .expect("sampler session");
-        tokio::spawn(conn);
-        while !stop.load(Ordering::SeqCst) {
-            let mut b = Busiest::default();
-            if sample(&db, &mut b).await.is_ok() {
-                let mut all = out.lock().unwrap();
-                all.samples += b.samples;
-                all.running = all.running.max(b.running);
-                keep_max(&mut all.running_by_agent, b.running_by_agent);
-                keep_max(&mut all.leases_by_agent, b.leases_by_agent);
-                all.overlaps.extend(b.overlaps);
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+    let out = busiest.clone();
+    let queries = vec![RUNNING_SQL.to_string(), sampler::leases_sql()];
+    sampler::sample(env, queries, stop, move |rows| {
+        let running = sampler::pairs(&rows[0]);
+        let leases = sampler::pairs(&rows[1]);
+        let mut b = out.lock().unwrap();
+        b.samples += 1;
+        b.running = b.running.max(running.len() as i64);
+        let mut overlaps = Vec::new();
+        let by_agent = count_by(&running, &mut overlaps);
+        keep_max(&mut b.running_by_agent, by_agent);
+        let by_agent = count_by(&leases, &mut overlaps);
+        keep_max(&mut b.leases_by_agent, by_agent);
+        b.overlaps.extend(overlaps);
     });
     busiest
 }
@@ -217,16 +188,8 @@ async fn two_capped_agents_share_the_companies_and_never_work_one_together() {
     }
     // Each task row names the agent that ran it.
     let by: Vec<String> = env
-        .db
-        .query(
-            "SELECT DISTINCT locked_by FROM qbsync.task WHERE kind = 'populate' ORDER BY 1",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+        .texts("SELECT DISTINCT locked_by FROM qbsync.task WHERE kind = 'populate' ORDER BY 1")
+        .await;
     let mut both = vec![a.agent_id(), b.agent_id()];
     both.sort();
     assert_eq!(by, both, "both agents ran populates");

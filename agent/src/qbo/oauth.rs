@@ -137,6 +137,11 @@ impl TokenSource {
         }
     }
 
+    /// The token endpoint this source refreshes at.
+    pub fn token_url(&self) -> &str {
+        &self.token_url
+    }
+
     /// A valid access token, refreshing it first when it is missing or about to expire.
     pub async fn access_token(&self) -> Result<String, QboError> {
         let mut cache = self.cache.lock().await;

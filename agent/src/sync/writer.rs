@@ -240,6 +240,12 @@ async fn write_batch(
     let n = objects.len() as i64;
     let started = Instant::now();
     let tx = db.transaction().await?;
+    // A batch's commit need not wait for the disk: if PostgreSQL itself crashes before the WAL
+    // reaches it, the batch is lost together with its checkpoint, and the task, run again,
+    // fetches those records anew. The load's last commit (its bookkeeping) is synchronous and
+    // flushes every batch before it.
+    tx.batch_execute("SET LOCAL synchronous_commit = off")
+        .await?;
     stage::upsert(&tx, target.company_id, entity, &objects, None).await?;
     // The task row is updated only once the batch before has committed: both batches update
     // it, and the later one holding its lock while waiting for the earlier would deadlock.
