@@ -36,6 +36,17 @@ pub struct FetchedPage {
     pub time: Option<DateTime<FixedOffset>>,
 }
 
+/// What the fetcher sends: the pages in Id order, then `End` once the last one was sent. A
+/// channel that closes without `End` means the fetcher stopped short, and the load is not
+/// complete (its end would remove rows QuickBooks still has).
+pub enum Fetched {
+    Page(FetchedPage),
+    End,
+}
+
+/// The fetcher's side of a load's channel.
+pub type PageSender = mpsc::Sender<Result<Fetched, AgentError>>;
+
 /// What to fetch and how.
 #[derive(Debug, Clone, Copy)]
 pub struct FetchPlan {
@@ -47,12 +58,12 @@ pub struct FetchPlan {
     pub width: usize,
 }
 
-/// Sends the entity's pages to `tx` in Id order until the last one, an error (sent too) or
-/// shutdown. True when the last page was sent.
+/// Sends the entity's pages to `tx` in Id order, then [`Fetched::End`], unless an error (sent
+/// too) or shutdown stops it first. True when the last page and the end were sent.
 pub async fn fetch_pages(
     qbo: Arc<QboClient>,
     plan: FetchPlan,
-    tx: mpsc::Sender<Result<FetchedPage, AgentError>>,
+    tx: PageSender,
     mut shutdown: watch::Receiver<bool>,
 ) -> bool {
     let result = tokio::select! {
@@ -60,7 +71,8 @@ pub async fn fetch_pages(
         _ = shutdown.changed() => Ok(false),
     };
     match result {
-        Ok(complete) => complete,
+        Ok(true) => tx.send(Ok(Fetched::End)).await.is_ok(),
+        Ok(false) => false,
         Err(e) => {
             let _ = tx.send(Err(e)).await;
             false
@@ -72,7 +84,7 @@ pub async fn fetch_pages(
 async fn fetch_all(
     qbo: &Arc<QboClient>,
     plan: FetchPlan,
-    tx: &mpsc::Sender<Result<FetchedPage, AgentError>>,
+    tx: &PageSender,
 ) -> Result<bool, AgentError> {
     let paging = Paging::new(plan.page_size);
     let width = plan.width.max(1);
@@ -125,7 +137,7 @@ async fn fetch_all(
                 rows,
                 time,
             };
-            if tx.send(Ok(fetched)).await.is_err() {
+            if tx.send(Ok(Fetched::Page(fetched))).await.is_err() {
                 // The load stopped reading.
                 return Ok(false);
             }

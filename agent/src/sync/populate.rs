@@ -7,7 +7,7 @@
 //! began) with the rows, so a task re-run after a crash goes on after that Id instead of loading
 //! the entity again: no row read twice, `rows_done` exact.
 
-use super::fetch::{self, FetchPlan, FetchedPage};
+use super::fetch::{self, FetchPlan, Fetched, FetchedPage};
 use super::writer::{Mark, Piece, Writers};
 use super::{stage, CompanyCtx};
 use crate::error::AgentError;
@@ -81,7 +81,7 @@ async fn resume_point(
 }
 
 /// Pages of one entity on their way: the fetcher sends them here.
-type Pages = mpsc::Receiver<Result<FetchedPage, AgentError>>;
+type Pages = mpsc::Receiver<Result<Fetched, AgentError>>;
 
 /// How far the fetcher runs ahead of the writers, in pages: a whole write batch and a round in
 /// flight, so that fetching goes on while the writers write.
@@ -232,7 +232,7 @@ async fn load_entity(
         &ctx.company.name,
         task,
     );
-    let loaded = load(ctx, rx, &mut writers, db_start, cursor).await;
+    let loaded = load(ctx, entity, rx, &mut writers, db_start, cursor).await;
     let waited = writers.waited;
     let (total, cursor) = match loaded {
         Ok(cursor) => {
@@ -338,6 +338,7 @@ impl Pending {
 /// time on the first page (the next refresh starts there), or the resumed one.
 async fn load(
     ctx: &mut CompanyCtx,
+    entity: &Entity,
     rx: &mut Pages,
     writers: &mut Writers,
     began: DateTime<Utc>,
@@ -382,14 +383,21 @@ async fn load(
             }
         };
         match received {
-            Some(Ok(page)) => {
+            Some(Ok(Fetched::Page(page))) => {
                 if cursor.is_none() {
                     cursor = page.time;
                 }
                 pending.push(page);
             }
+            Some(Ok(Fetched::End)) => break,
             Some(Err(e)) => return Err(e),
-            None => break,
+            None => {
+                ctx.check_shutdown()?;
+                return Err(AgentError::Invalid(format!(
+                    "{}: the page fetcher stopped before the last page; the load is not complete",
+                    entity.name
+                )));
+            }
         }
     }
     // The last records, shared by the writers that are free.
