@@ -105,7 +105,16 @@ impl Writers {
         let opening = (connections.len()..WRITERS)
             .map(|_| {
                 let sessions = Arc::clone(sessions);
-                tokio::spawn(async move { Ok(sessions.open().await?) })
+                tokio::spawn(async move {
+                    let c = sessions.open().await?;
+                    // Planning the upsert loads the table's catalogue entries into the new
+                    // backend while the first page is on its way, not during the first batch.
+                    c.prepare(
+                        &qbsync_catalog::upsert_sql(qbsync_catalog::QBO_SCHEMA, entity).counted,
+                    )
+                    .await?;
+                    Ok(c)
+                })
             })
             .collect();
         Writers {
