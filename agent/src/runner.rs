@@ -193,6 +193,8 @@ pub async fn run(cfg: AgentConfig, shutdown: watch::Receiver<bool>) -> Result<()
     keys::check_registered(&db, key).await?;
     info!(key = %key.public_key().fingerprint(), "agent key matches the registered one");
     info!(database = %crate::config::describe(&cfg.database), agent = %cfg.agent_id, max_companies = cfg.max_companies, "agent started");
+    // Enough for one company's turn, populate writers included.
+    shared.sessions.warm(1 + crate::sync::writer::WRITERS);
     let (wake_tx, mut wake_rx) = mpsc::channel::<Wake>(1024);
     let listener = tokio::spawn(listener::listen(
         cfg.database.clone(),

@@ -4,8 +4,9 @@
 
 use crate::db;
 use crate::sync::stage;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use tokio_postgres::Client;
+use tracing::debug;
 
 pub struct Sessions {
     database: tokio_postgres::Config,
@@ -47,6 +48,21 @@ impl Sessions {
         let c = db::connect(&self.database).await?;
         stage::prepare(&c).await?;
         Ok(c)
+    }
+
+    /// Opens `n` sessions in the background and keeps them idle, so that the agent's first
+    /// task (a company's populate, say: a worker session and its writers) starts on open ones
+    /// as later tasks do. A session that cannot be opened now is opened when a task needs it.
+    pub fn warm(self: &Arc<Self>, n: usize) {
+        for _ in 0..n.min(self.cap) {
+            let sessions = Arc::clone(self);
+            tokio::spawn(async move {
+                match sessions.open().await {
+                    Ok(c) => sessions.give_back([c]),
+                    Err(e) => debug!(error = %e, "could not open a session ahead of the work"),
+                }
+            });
+        }
     }
 
     /// Keeps `sessions` for later turns (up to the cap). Only sessions outside any transaction

@@ -1026,6 +1026,78 @@ async fn a_task_left_running_by_a_dead_agent_is_queued_again_and_finished() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_of_several_pages_asks_the_count_with_the_pages_after_the_first() {
+    let env = Env::with(Options {
+        sandbox: SandboxConfig {
+            seed: SeedSize {
+                customers: 2500,
+                ..SeedSize::small()
+            },
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    let route = |name: &str| {
+        env.qb()
+            .stats()
+            .requests_by_route
+            .get(name)
+            .copied()
+            .unwrap_or(0)
+    };
+    let (queries, batches) = (route("GET /query"), route("POST /batch"));
+    let (_, status) = env
+        .run_task("SELECT qbsync.qb_populate('acme', '{customer}')")
+        .await;
+    assert_eq!(status, "done");
+    assert_eq!(
+        count(env.one("SELECT count(DISTINCT id) FROM qbo.customer").await) as usize,
+        env.qb().count("Customer")
+    );
+    // The first page alone (1,000 of them), then one batch call with the next pages and the
+    // count of what is left after the first page: not a count of its own before them.
+    assert_eq!(
+        (
+            route("GET /query") - queries,
+            route("POST /batch") - batches
+        ),
+        (1, 1),
+        "requests of a 2,500-customer load"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_load_starts_on_sessions_the_agent_opened_ahead() {
+    let env = Env::start().await;
+    let sessions = || async {
+        env.one(
+            "SELECT coalesce(array_agg(pid ORDER BY pid), '{}') FROM pg_stat_activity \
+             WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
+        )
+        .await
+        .get::<_, Vec<i32>>(0)
+    };
+    // The agent's own connection and its listener, a worker session and two populate writers.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut before = sessions().await;
+    while before.len() < 5 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the agent opened no sessions ahead of its first load: {before:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        before = sessions().await;
+    }
+    env.populate().await;
+    let after = sessions().await;
+    assert!(
+        after.iter().all(|p| before.contains(p)),
+        "the first populate opened no session of its own: {before:?}, then {after:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_later_task_works_on_the_sessions_of_the_one_before() {
     let env = Env::start().await;
     env.populate().await;

@@ -4,6 +4,7 @@
 use super::fault::{parse_fault, QboError};
 use super::limits::{RealmLimits, Slot};
 use super::oauth::TokenSource;
+pub use super::page::QueryPage;
 use crate::metrics;
 use backon::{ExponentialBuilder, Retryable};
 use chrono::{DateTime, FixedOffset};
@@ -66,72 +67,6 @@ pub struct QboClient {
     max_retries: usize,
 }
 
-/// One page of a `/query` answer, kept as text; objects are borrowed out of it unparsed.
-pub struct QueryPage {
-    body: String,
-}
-
-#[derive(Deserialize)]
-struct QueryEnvelope<'a> {
-    #[serde(rename = "QueryResponse", borrow)]
-    response: HashMap<&'a str, &'a RawValue>,
-    #[serde(default)]
-    time: Option<String>,
-}
-
-/// A `count(*)` query's answer: `{"QueryResponse":{"totalCount":n}}`.
-#[derive(Deserialize)]
-struct CountEnvelope {
-    #[serde(rename = "QueryResponse")]
-    response: CountResponse,
-}
-
-#[derive(Deserialize)]
-struct CountResponse {
-    #[serde(rename = "totalCount")]
-    total_count: Option<u64>,
-}
-
-impl QueryPage {
-    /// A page from its answer text (for tests elsewhere in the crate).
-    #[cfg(test)]
-    pub fn from_body(body: String) -> Self {
-        QueryPage { body }
-    }
-
-    /// `totalCount` of a `SELECT COUNT(*)` answer.
-    pub fn total_count(&self) -> Option<u64> {
-        serde_json::from_str::<CountEnvelope>(&self.body)
-            .ok()?
-            .response
-            .total_count
-    }
-
-    /// The raw objects of `entity` on this page and the server time of the answer.
-    pub fn objects<'a>(
-        &'a self,
-        entity: &str,
-    ) -> Result<(Vec<&'a RawValue>, Option<DateTime<FixedOffset>>), QboError> {
-        let env: QueryEnvelope<'a> = serde_json::from_str(&self.body)
-            .map_err(|e| QboError::Decode(format!("query response: {e}")))?;
-        let objects = match env
-            .response
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(entity))
-        {
-            Some((_, raw)) => serde_json::from_str::<Vec<&'a RawValue>>(raw.get())
-                .map_err(|e| QboError::Decode(format!("query response {entity}: {e}")))?,
-            None => Vec::new(),
-        };
-        Ok((
-            objects,
-            env.time
-                .as_deref()
-                .and_then(|t| DateTime::parse_from_rfc3339(t).ok()),
-        ))
-    }
-}
-
 /// The entity object in a single-entity answer (`{"Customer":{...},"time":...}`).
 pub fn entity_object(mut v: Value) -> Result<Value, QboError> {
     if let Value::Object(map) = &mut v {
@@ -179,7 +114,7 @@ pub(super) fn answer_text(
 
 /// A `/query` answer's text as a page (read lazily by [`QueryPage::objects`]).
 pub(super) fn read_query(body: String) -> QueryPage {
-    QueryPage { body }
+    QueryPage::new(body)
 }
 
 /// The objects of `entity` on `page`, decoded (lookups; populate keeps them raw).

@@ -6,6 +6,7 @@ mod fault;
 pub mod fuzzing;
 mod limits;
 mod oauth;
+mod page;
 
 pub use client::{QboClient, QueryPage, QueryPages, BATCH_MAX_ITEMS};
 pub use fault::{parse_fault, parse_fault_body, parse_fault_value, FaultError, QboError};

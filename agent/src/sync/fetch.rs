@@ -2,7 +2,10 @@
 //!
 //! The first page is asked alone, since most entities fit on it. If it is full, one count of
 //! the records after it says how many pages are left, so no request is spent on a page past
-//! the end. The rest comes in rounds of up to `width` pages asked together: one `/batch` call
+//! the end. When the budget has a batch token free, that count goes in the same `/batch` call
+//! as the next round's pages, asked before the count is known (a page past the end costs no
+//! request inside a batch call), so the writers get the next records one round trip sooner.
+//! The rest comes in rounds of up to `width` pages asked together: one `/batch` call
 //! when the realm's budget has a batch token free, single queries in flight side by side
 //! otherwise, so neither the request bucket nor the batch bucket idles while there is work.
 //! Each round starts after the last Id of the round before (`Id > last`), so QuickBooks never
@@ -16,9 +19,10 @@
 
 use super::populate::page_query;
 use crate::error::AgentError;
-use crate::qbo::{QboClient, QboError, QueryPage, QueryPages, BATCH_MAX_ITEMS};
+use crate::qbo::{QboClient, QboError, QueryPage, QueryPages, Slot, BATCH_MAX_ITEMS};
 use chrono::{DateTime, FixedOffset};
 use qbsync_catalog::{Entity, EntityKind};
+use std::ops::Range;
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
@@ -27,6 +31,9 @@ use tracing::{debug, instrument};
 /// One page, read once for what the load needs besides the objects.
 pub struct FetchedPage {
     pub page: QueryPage,
+    /// Where the page's records lie in its text, all of them (the repeated one too): read
+    /// once here, taken out by the writers without reading the page again.
+    pub spans: Vec<Range<usize>>,
     /// Whether the first record repeats the last of the page before (see the module doc):
     /// the writer leaves it out.
     pub overlaps: bool,
@@ -92,30 +99,48 @@ async fn fetch_all(
     // Records still to read after `anchor`; unknown until the first page turns out full, and
     // again after a round was cut.
     let mut left: Option<usize> = None;
+    let mut first = true;
     loop {
-        let n = match left {
-            None => 1,
-            Some(0) => return Ok(true),
-            Some(l) => paging.pages_for(l).min(width),
+        let queries = |n: usize, anchor: Option<u64>| -> Vec<String> {
+            (0..n)
+                .map(|i| {
+                    let (start, max) = paging.page(i);
+                    page_query(plan.entity, anchor, start as u64, max as u32)
+                })
+                .collect()
         };
-        let queries: Vec<String> = (0..n)
-            .map(|i| {
-                let (start, max) = paging.page(i);
-                page_query(plan.entity, anchor, start as u64, max as u32)
-            })
-            .collect();
-        let round = fetch_round(qbo, queries).await?;
+        // The count of the records after `anchor`, when this round asked it.
+        let mut counted = None;
+        let round = match left {
+            Some(0) => return Ok(true),
+            Some(l) => fetch_round(qbo, queries(paging.pages_for(l).min(width), anchor)).await?,
+            None if first => fetch_round(qbo, queries(1, anchor)).await?,
+            None => {
+                let slot = qbo.slot().await;
+                if !slot.is_batch() {
+                    left = Some(records_after(qbo, plan, anchor, slot).await?);
+                    debug!(after = anchor, records_left = left, "counted");
+                    continue;
+                }
+                let n = width.min(BATCH_MAX_ITEMS - 1);
+                let (pages, count) =
+                    counted_round(qbo, plan, anchor, queries(n, anchor), slot).await?;
+                counted = Some(count);
+                pages
+            }
+        };
+        first = false;
         let mut read = 0usize;
         let mut ended = false;
         let mut cut = false;
         // Id of the last record of the page before, when that page was full.
         let mut expect: Option<u64> = None;
         for (i, page) in round.into_iter().enumerate() {
-            let (objects, time) = page.objects(plan.entity.name)?;
-            let first = objects.first().and_then(|o| record_id(o.get()));
-            let last = objects.last().and_then(|o| record_id(o.get()));
-            let Verdict::Take { rows, end } = paging.verdict(i, objects.len(), first, expect)
-            else {
+            let (spans, time) = page.object_spans(plan.entity.name)?;
+            let id_at = |span: Option<&Range<usize>>| record_id(page.text_at(span?.clone()));
+            let first = id_at(spans.first());
+            let last = id_at(spans.last());
+            let Verdict::Take { rows, end } = paging.verdict(i, spans.len(), first, expect) else {
                 debug!(
                     page = i,
                     "a record moved between two pages of the round; asking again after it"
@@ -125,7 +150,6 @@ async fn fetch_all(
             };
             let overlaps = i > 0;
             ended = end || plan.entity.kind == EntityKind::Singleton;
-            drop(objects);
             expect = last;
             if last.is_some() {
                 anchor = last;
@@ -133,6 +157,7 @@ async fn fetch_all(
             read += rows;
             let fetched = FetchedPage {
                 page,
+                spans,
                 overlaps,
                 rows,
                 time,
@@ -148,9 +173,10 @@ async fn fetch_all(
         if ended {
             return Ok(true);
         }
-        left = match left {
-            Some(l) if !cut => Some(l.saturating_sub(read)),
-            _ => Some(records_after(qbo, plan, anchor).await?),
+        left = match (counted, left) {
+            _ if cut => None,
+            (Some(count), _) => Some(count.saturating_sub(read)),
+            (None, l) => l.map(|l| l.saturating_sub(read)),
         };
         debug!(after = anchor, records_left = left, "round done");
     }
@@ -229,21 +255,52 @@ pub fn round_width(page_size: u32, records: usize) -> usize {
     Paging::new(page_size).pages_for(records.max(1))
 }
 
-/// Records left after `anchor`, from one `count(*)` query.
+/// Records left after `anchor`, from one `count(*)` query paid by `slot`.
 async fn records_after(
     qbo: &QboClient,
     plan: FetchPlan,
     anchor: Option<u64>,
+    slot: Slot,
 ) -> Result<usize, AgentError> {
     let query = count_query(plan.entity, anchor);
-    let page = qbo.query_with(&query, qbo.slot().await).await?;
+    let page = qbo.query_with(&query, slot).await?;
+    total_count(&page, plan.entity, &query)
+}
+
+/// The `totalCount` a count query answered.
+fn total_count(page: &QueryPage, entity: &Entity, query: &str) -> Result<usize, AgentError> {
     let count = page.total_count().ok_or_else(|| {
         AgentError::Qbo(QboError::Decode(format!(
             "{}: the answer to {query:?} has no totalCount",
-            plan.entity.name
+            entity.name
         )))
     })?;
     Ok(usize::try_from(count).unwrap_or(usize::MAX))
+}
+
+/// The pages `queries` ask for (records after `anchor`) and the count of all records after
+/// `anchor`, in one `/batch` call paid by `slot`.
+async fn counted_round(
+    qbo: &QboClient,
+    plan: FetchPlan,
+    anchor: Option<u64>,
+    mut queries: Vec<String>,
+    slot: Slot,
+) -> Result<(Vec<QueryPage>, usize), AgentError> {
+    let query = count_query(plan.entity, anchor);
+    queries.push(query.clone());
+    let mut answers = qbo.query_batch(&queries, slot).await?;
+    let count = match answers.pop() {
+        Some(page) => total_count(&page?, plan.entity, &query)?,
+        None => {
+            return Err(AgentError::Qbo(QboError::Decode(format!(
+                "{}: the batch call has no answer to {query:?}",
+                plan.entity.name
+            ))))
+        }
+    };
+    let pages = answers.into_iter().collect::<Result<Vec<_>, _>>()?;
+    Ok((pages, count))
 }
 
 /// The count of the records a load still has to read after Id `after`.

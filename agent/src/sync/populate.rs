@@ -350,7 +350,7 @@ async fn load(
     loop {
         while pending.rows >= full {
             ctx.check_shutdown()?;
-            let n = share(&pending, writers.free().await?, early).min(full);
+            let n = next_share(writers, pending.rows, early).await?.min(full);
             writers
                 .write(pending.take(n), Mark { began, cursor }, true)
                 .await?;
@@ -365,7 +365,7 @@ async fn load(
                 Err(TryRecvError::Disconnected) => None,
                 Err(TryRecvError::Empty) => {
                     ctx.check_shutdown()?;
-                    let n = share(&pending, writers.free().await?, early);
+                    let n = next_share(writers, pending.rows, early).await?;
                     writers
                         .write(pending.take(n), Mark { began, cursor }, true)
                         .await?;
@@ -403,7 +403,7 @@ async fn load(
     // The last records, shared by the writers that are free.
     while pending.rows > 0 {
         ctx.check_shutdown()?;
-        let n = share(&pending, writers.free().await?, early);
+        let n = next_share(writers, pending.rows, early).await?;
         let batch = pending.take(n);
         writers
             .write(batch, Mark { began, cursor }, pending.rows > 0)
@@ -412,13 +412,30 @@ async fn load(
     Ok(cursor)
 }
 
-/// How many of the pending records the next batch takes: half when two writers are free and
-/// each half is worth a batch, all of them otherwise.
-fn share(pending: &Pending, free: usize, early: usize) -> usize {
-    if free >= 2 && pending.rows >= 2 * early {
-        pending.rows.div_ceil(2)
+/// Waits for a free writer, then says how many of the `pending` records it takes ([`share`]).
+async fn next_share(
+    writers: &mut Writers,
+    pending: usize,
+    early: usize,
+) -> Result<usize, AgentError> {
+    if writers.free().await? == 0 {
+        writers.until_free().await?;
+    }
+    Ok(share(pending, writers.in_flight(), early))
+}
+
+/// How many of the `pending` records the next batch takes, so that the two writers end about
+/// together: half of what is pending plus what the other writer still has to write
+/// (`in_flight`, counted whole), or all of it when what would be left is under `early`, a
+/// quarter batch, not worth a transaction of its own. Two free writers share what is pending;
+/// a writer freed while the other is busy leaves it its part of the last pages of a load,
+/// instead of taking a full batch and writing alone at the end.
+fn share(pending: usize, in_flight: usize, early: usize) -> usize {
+    let n = (pending + in_flight).div_ceil(2).min(pending);
+    if pending - n < early {
+        pending
     } else {
-        pending.rows
+        n
     }
 }
 
@@ -451,6 +468,7 @@ mod tests {
     fn fetched(rows: usize) -> FetchedPage {
         FetchedPage {
             page: crate::qbo::QueryPage::from_body(String::new()),
+            spans: Vec::new(),
             overlaps: false,
             rows,
             time: None,
@@ -482,12 +500,24 @@ mod tests {
 
     #[test]
     fn two_free_writers_share_what_is_pending() {
-        let mut pending = Pending::default();
-        pending.push(fetched(1001));
-        assert_eq!(share(&pending, 2, 500), 501);
-        assert_eq!(share(&pending, 1, 500), 1001);
+        assert_eq!(share(1001, 0, 500), 501);
+        // The other writer busy with 500 records: this one takes the rest.
+        assert_eq!(share(1001, 500, 500), 1001);
         // Halves below a quarter batch are not worth two transactions.
-        assert_eq!(share(&pending, 2, 600), 1001);
+        assert_eq!(share(1001, 0, 600), 1001);
+    }
+
+    #[test]
+    fn a_writer_freed_first_leaves_the_other_its_part_of_the_last_pages() {
+        // The last 3,000 records arrive while both write 500: the first writer to be free
+        // takes 1,750, the other the last 1,250 (it was 2,000 and 1,000, the second writer
+        // then writing alone).
+        assert_eq!(share(3000, 500, 500), 1750);
+        assert_eq!(share(1250, 1750, 500), 1250);
+        // Plenty pending: full batches (the caller caps at one).
+        assert_eq!(share(6000, 2000, 500), 4000);
+        // A rest under a quarter batch goes along.
+        assert_eq!(share(1200, 700, 500), 1200);
     }
 
     #[test]

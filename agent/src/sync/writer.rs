@@ -50,14 +50,14 @@ pub struct Piece {
 
 impl Piece {
     /// The JSON texts of the piece's records.
-    fn objects(&self, entity: &Entity) -> Result<impl Iterator<Item = &str>, AgentError> {
-        let (on_page, _) = self.page.page.objects(entity.name)?;
+    fn objects(&self) -> impl Iterator<Item = &str> {
         // A page that starts with the last record of the page before: written once.
-        Ok(on_page
-            .into_iter()
+        self.page
+            .spans
+            .iter()
             .skip(usize::from(self.page.overlaps) + self.skip)
             .take(self.rows)
-            .map(|o| o.get()))
+            .map(|span| self.page.page.text_at(span.clone()))
     }
 }
 
@@ -74,10 +74,10 @@ pub struct Writers {
     target: Target,
     /// Connections not writing.
     idle: Vec<Client>,
-    /// Connections still being opened (they open while the first pages are fetched).
+    /// Connections being opened or readied for this entity (while the first pages are fetched).
     opening: Vec<JoinHandle<Result<Client, AgentError>>>,
-    /// Batches being written, oldest first.
-    busy: VecDeque<JoinHandle<Written>>,
+    /// Batches being written, oldest first, with their record counts.
+    busy: VecDeque<(JoinHandle<Written>, usize)>,
     /// The commit of the last batch handed out.
     last: Option<oneshot::Receiver<()>>,
     written: i64,
@@ -86,8 +86,10 @@ pub struct Writers {
 }
 
 impl Writers {
-    /// Writers for one load: `connections` kept from an earlier load of the same turn, and as
-    /// many more as [`WRITERS`] needs, opened now in the background.
+    /// Writers for one load: `connections` kept from an earlier load of the same turn, idle
+    /// sessions, and as many new ones as [`WRITERS`] still needs. Each is readied in the
+    /// background while the first page is fetched: planning the entity's upsert loads its
+    /// table's catalogue entries into the backend then, not during the first batch.
     pub fn new(
         sessions: &Arc<Sessions>,
         mut connections: Vec<Client>,
@@ -102,13 +104,18 @@ impl Writers {
                 None => break,
             }
         }
-        let opening = (connections.len()..WRITERS)
-            .map(|_| {
+        let missing = WRITERS.saturating_sub(connections.len());
+        let opening = connections
+            .into_iter()
+            .map(Some)
+            .chain(std::iter::repeat_with(|| None).take(missing))
+            .map(|kept| {
                 let sessions = Arc::clone(sessions);
                 tokio::spawn(async move {
-                    let c = sessions.open().await?;
-                    // Planning the upsert loads the table's catalogue entries into the new
-                    // backend while the first page is on its way, not during the first batch.
+                    let c = match kept {
+                        Some(c) => c,
+                        None => sessions.open().await?,
+                    };
                     c.prepare(
                         &qbsync_catalog::upsert_sql(qbsync_catalog::QBO_SCHEMA, entity).counted,
                     )
@@ -124,7 +131,7 @@ impl Writers {
                 company_name: company_name.to_owned(),
                 task,
             },
-            idle: connections,
+            idle: Vec::new(),
             opening,
             busy: VecDeque::new(),
             last: None,
@@ -136,7 +143,7 @@ impl Writers {
     /// How many batches handed over now would start at once (or as soon as their connection
     /// is open).
     pub async fn free(&mut self) -> Result<usize, AgentError> {
-        while self.busy.front().is_some_and(|h| h.is_finished()) {
+        while self.busy.front().is_some_and(|(h, _)| h.is_finished()) {
             self.until_free().await?;
         }
         Ok(self.idle.len() + self.opening.len())
@@ -145,12 +152,17 @@ impl Writers {
     /// Waits until the oldest batch is written and its connection free. Cancel-safe: dropped
     /// before the batch ends, it leaves the batch where it was.
     pub async fn until_free(&mut self) -> Result<(), AgentError> {
-        let Some(oldest) = self.busy.front_mut() else {
+        let Some((oldest, _)) = self.busy.front_mut() else {
             return Ok(());
         };
         let joined = oldest.await;
         self.busy.pop_front();
         self.settle(joined)
+    }
+
+    /// Records in the batches being written.
+    pub fn in_flight(&self) -> usize {
+        self.busy.iter().map(|(_, rows)| rows).sum()
     }
 
     fn settle(&mut self, joined: Result<Written, JoinError>) -> Result<(), AgentError> {
@@ -191,16 +203,20 @@ impl Writers {
         more_follow: bool,
     ) -> Result<(), AgentError> {
         let mut client = self.free_connection().await?;
+        let rows = pieces.iter().map(|p| p.rows).sum();
         let (done, next) = oneshot::channel();
         let turn = Turn {
             previous: self.last.replace(next),
             done,
         };
         let target = self.target.clone();
-        self.busy.push_back(tokio::spawn(async move {
-            let r = write_batch(&mut client, &target, &pieces, mark, turn, more_follow).await;
-            (client, r)
-        }));
+        self.busy.push_back((
+            tokio::spawn(async move {
+                let r = write_batch(&mut client, &target, &pieces, mark, turn, more_follow).await;
+                (client, r)
+            }),
+            rows,
+        ));
         Ok(())
     }
 
@@ -223,7 +239,7 @@ impl Writers {
     /// Waits for the batches still being written, ignoring how they end (the load already
     /// failed); their connections are closed, as their state is unknown.
     pub async fn abandon(self) {
-        for batch in self.busy {
+        for (batch, _) in self.busy {
             let _ = batch.await;
         }
         for opening in self.opening {
@@ -244,7 +260,7 @@ async fn write_batch(
     let entity = target.entity;
     let mut objects: Vec<&str> = Vec::with_capacity(pieces.iter().map(|p| p.rows).sum());
     for p in pieces {
-        objects.extend(p.objects(entity)?);
+        objects.extend(p.objects());
     }
     let n = objects.len() as i64;
     let started = Instant::now();
@@ -292,15 +308,17 @@ async fn write_batch(
 mod tests {
     use super::*;
     use crate::qbo::QueryPage;
-    use qbsync_catalog::qbo_entity;
 
     fn page(ids: &[u64], overlaps: bool) -> Arc<FetchedPage> {
         let objects: Vec<String> = ids.iter().map(|i| format!(r#"{{"Id":"{i}"}}"#)).collect();
+        let page = QueryPage::from_body(format!(
+            r#"{{"QueryResponse":{{"Customer":[{}]}}}}"#,
+            objects.join(",")
+        ));
+        let (spans, _) = page.object_spans("Customer").unwrap();
         Arc::new(FetchedPage {
-            page: QueryPage::from_body(format!(
-                r#"{{"QueryResponse":{{"Customer":[{}]}}}}"#,
-                objects.join(",")
-            )),
+            page,
+            spans,
             overlaps,
             rows: ids.len() - usize::from(overlaps),
             time: None,
@@ -309,7 +327,6 @@ mod tests {
 
     #[test]
     fn a_piece_is_its_share_of_the_new_records() {
-        let customer = qbo_entity("Customer").unwrap();
         // Record 3 ends the page before and is repeated first here.
         let p = page(&[3, 4, 5, 6, 7], true);
         let ids = |skip, rows| -> Vec<String> {
@@ -319,8 +336,7 @@ mod tests {
                 rows,
             };
             piece
-                .objects(customer)
-                .unwrap()
+                .objects()
                 .filter_map(fetch::record_id)
                 .map(|i| i.to_string())
                 .collect()
@@ -334,11 +350,7 @@ mod tests {
             skip: 1,
             rows: 2,
         };
-        let got: Vec<u64> = piece
-            .objects(customer)
-            .unwrap()
-            .filter_map(fetch::record_id)
-            .collect();
+        let got: Vec<u64> = piece.objects().filter_map(fetch::record_id).collect();
         assert_eq!(got, [2, 3]);
     }
 }
