@@ -61,6 +61,9 @@ pub struct PopulateResult {
     pub copy_rows_per_sec: f64,
     /// customer_rows_per_sec / copy_rows_per_sec.
     pub copy_ratio: f64,
+    /// Every customers-alone run and its COPY (see [`pairs_at`]); the figures above are the
+    /// median pair's.
+    pub copy_pairs: Vec<CopyPair>,
     pub peer: Option<PeerRun>,
     /// records_per_sec / the peer's rows per second on the same data.
     pub peer_ratio: Option<f64>,
@@ -102,28 +105,26 @@ pub async fn run(
         run.seconds
     );
 
-    // Customers alone, then the bare COPY of the same rows.
-    let db = BenchDb::create("qbsync_bench_customers").await?;
-    let (_, connect) = db.add_company("bench", &sandbox).await?;
-    let agent = Agent::spawn(agent_bin, &db, "bench-customers", Limits::OFF)?;
-    db.wait_task(connect, Duration::from_secs(60)).await?;
-    db.client.batch_execute("CHECKPOINT").await?;
-    let cust = db
-        .run_task("SELECT qbsync.qb_populate('bench', '{customer}')", WITHIN)
-        .await
-        .with_context(|| format!("agent log: {}", agent.log.display()))?;
-    let customer_agent_peak_rss_mib = agent.peak_rss_mib()?;
-    let customer_agent_cpu_seconds = agent.cpu_seconds()?;
-    agent.stop().await;
-    let customers = db.count("SELECT count(*) FROM qbo.customer").await?;
-    let copy_seconds = copy_ceiling(&db).await?;
-    db.drop_database().await?;
-    let customer_rows_per_sec = customers as f64 / cust.seconds;
-    let copy_rows_per_sec = customers as f64 / copy_seconds;
-    eprintln!(
-        "populate {records}: {customers} customers in {:.2} s ({customer_rows_per_sec:.0}/s, agent CPU {customer_agent_cpu_seconds:.3} s); bare COPY {copy_seconds:.2} s ({copy_rows_per_sec:.0}/s)",
-        cust.seconds
-    );
+    // Customers alone, then the bare COPY of the same rows, as many times as the size needs.
+    let mut copy_pairs = Vec::new();
+    for _ in 0..pairs_at(records) {
+        let pair = customers_and_copy(agent_bin, &sandbox).await?;
+        eprintln!(
+            "populate {records}: {} customers in {:.3} s ({:.0}/s, agent CPU {:.3} s); bare COPY {:.3} s ({:.0}/s): {:.0}%",
+            pair.customers,
+            pair.customer_seconds,
+            pair.customers as f64 / pair.customer_seconds,
+            pair.customer_agent_cpu_seconds,
+            pair.copy_seconds,
+            pair.customers as f64 / pair.copy_seconds,
+            pair.ratio * 100.0
+        );
+        copy_pairs.push(pair);
+    }
+    let median = median_pair(&copy_pairs).context("no customers run")?;
+    let customers = median.customers;
+    let customer_rows_per_sec = customers as f64 / median.customer_seconds;
+    let copy_rows_per_sec = customers as f64 / median.copy_seconds;
 
     let peer = match peer_python {
         Some(python) => Some(peer::run(python, &sandbox).await?),
@@ -142,15 +143,74 @@ pub async fn run(
         agent_peak_rss_mib,
         agent_cpu_seconds,
         customers,
-        customer_seconds: cust.seconds,
+        customer_seconds: median.customer_seconds,
         customer_rows_per_sec,
+        customer_agent_peak_rss_mib: median.customer_agent_peak_rss_mib,
+        customer_agent_cpu_seconds: median.customer_agent_cpu_seconds,
+        copy_seconds: median.copy_seconds,
+        copy_rows_per_sec,
+        copy_ratio: median.ratio,
+        copy_pairs,
+        peer,
+        peer_ratio,
+    })
+}
+
+/// Customers-alone runs measured at a size. At 10k one lasts about 0.1 s and its COPY 0.06 s,
+/// and the ratio of one pair moves by ±15% with the machine alone, so five pairs are measured
+/// and the median reported (each pair is in the results); larger runs are long enough for one.
+pub fn pairs_at(records: usize) -> usize {
+    if records <= 10_000 {
+        5
+    } else {
+        1
+    }
+}
+
+/// One customers-alone populate and the bare COPY of the same rows.
+#[derive(Debug, Clone, Serialize)]
+pub struct CopyPair {
+    pub customers: i64,
+    pub customer_seconds: f64,
+    pub customer_agent_peak_rss_mib: f64,
+    pub customer_agent_cpu_seconds: f64,
+    pub copy_seconds: f64,
+    /// (customers / customer_seconds) / (customers / copy_seconds).
+    pub ratio: f64,
+}
+
+/// The pair with the median ratio (the lower middle one of an even count).
+fn median_pair(pairs: &[CopyPair]) -> Option<&CopyPair> {
+    let mut sorted: Vec<&CopyPair> = pairs.iter().collect();
+    sorted.sort_by(|a, b| a.ratio.total_cmp(&b.ratio));
+    sorted.get(sorted.len().saturating_sub(1) / 2).copied()
+}
+
+/// The customers of `sandbox` loaded alone by a fresh agent into a fresh database, then the
+/// bare COPY of the same rows into the same table.
+async fn customers_and_copy(agent_bin: &Path, sandbox: &RunningSandbox) -> Result<CopyPair> {
+    let db = BenchDb::create("qbsync_bench_customers").await?;
+    let (_, connect) = db.add_company("bench", sandbox).await?;
+    let agent = Agent::spawn(agent_bin, &db, "bench-customers", Limits::OFF)?;
+    db.wait_task(connect, Duration::from_secs(60)).await?;
+    db.client.batch_execute("CHECKPOINT").await?;
+    let run = db
+        .run_task("SELECT qbsync.qb_populate('bench', '{customer}')", WITHIN)
+        .await
+        .with_context(|| format!("agent log: {}", agent.log.display()))?;
+    let customer_agent_peak_rss_mib = agent.peak_rss_mib()?;
+    let customer_agent_cpu_seconds = agent.cpu_seconds()?;
+    agent.stop().await;
+    let customers = db.count("SELECT count(*) FROM qbo.customer").await?;
+    let copy_seconds = copy_ceiling(&db).await?;
+    db.drop_database().await?;
+    Ok(CopyPair {
+        customers,
+        customer_seconds: run.seconds,
         customer_agent_peak_rss_mib,
         customer_agent_cpu_seconds,
         copy_seconds,
-        copy_rows_per_sec,
-        copy_ratio: customer_rows_per_sec / copy_rows_per_sec,
-        peer,
-        peer_ratio,
+        ratio: copy_seconds / run.seconds,
     })
 }
 

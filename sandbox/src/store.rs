@@ -416,14 +416,17 @@ impl Store {
             }
         };
         let n = page.len();
-        let mut out = String::with_capacity(n * 700);
+        // Written straight into the answer, not through a string per object.
+        let mut out = Vec::with_capacity(n * 700);
         for (i, r) in page.iter().enumerate() {
             if i > 0 {
-                out.push(',');
+                out.push(b',');
             }
-            out.push_str(&serde_json::to_string(&r.obj).unwrap_or_default());
+            if serde_json::to_writer(&mut out, &r.obj).is_err() {
+                out.extend_from_slice(b"{}");
+            }
         }
-        QueryOutput::Rows(out, n)
+        QueryOutput::Rows(String::from_utf8(out).unwrap_or_default(), n)
     }
 
     /// CDC for one entity: changed (then deleted) objects since `since_secs`, in LastUpdatedTime
