@@ -38,6 +38,19 @@ pub struct Options {
     pub pg_cron: bool,
 }
 
+impl Options {
+    /// The default options with the sandbox seeded with `seed`.
+    pub fn seeded(seed: SeedSize) -> Self {
+        Options {
+            sandbox: SandboxConfig {
+                seed,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+}
+
 impl Default for Options {
     fn default() -> Self {
         Options {
@@ -238,6 +251,26 @@ impl Env {
 
     pub fn qb(&self) -> &Admin {
         self.sandbox.admin()
+    }
+
+    /// API requests the sandbox received on `route` (`"POST /batch"`, `"GET /query"`, ...).
+    pub fn requests_to(&self, route: &str) -> u64 {
+        self.qb()
+            .stats()
+            .requests_by_route
+            .get(route)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The process ids of the other sessions on the test's database (the agent's), in order.
+    pub async fn other_sessions(&self) -> Vec<i32> {
+        self.one(
+            "SELECT coalesce(array_agg(pid ORDER BY pid), '{}') FROM pg_stat_activity \
+             WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
+        )
+        .await
+        .get(0)
     }
 
     /// Adds company `name` on `sandbox` (its own: a sandbox serves one realm, so give each its

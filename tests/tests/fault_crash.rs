@@ -383,16 +383,10 @@ async fn killed_in_the_middle_of_a_batch_every_row_lands_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn populate_killed_between_pages_completes_without_duplicates() {
-    let mut env = Env::with(Options {
-        sandbox: SandboxConfig {
-            seed: SeedSize {
-                customers: 2500,
-                ..SeedSize::small()
-            },
-            ..Default::default()
-        },
-        ..Default::default()
-    })
+    let mut env = Env::with(Options::seeded(SeedSize {
+        customers: 2500,
+        ..SeedSize::small()
+    }))
     .await;
     env.stop_agent().await;
     let mut t = Tally::new("kill_mid_populate");

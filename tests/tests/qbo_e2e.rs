@@ -1027,25 +1027,12 @@ async fn a_task_left_running_by_a_dead_agent_is_queued_again_and_finished() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_load_of_several_pages_asks_the_count_with_the_pages_after_the_first() {
-    let env = Env::with(Options {
-        sandbox: SandboxConfig {
-            seed: SeedSize {
-                customers: 2500,
-                ..SeedSize::small()
-            },
-            ..Default::default()
-        },
-        ..Default::default()
-    })
+    let env = Env::with(Options::seeded(SeedSize {
+        customers: 2500,
+        ..SeedSize::small()
+    }))
     .await;
-    let route = |name: &str| {
-        env.qb()
-            .stats()
-            .requests_by_route
-            .get(name)
-            .copied()
-            .unwrap_or(0)
-    };
+    let route = |name: &str| env.requests_to(name);
     let (queries, batches) = (route("GET /query"), route("POST /batch"));
     let (_, status) = env
         .run_task("SELECT qbsync.qb_populate('acme', '{customer}')")
@@ -1070,27 +1057,19 @@ async fn a_load_of_several_pages_asks_the_count_with_the_pages_after_the_first()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_load_starts_on_sessions_the_agent_opened_ahead() {
     let env = Env::start().await;
-    let sessions = || async {
-        env.one(
-            "SELECT coalesce(array_agg(pid ORDER BY pid), '{}') FROM pg_stat_activity \
-             WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
-        )
-        .await
-        .get::<_, Vec<i32>>(0)
-    };
     // The agent's own connection and its listener, a worker session and two populate writers.
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    let mut before = sessions().await;
+    let mut before = env.other_sessions().await;
     while before.len() < 5 {
         assert!(
             std::time::Instant::now() < deadline,
             "the agent opened no sessions ahead of its first load: {before:?}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
-        before = sessions().await;
+        before = env.other_sessions().await;
     }
     env.populate().await;
-    let after = sessions().await;
+    let after = env.other_sessions().await;
     assert!(
         after.iter().all(|p| before.contains(p)),
         "the first populate opened no session of its own: {before:?}, then {after:?}"
@@ -1101,19 +1080,10 @@ async fn the_first_load_starts_on_sessions_the_agent_opened_ahead() {
 async fn a_later_task_works_on_the_sessions_of_the_one_before() {
     let env = Env::start().await;
     env.populate().await;
-    // The agent's sessions on this database (the test's own excluded).
-    let sessions = || async {
-        env.one(
-            "SELECT coalesce(array_agg(pid ORDER BY pid), '{}') FROM pg_stat_activity \
-             WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
-        )
-        .await
-        .get::<_, Vec<i32>>(0)
-    };
-    let before = sessions().await;
+    let before = env.other_sessions().await;
     env.populate().await;
     env.populate().await;
-    let after = sessions().await;
+    let after = env.other_sessions().await;
     assert!(
         after.iter().all(|p| before.contains(p)),
         "the later populates opened no session of their own: {before:?}, then {after:?}"

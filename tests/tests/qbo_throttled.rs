@@ -78,15 +78,6 @@ async fn wait_pushed(env: &Env, prefix: &str, within: Duration) -> i64 {
     }
 }
 
-fn route(env: &Env, name: &str) -> u64 {
-    env.qb()
-        .stats()
-        .requests_by_route
-        .get(name)
-        .copied()
-        .unwrap_or(0)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rows_go_as_single_requests_when_no_batch_call_is_left() {
     // One batch call a minute (the agent keeps it to its burst of one): the first round of 30
@@ -105,8 +96,8 @@ async fn rows_go_as_single_requests_when_no_batch_call_is_left() {
         0
     );
     let after = env.qb().stats();
-    assert_eq!(route(&env, "POST /batch"), 1, "one batch call");
-    assert_eq!(route(&env, "POST /customer"), 45, "the rest one by one");
+    assert_eq!(env.requests_to("POST /batch"), 1, "one batch call");
+    assert_eq!(env.requests_to("POST /customer"), 45, "the rest one by one");
     assert_eq!(
         env.qb().api_creates("Customer"),
         75,
@@ -156,8 +147,8 @@ async fn a_limiter_in_scaled_time_is_never_throttled() {
     assert_eq!(after.error_answers, before.error_answers);
     assert_eq!(env.qb().api_creates("Customer"), 240);
     // Batch calls did 30 rows each, and single requests the rest, within the budget.
-    let batches = route(&env, "POST /batch");
-    let singles = route(&env, "POST /customer");
+    let batches = env.requests_to("POST /batch");
+    let singles = env.requests_to("POST /customer");
     assert_eq!(
         batches * 30 + singles,
         240,
