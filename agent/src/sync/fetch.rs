@@ -100,15 +100,16 @@ async fn fetch_all(
     // again after a round was cut.
     let mut left: Option<usize> = None;
     let mut first = true;
+    // The first `n` pages of a round after `anchor`.
+    let queries = |n: usize, anchor: Option<u64>| -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                let (start, max) = paging.page(i);
+                page_query(plan.entity, anchor, start as u64, max as u32)
+            })
+            .collect()
+    };
     loop {
-        let queries = |n: usize, anchor: Option<u64>| -> Vec<String> {
-            (0..n)
-                .map(|i| {
-                    let (start, max) = paging.page(i);
-                    page_query(plan.entity, anchor, start as u64, max as u32)
-                })
-                .collect()
-        };
         // The count of the records after `anchor`, when this round asked it.
         let mut counted = None;
         let round = match left {

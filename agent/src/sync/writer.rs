@@ -179,7 +179,17 @@ impl Writers {
             return Ok(c);
         }
         let began = Instant::now();
-        let client = match self.opening.pop() {
+        // One that is ready, else the first: kept sessions come first and ready sooner than
+        // new ones.
+        let next = (!self.opening.is_empty()).then(|| {
+            let i = self
+                .opening
+                .iter()
+                .position(|h| h.is_finished())
+                .unwrap_or(0);
+            self.opening.remove(i)
+        });
+        let client = match next {
             Some(opening) => opening
                 .await
                 .map_err(|e| AgentError::Invalid(format!("opening a populate writer: {e}")))??,
