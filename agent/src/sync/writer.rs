@@ -13,7 +13,7 @@ use crate::metrics;
 use crate::sessions::Sessions;
 use crate::tasks;
 use chrono::{DateTime, FixedOffset, Utc};
-use qbsync_catalog::{Entity, EntityKind};
+use qbsync_catalog::{Entity, EntityKind, UpsertSql};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,6 +35,8 @@ pub struct Mark {
 #[derive(Clone)]
 struct Target {
     entity: &'static Entity,
+    /// The entity's upsert statements, built once for the load.
+    sql: Arc<UpsertSql>,
     company_id: i64,
     company_name: String,
     task: Option<i64>,
@@ -104,6 +106,10 @@ impl Writers {
                 None => break,
             }
         }
+        let sql = Arc::new(qbsync_catalog::upsert_sql(
+            qbsync_catalog::QBO_SCHEMA,
+            entity,
+        ));
         let missing = WRITERS.saturating_sub(connections.len());
         let opening = connections
             .into_iter()
@@ -111,15 +117,13 @@ impl Writers {
             .chain(std::iter::repeat_with(|| None).take(missing))
             .map(|kept| {
                 let sessions = Arc::clone(sessions);
+                let sql = Arc::clone(&sql);
                 tokio::spawn(async move {
                     let c = match kept {
                         Some(c) => c,
                         None => sessions.open().await?,
                     };
-                    c.prepare(
-                        &qbsync_catalog::upsert_sql(qbsync_catalog::QBO_SCHEMA, entity).counted,
-                    )
-                    .await?;
+                    c.prepare(&sql.counted).await?;
                     Ok(c)
                 })
             })
@@ -127,6 +131,7 @@ impl Writers {
         Writers {
             target: Target {
                 entity,
+                sql,
                 company_id,
                 company_name: company_name.to_owned(),
                 task,
@@ -281,7 +286,15 @@ async fn write_batch(
     // flushes every batch before it.
     tx.batch_execute("SET LOCAL synchronous_commit = off")
         .await?;
-    stage::upsert(&tx, target.company_id, entity, &objects, None).await?;
+    stage::upsert_with(
+        &tx,
+        target.company_id,
+        &target.sql,
+        entity.name,
+        &objects,
+        None,
+    )
+    .await?;
     // The task row is updated only once the batch before has committed: both batches update
     // it, and the later one holding its lock while waiting for the earlier would deadlock.
     if let Some(previous) = turn.previous {
